@@ -1,0 +1,3 @@
+from teamotp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""The composition root: builds the store, the domain services and the Telegram
+application, and runs them. `teamotp run` and the tests both start the bot here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from teamotp.bot.commands import MENU_LANGUAGES, menu
+from teamotp.bot.context import BotContext, Runtime
+from teamotp.bot.handlers import register
+from teamotp.bot.notifier import TelegramNotifier
+from teamotp.bot.sweeper import SWEEP_INTERVAL, sweep
+from teamotp.config import ConfigError, Settings
+from teamotp.domain.core import Clock
+from teamotp.domain.services import build_services
+from teamotp.logs import redact
+from teamotp.storage.database import Store, StoreError, open_store
+
+logger = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+# What the bot asks Telegram for; `chat_member` is not needed yet.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+POLL_TIMEOUT = 10
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is one line for the operator."""
+
+
+def open_configured_store(settings: Settings) -> Store:
+    if settings.database_url.startswith("sqlite:///") and settings.data_dir:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return open_store(
+            settings.database_url,
+            settings.master_key.get() if settings.master_key else None,
+            settings.master_key_file,
+        )
+    except StoreError as error:
+        raise StartupError(str(error)) from None
+
+
+def build_application(
+    settings: Settings, store: Store, *, clock: Clock = time.time
+) -> BotApplication:
+    try:
+        token = settings.require_token()
+    except ConfigError as error:
+        raise StartupError(str(error)) from None
+    redact([token])
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .get_updates_read_timeout(POLL_TIMEOUT + 10)
+        .post_init(_on_start)
+        .post_stop(_on_stop)
+        .build()
+    )
+    notifier = TelegramNotifier(application.bot)
+    services = build_services(
+        store,
+        notifier,
+        owner_ids=settings.owner_ids,
+        audit_chat_id=settings.audit_chat_id,
+        clock=clock,
+    )
+    application.bot_data["runtime"] = Runtime(
+        services=services, clock=clock, code_ttl=settings.code_ttl
+    )
+    application.bot_data["notifier"] = notifier
+    register(application)
+    return application
+
+
+async def _on_start(application: BotApplication) -> None:
+    runtime: Runtime = application.bot_data["runtime"]
+    claim_code = runtime.services.bootstrap.start()
+    if claim_code is not None:
+        logger.warning(
+            "No owner is configured. Send /claim %s to @%s in a private chat to become the "
+            "owner (or set TEAMOTP_OWNER_IDS).",
+            claim_code,
+            application.bot.username,
+        )
+    for language_code, lang in MENU_LANGUAGES.items():
+        try:
+            await application.bot.set_my_commands(
+                menu(lang), scope=BotCommandScopeDefault(), language_code=language_code
+            )
+        except TelegramError as failure:
+            logger.warning("could not register the command menu: %s", type(failure).__name__)
+    assert application.job_queue is not None  # noqa: S101 - the job-queue extra is a dependency
+    application.job_queue.run_repeating(sweep, interval=SWEEP_INTERVAL, first=SWEEP_INTERVAL)
+
+
+async def _on_stop(application: BotApplication) -> None:
+    notifier: TelegramNotifier = application.bot_data["notifier"]
+    await notifier.drain()
+
+
+async def serve(application: BotApplication, stop: asyncio.Event) -> None:
+    """Long polling until `stop` is set; returns once everything has shut down."""
+    try:
+        await application.initialize()
+    except InvalidToken:
+        raise StartupError("Telegram refused the bot token: check TEAMOTP_BOT_TOKEN") from None
+    except TelegramError as failure:
+        raise StartupError(
+            f"cannot reach the Telegram Bot API ({type(failure).__name__}): check the network "
+            "and TEAMOTP_API_URL"
+        ) from None
+    try:
+        assert application.updater is not None  # noqa: S101
+        await application.updater.start_polling(
+            timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+        )
+        await application.start()
+        logger.info("teamotp is running as @%s", application.bot.username)
+        await stop.wait()
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()

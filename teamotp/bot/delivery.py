@@ -1,0 +1,30 @@
+"""Sending a code message, and arranging for it to disappear when the code dies."""
+
+from __future__ import annotations
+
+from telegram import Message
+
+from teamotp.bot.context import BotContext
+from teamotp.bot.render import code_message
+from teamotp.domain.model import IssuedCode, Person
+
+
+async def send_code(
+    context: BotContext,
+    anchor: Message,
+    issued: IssuedCode,
+    lang: str,
+    *,
+    for_person: Person | None = None,
+    quote: bool = True,
+) -> Message:
+    """Reply to `anchor` with the code: protected from forwarding, deleted at expiry."""
+    body, markup = code_message(lang, issued, for_person)
+    in_group = anchor.chat.type != anchor.chat.PRIVATE
+    sent = await anchor.reply_text(
+        body, reply_markup=markup, protect_content=True, do_quote=quote and in_group
+    )
+    ttl = context.runtime.code_ttl
+    if ttl >= 0:
+        context.services.cleanup.schedule(sent.chat_id, sent.message_id, issued.expires_at + ttl)
+    return sent

@@ -1,0 +1,107 @@
+"""/secret add|list|remove|rename, and the secret sent on its own after `/secret add NAME`.
+
+The gate has already deleted any message that carries a secret by the time
+these run, so replies never quote it.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from teamotp.bot.context import BotContext
+from teamotp.bot.delivery import send_code
+from teamotp.bot.failures import user_errors
+from teamotp.bot.people import lang, person
+from teamotp.bot.render import plain, secret_list
+from teamotp.bot.replies import reply
+from teamotp.domain.model import Person
+from teamotp.messages import Html, text
+
+AWAITING_SECRET = "awaiting_secret_for"  # noqa: S105 - a user_data key, not a secret
+REMOVE_PREFIX = "rm:"
+KEEP_PREFIX = "keep:"
+
+
+@user_errors
+async def secret_command(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    args = context.args or []
+    action = args[0].lower() if args else ""
+    who, lng = person(user), lang(update)
+    if action == "add" and len(args) == 2:
+        name = context.services.vault.prepare(who, args[1])
+        context.user_data[AWAITING_SECRET] = name  # type: ignore[index]
+        await reply(update, text(lng, "secret.send_now", name=name))
+    elif action == "add" and len(args) >= 3:
+        await _add(update, context, message, who, args[1], " ".join(args[2:]))
+    elif action == "list" and len(args) == 1:
+        for chunk in secret_list(lng, context.services.vault.list(who)):
+            await reply(update, chunk)
+    elif action == "remove" and len(args) == 2:
+        info = context.services.vault.check_removable(who, args[1])
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        text(lng, "secret.remove_yes"), callback_data=f"{REMOVE_PREFIX}{info.id}"
+                    ),
+                    InlineKeyboardButton(
+                        text(lng, "secret.remove_no"), callback_data=f"{KEEP_PREFIX}{info.id}"
+                    ),
+                ]
+            ]
+        )
+        await reply(update, text(lng, "secret.confirm_remove", name=info.name), markup=markup)
+    elif action == "rename" and len(args) == 3:
+        info = context.services.vault.rename(who, args[1], args[2])
+        await reply(update, text(lng, "secret.renamed", name=info.name))
+    else:
+        await reply(update, text(lng, "secret.usage"), quote=action != "add")
+
+
+@user_errors
+async def secret_sent(update: Update, context: BotContext) -> None:
+    """The plain message after `/secret add NAME`: the secret itself (already deleted)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not context.user_data:
+        return
+    name = context.user_data.pop(AWAITING_SECRET, None)
+    if name is None:
+        return
+    await _add(update, context, message, person(user), name, message.text or "")
+
+
+async def _add(
+    update: Update, context: BotContext, message: Message, who: Person, name: str, secret: str
+) -> None:
+    lng = lang(update)
+    added = context.services.vault.add(who, name, secret)
+    issued = added.issued
+    issuer = f" ({issued.account.issuer})" if issued.account.issuer else ""
+    body = text(lng, "secret.added", name=issued.account.name, issuer=issuer)
+    if added.short_secret:
+        body = Html(body + "\n" + text(lng, "secret.short_warning", bits=added.secret_bits))
+    await reply(update, body, quote=False)
+    await send_code(context, message, issued, lng, quote=False)
+
+
+@user_errors
+async def remove_pressed(update: Update, context: BotContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    lng = lang(update)
+    if query.data.startswith(KEEP_PREFIX):
+        await query.answer()
+        await query.edit_message_text(text(lng, "cancel.done"))
+        return
+    try:
+        account_id = int(query.data.removeprefix(REMOVE_PREFIX))
+    except ValueError:
+        await query.answer(plain(text(lng, "error.button_expired")), show_alert=True)
+        return
+    info = context.services.vault.remove(person(user), account_id)
+    await query.answer()
+    await query.edit_message_text(text(lng, "secret.removed", name=info.name))

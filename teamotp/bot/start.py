@@ -1,0 +1,53 @@
+"""/start, /help, /claim and /cancel: open to everyone."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from teamotp.bot.context import BotContext
+from teamotp.bot.failures import user_errors
+from teamotp.bot.people import lang, person
+from teamotp.bot.replies import reply
+from teamotp.bot.secrets import AWAITING_SECRET
+from teamotp.domain.model import Role
+from teamotp.messages import Html, text
+
+logger = logging.getLogger(__name__)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    lng = lang(update)
+    role = context.services.core.role_of(user.id)
+    parts = [text(lng, "help.header", user_id=user.id)]
+    if role is None:
+        parts.append(text(lng, "help.stranger"))
+        if not context.services.bootstrap.has_owner():
+            parts.append(text(lng, "help.claim"))
+    else:
+        parts.append(text(lng, "help.member" if role is Role.MEMBER else "help.admin"))
+        if role is Role.OWNER:
+            parts.append(text(lng, "help.owner"))
+    await reply(update, Html("\n\n".join(parts)))
+
+
+@user_errors
+async def claim_command(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    if not context.args or len(context.args) != 1:
+        await reply(update, text(lang(update), "claim.usage"))
+        return
+    context.services.bootstrap.claim(person(user), context.args[0])
+    logger.warning("user %s claimed ownership of the bot", user.id)
+    await reply(update, text(lang(update), "claim.done"))
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    pending = context.user_data.pop(AWAITING_SECRET, None) if context.user_data else None
+    await reply(update, text(lang(update), "cancel.done" if pending else "cancel.nothing"))

@@ -1,0 +1,34 @@
+"""Deleting code messages once their code has expired.
+
+The due list lives in the store and is read against the injectable clock, so
+restarts keep their promises and tests can move time without waiting for it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from teamotp.bot.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = 1.0
+
+
+async def sweep(context: BotContext) -> None:
+    cleanup = context.services.cleanup
+    for due in cleanup.due():
+        if not due.too_old:
+            try:
+                await context.bot.delete_message(due.chat_id, due.message_id)
+            except (BadRequest, Forbidden) as failure:
+                # Already gone, too old, or the bot left the chat: nothing more to do.
+                logger.info("expired code message not deleted: %s", type(failure).__name__)
+            except TelegramError as failure:
+                logger.warning(
+                    "deleting an expired code failed, will retry: %s", type(failure).__name__
+                )
+                continue
+        cleanup.done(due.id)

@@ -1,0 +1,62 @@
+"""The `teamotp` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from teamotp import __version__, logs
+from teamotp.app import StartupError, build_application, open_configured_store, serve
+from teamotp.config import ConfigError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="teamotp",
+        description="A team's shared authenticator, as a self-hosted Telegram bot.",
+    )
+    parser.add_argument("--version", action="version", version=f"teamotp {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="start the bot (long polling); stops cleanly on SIGTERM or Ctrl-C",
+        description="Start the bot. Configuration comes from TEAMOTP_* environment "
+        "variables and ./.env; see the README.",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run()
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _run() -> int:
+    try:
+        settings = load_settings()
+        logs.configure(settings.log_level)
+        token = settings.require_token()
+        logs.redact([token])
+        store = open_configured_store(settings)
+    except (ConfigError, StartupError) as error:
+        print(f"teamotp: {error}", file=sys.stderr)
+        return 2
+    try:
+        application = build_application(settings, store)
+        asyncio.run(_serve_until_signalled(application))
+    except StartupError as error:
+        print(f"teamotp: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+async def _serve_until_signalled(application: object) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(application, stop)  # type: ignore[arg-type]

@@ -1,0 +1,72 @@
+"""What every domain service needs: the store, the clock, and who is who.
+
+Roles are read from the store on every call, never cached: a revocation
+takes effect on the very next update, including presses on old buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from teamotp.domain.errors import NotAllowed, NotAMember
+from teamotp.domain.model import Role
+from teamotp.storage.database import Store
+from teamotp.storage.models import AuditEvent
+from teamotp.storage.repositories import Repositories
+
+Clock = Callable[[], float]
+
+
+class Core:
+    def __init__(self, store: Store, *, owner_ids: frozenset[int], clock: Clock) -> None:
+        self.store = store
+        self.owner_ids = owner_ids
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def role_in(self, tx: Repositories, user_id: int) -> Role | None:
+        if user_id in self.owner_ids:
+            return Role.OWNER
+        member = tx.members.get(user_id)
+        return None if member is None else Role(member.role)
+
+    def role_of(self, user_id: int) -> Role | None:
+        with self.store.transaction() as tx:
+            return self.role_in(tx, user_id)
+
+    def require(self, tx: Repositories, user_id: int, needed: Role) -> Role:
+        """The domain's own check, behind the handler layer's gate."""
+        role = self.role_in(tx, user_id)
+        if role is None:
+            raise NotAMember(user_id)
+        if not role.at_least(needed):
+            raise NotAllowed("access.owner_only" if needed is Role.OWNER else "access.admin_only")
+        return role
+
+    def audit(
+        self,
+        tx: Repositories,
+        *,
+        actor_id: int | None,
+        action: str,
+        outcome: str = "ok",
+        account: str | None = None,
+        chat_id: int | None = None,
+        target_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        tx.audit.record(
+            AuditEvent(
+                at=self.now(),
+                actor_id=actor_id,
+                action=action,
+                outcome=outcome,
+                account=account,
+                chat_id=chat_id,
+                target_id=target_id,
+                detail=detail,
+            )
+        )

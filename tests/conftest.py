@@ -1,0 +1,66 @@
+"""Shared fixtures: a real SQLite store in a temp dir, and a clock the test controls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from teamotp.domain.model import CodeRequestNotice
+from teamotp.domain.services import Services, build_services
+from teamotp.storage.database import Store, open_store
+
+# 2026-01-01 00:00:05 UTC: five seconds into a 30-second window.
+T0 = 1767225605.0
+
+
+@dataclass
+class Clock:
+    """Time as a parameter: tests move it instead of waiting."""
+
+    now: float = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Notices:
+    """Collects what the domain publishes (the real notifier is tested end to end)."""
+
+    published: list[CodeRequestNotice] = field(default_factory=list)
+
+    def publish(self, notice: CodeRequestNotice) -> None:
+        self.published.append(notice)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'teamotp.db'}", None, tmp_path / "master.key")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def notices() -> Notices:
+    return Notices()
+
+
+OWNER_ID = 100
+
+
+@pytest.fixture
+def services(store: Store, notices: Notices, clock: Clock) -> Services:
+    return build_services(
+        store, notices, owner_ids=frozenset({OWNER_ID}), audit_chat_id=None, clock=clock
+    )
