@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from typing import Any
 
@@ -38,8 +39,19 @@ class StartupError(Exception):
 
 
 def open_configured_store(settings: Settings) -> Store:
-    if settings.database_url.startswith("sqlite:///") and settings.data_dir:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    uses_data_dir = settings.master_key is None or settings.database_url.startswith("sqlite:")
+    if uses_data_dir:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StartupError(
+                f"cannot create the data directory {settings.data_dir}: {error.strerror}"
+            ) from None
+        if not os.access(settings.data_dir, os.W_OK | os.X_OK):
+            raise StartupError(
+                f"the data directory {settings.data_dir} is not writable by this user "
+                f"(uid {os.getuid()}): fix its owner or permissions"
+            )
     try:
         return open_store(
             settings.database_url,

@@ -1,0 +1,142 @@
+"""End-to-end fixtures: the real bot, started the way `teamotp run` starts it, against the
+fake Bot API server over HTTP on 127.0.0.1, with a real SQLite store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from teamotp.app import BotApplication, build_application, open_configured_store, serve
+from teamotp.config import load_settings
+from teamotp.storage.database import Store
+from tests.conftest import Clock
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+OTHER_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+
+
+@dataclass
+class People:
+    owner: FakeUser
+    admin: FakeUser
+    member: FakeUser
+    stranger: FakeUser
+
+
+@dataclass
+class Bot:
+    """A running bot and the world around it."""
+
+    tg: FakeTelegram
+    app: BotApplication
+    store: Store
+    clock: Clock
+    people: People
+    data_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    async def say(
+        self, user: FakeUser, text: str, *, chat: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Send `text` as `user` (privately unless `chat` is given); return the next reply."""
+        where = chat if chat is not None else self.tg.private(user)
+        await self.tg.send(user, where, text, **kwargs)
+        return await self.tg.next_message(where)
+
+    async def settle(self) -> None:
+        """Wait until every update sent so far has been handled.
+
+        The bot handles updates one at a time, in order, so once it answers a probe
+        sent last, everything before the probe is done."""
+        prober = self.tg.user("probe", username="probe_user")
+        chat = self.tg.private(prober)
+        await self.tg.send(prober, chat, "/start")
+        await self.tg.next_message(chat)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+    assert fake.violations == [], "the bot made requests the real Bot API would refuse"
+
+
+BotFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def start_bot(
+    tg: FakeTelegram, tmp_path: Path, clock: Clock
+) -> AsyncIterator[Callable[..., Any]]:
+    """Start the bot with extra environment; stops it at the end of the test."""
+    running: list[tuple[asyncio.Event, asyncio.Task[None], Store]] = []
+    owner = tg.user("olga", last_name="Owner")
+
+    async def start(env: dict[str, str] | None = None, *, owners: bool = True) -> Bot:
+        environ = {
+            "TEAMOTP_BOT_TOKEN": tg.token,
+            "TEAMOTP_API_URL": tg.api_url,
+            "TEAMOTP_DATA_DIR": str(tmp_path / "data"),
+            "TEAMOTP_LOG_LEVEL": "DEBUG",
+        }
+        if owners:
+            environ["TEAMOTP_OWNER_IDS"] = str(owner.id)
+        environ.update(env or {})
+        settings = load_settings(environ, env_file=None)
+        store = open_configured_store(settings)
+        app = build_application(settings, store, clock=clock)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(app, stop))
+        running.append((stop, task, store))
+        await tg.wait_for("getUpdates")
+        people = People(
+            owner=owner,
+            admin=tg.user("adam"),
+            member=tg.user("mia"),
+            stranger=tg.user("sam"),
+        )
+        return Bot(tg, app, store, clock, people, tmp_path / "data", environ)
+
+    yield start
+    for stop, task, store in running:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 10)
+        store.close()
+
+
+@pytest.fixture
+async def bot(start_bot: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> Bot:
+    caplog.set_level(logging.DEBUG)
+    started: Bot = await start_bot()
+    return started
+
+
+async def setup_team(bot: Bot, *, approve_group: bool = True) -> Any:
+    """Owner promotes the admin, the admin adds an account and the member; returns a group."""
+    p = bot.people
+    await bot.say(p.owner, f"/promote {p.admin.id}")
+    await bot.tg.send(p.admin, bot.tg.private(p.admin), f"/secret add amazon-us {SECRET}")
+    await bot.tg.next_message(bot.tg.private(p.admin))  # "added"
+    await bot.tg.next_message(bot.tg.private(p.admin))  # the code
+    await bot.say(p.admin, f"/add {p.member.id}")
+    group = bot.tg.group("Team")
+    if approve_group:
+        await bot.tg.add_bot_to_group(group, by=p.admin)
+        await bot.tg.next_message(group)  # "approved"
+    return group
