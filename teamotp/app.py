@@ -131,7 +131,10 @@ async def _on_stop(application: BotApplication) -> None:
 
 
 async def serve(application: BotApplication, stop: asyncio.Event) -> None:
-    """Long polling until `stop` is set; returns once everything has shut down."""
+    """Long polling until `stop` is set; returns once everything has shut down.
+
+    The same steps, in the same order, as PTB's `run_polling`, which cannot be used
+    here because it owns the event loop and the signal handlers."""
     try:
         await application.initialize()
     except InvalidToken:
@@ -142,6 +145,8 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
             "and TEAMOTP_API_URL"
         ) from None
     try:
+        if application.post_init is not None:  # only run_polling calls it by itself
+            await application.post_init(application)
         assert application.updater is not None  # noqa: S101
         await application.updater.start_polling(
             timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
@@ -154,4 +159,6 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
             await application.updater.stop()
         if application.running:
             await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
         await application.shutdown()

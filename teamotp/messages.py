@@ -149,6 +149,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "You have no account named “{name}”. /accounts lists yours.",
         CHINESE: "你没有名为“{name}”的账号。发送 /accounts 查看你的账号。",
     },
+    "code.not_a_name": {
+        ENGLISH: "That is not an account name. /accounts lists yours.",
+        CHINESE: "这不是账号名称。发送 /accounts 查看你的账号。",
+    },
     "code.button_not_yours": {
         ENGLISH: "That account is not available to you.",
         CHINESE: "你无权使用这个账号。",
@@ -176,6 +180,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "reason.chat_not_approved": {ENGLISH: "group not approved", CHINESE: "群组未开通"},
     "reason.no_accounts": {ENGLISH: "no accounts granted", CHINESE: "没有授权账号"},
     "reason.unknown_account": {ENGLISH: "no such account for them", CHINESE: "无此账号或未授权"},
+    "reason.not_a_name": {ENGLISH: "not an account name", CHINESE: "不是账号名称"},
     "reason.button_not_yours": {ENGLISH: "account not granted", CHINESE: "账号未授权"},
     "notify.private": {ENGLISH: "private chat", CHINESE: "私聊"},
     "notify.group": {ENGLISH: "group “{title}” ({chat_id})", CHINESE: "群组“{title}”（{chat_id}）"},
@@ -324,9 +329,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "delete it yourself now",
         CHINESE: "，但无法删除该消息（需要把我设为可删除消息的管理员）：请立即手动删除",
     },
-    "secret.rejected_deleted": {
-        ENGLISH: "Your message was deleted because it may hold a secret.",
-        CHINESE: "你的消息可能包含密钥，已被删除。",
+    "secret.unasked": {
+        ENGLISH: "That looked like an authenticator secret, so I deleted it. To add an account, "
+        "send: /secret add NAME SECRET",
+        CHINESE: "这条消息看起来像身份验证器密钥，我已将其删除。如需添加账号，请发送：/secret add 名称 密钥",
     },
     "secret.list": {
         ENGLISH: "<b>Accounts</b> ({count}):\n{lines}",
@@ -364,6 +370,13 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "“{name}” can't be an account name: use 1–{max} letters, digits, - or _ "
         "(e.g. amazon-us or 美国站).",
         CHINESE: "“{name}”不能作为账号名：请使用 1–{max} 个字母、数字、- 或 _（例如 amazon-us 或 美国站）。",
+    },
+    "account.name_like_secret": {
+        ENGLISH: "That looks like an authenticator secret, not an account name (a message "
+        "with a secret is deleted). Name the account first: /secret add NAME SECRET, "
+        "e.g. /secret add amazon-us SECRET.",
+        CHINESE: "这看起来是身份验证器密钥，而不是账号名称（含密钥的消息会被删除）。"
+        "请先写账号名称：/secret add 名称 密钥，例如 /secret add amazon-us 密钥。",
     },
     "account.exists": {
         ENGLISH: "An account named “{name}” already exists. Pick another name, or remove it first.",

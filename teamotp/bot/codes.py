@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Message, Update
+from telegram.error import TelegramError
 
 from teamotp.bot.context import BotContext
 from teamotp.bot.delivery import send_code
@@ -12,6 +15,8 @@ from teamotp.bot.render import PICK_PREFIX, account_list, picker, plain
 from teamotp.bot.replies import reply
 from teamotp.domain.model import Picker
 from teamotp.messages import text
+
+logger = logging.getLogger(__name__)
 
 
 @user_errors
@@ -47,7 +52,11 @@ async def pick_pressed(update: Update, context: BotContext) -> None:
         return
     who = person(user)
     issued = context.services.codes.request_by_id(who, place(anchor.chat), account_id)
-    await query.answer()
+    try:
+        await query.answer()
+    except TelegramError as failure:
+        # The answer only stops the button's spinner; the code matters more.
+        logger.warning("could not answer a button press: %s", type(failure).__name__)
     in_group = anchor.chat.type != anchor.chat.PRIVATE
     await send_code(context, anchor, issued, lang(update), for_person=who if in_group else None)
 

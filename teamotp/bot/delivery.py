@@ -22,7 +22,12 @@ async def send_code(
     body, markup = code_message(lang, issued, for_person)
     in_group = anchor.chat.type != anchor.chat.PRIVATE
     sent = await anchor.reply_text(
-        body, reply_markup=markup, protect_content=True, do_quote=quote and in_group
+        body,
+        reply_markup=markup,
+        protect_content=True,
+        do_quote=quote and in_group,
+        # The request may be gone already (tidy groups delete commands); the code is not.
+        allow_sending_without_reply=True,
     )
     ttl = context.runtime.code_ttl
     if ttl >= 0:

@@ -6,6 +6,7 @@ import functools
 import logging
 import traceback
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -19,6 +20,8 @@ from teamotp.domain.errors import TeamOtpError
 from teamotp.messages import text
 
 logger = logging.getLogger(__name__)
+
+_PACKAGE = __name__.split(".", 1)[0]  # "teamotp": its frames say where in our code
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -61,8 +64,16 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 def _where(failure: BaseException | None) -> str:
+    """The innermost frame of our own code, and the library frame it failed in if any."""
     if failure is None or failure.__traceback__ is None:
         return "?"
     frames: Any = traceback.extract_tb(failure.__traceback__)
+    ours = [f for f in frames if _PACKAGE in Path(f.filename).parts]
     last = frames[-1]
-    return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
+    if not ours or ours[-1] is last:
+        return _frame(last)
+    return f"{_frame(ours[-1])} (via {_frame(last)})"
+
+
+def _frame(frame: traceback.FrameSummary) -> str:
+    return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"

@@ -21,6 +21,7 @@ from teamotp.bot.people import is_anonymous, lang, person
 from teamotp.bot.replies import reply
 from teamotp.bot.secrets import AWAITING_SECRET
 from teamotp.domain.errors import NotAMember
+from teamotp.domain.names import looks_like_secret
 from teamotp.messages import text
 
 logger = logging.getLogger(__name__)
@@ -44,37 +45,50 @@ def carries_secret(message: Message, command: str | None, awaiting_secret: bool)
     content = message.text or message.caption or ""
     if _SECRET_LINK.search(content):
         return True
+    words = content.split()
     if command == "secret":
-        words = content.split()
-        return len(words) >= 3 and words[1].lower() in {"add", "import"}
-    return awaiting_secret and command is None and message.chat.type == message.chat.PRIVATE
+        # `/secret add NAME SECRET...`; with one word after `add`, only when that word is a
+        # secret (the name was left out): `/secret add NAME` alone must raise no alarm.
+        if len(words) < 3 or words[1].lower() not in {"add", "import"}:
+            return False
+        return len(words) >= 4 or words[1].lower() == "import" or looks_like_secret(words[2])
+    if command is not None or message.chat.type != message.chat.PRIVATE:
+        return False
+    return awaiting_secret or looks_like_secret("".join(words))
 
 
 async def gate(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    if user.is_bot:  # other bots in a group: never act on their behalf
-        raise ApplicationHandlerStop
-    context.services.directory.seen(person(user))
+    if not user.is_bot:
+        context.services.directory.seen(person(user))
     message = update.message
     if message is None:
+        # The bot being added or removed counts whoever did it, also an anonymous admin;
+        # a button press by a bot is never acted on.
+        if user.is_bot and update.callback_query is not None:
+            raise ApplicationHandlerStop
         return
     command = command_of(message, context.bot.username)
     awaiting = bool(context.user_data and context.user_data.get(AWAITING_SECRET))
-    if carries_secret(message, command, awaiting):
-        await _contain_secret(update, context, message)
+    if carries_secret(message, command, awaiting):  # whoever posted it, anonymous or not
+        await _contain_secret(update, context, message, unasked=command is None and not awaiting)
     if command is None:
-        return
+        return  # service messages (a group's migration) may come "from" a bot too
     spec = BY_NAME.get(command)
     if spec is None:
         raise ApplicationHandlerStop
     if is_anonymous(message):
+        # Checked before `is_bot`: Telegram sends these "from" GroupAnonymousBot.
         await reply(update, text(lang(update), "access.anonymous"))
+        raise ApplicationHandlerStop
+    if user.is_bot:  # other bots in a group: never act on their behalf
         raise ApplicationHandlerStop
     if spec.role is not None:
         role = context.services.core.role_of(user.id)
         if role is None:
+            context.services.audit.refused(person(user), command, message.chat.id)
             failure = NotAMember(user.id)
             await reply(update, text(lang(update), failure.key, **failure.params))
             raise ApplicationHandlerStop
@@ -92,14 +106,21 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def _contain_secret(update: Update, context: BotContext, message: Message) -> None:
-    """Delete a message that may hold a secret as soon as it is read (rule 4)."""
+async def _contain_secret(
+    update: Update, context: BotContext, message: Message, *, unasked: bool
+) -> None:
+    """Delete a message that may hold a secret as soon as it is read (rule 4).
+
+    `unasked`: a bare secret pasted in private with no `/secret add` to go with it."""
     deleted = await _try_delete(message)
+    lng = lang(update)
     if message.chat.type == message.chat.PRIVATE:
         if not deleted:
             logger.warning("could not delete a private message that may hold a secret")
+        if unasked:
+            await reply(update, text(lng, "secret.unasked"), quote=False)
+            raise ApplicationHandlerStop
         return
-    lng = lang(update)
     note = text(lng, "secret.in_group_deleted" if deleted else "secret.in_group_not_deleted")
     await reply(update, text(lng, "secret.in_group", deleted=note), quote=not deleted)
     if context.user_data:

@@ -43,6 +43,8 @@ class TelegramNotifier:
         except TelegramError as failure:
             # Typically: the admin never pressed Start, or blocked the bot.
             logger.warning("notification to %s failed: %s", chat_id, type(failure).__name__)
+        except Exception as failure:
+            logger.error("notification to %s failed: %s", chat_id, type(failure).__name__)
 
     async def drain(self, grace: float = 2.0) -> None:
         """On shutdown: let nearly-done notices finish, then give up on the rest."""

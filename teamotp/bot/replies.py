@@ -26,4 +26,6 @@ async def reply(
         reply_markup=markup,
         do_quote=quote and in_group,
         protect_content=protect,
+        # The message may already be gone (deleted as a secret, or by its sender).
+        allow_sending_without_reply=True,
     )

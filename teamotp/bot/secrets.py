@@ -93,15 +93,18 @@ async def remove_pressed(update: Update, context: BotContext) -> None:
     if query is None or user is None or query.data is None:
         return
     lng = lang(update)
-    if query.data.startswith(KEEP_PREFIX):
-        await query.answer()
-        await query.edit_message_text(text(lng, "cancel.done"))
-        return
+    keep = query.data.startswith(KEEP_PREFIX)
     try:
-        account_id = int(query.data.removeprefix(REMOVE_PREFIX))
+        account_id = int(query.data.removeprefix(KEEP_PREFIX if keep else REMOVE_PREFIX))
     except ValueError:
         await query.answer(plain(text(lng, "error.button_expired")), show_alert=True)
         return
-    info = context.services.vault.remove(person(user), account_id)
+    vault = context.services.vault
+    if keep:
+        info = vault.keep(person(user), account_id)
+        await query.answer()
+        await query.edit_message_text(text(lng, "secret.kept", name=info.name))
+        return
+    info = vault.remove(person(user), account_id)
     await query.answer()
     await query.edit_message_text(text(lng, "secret.removed", name=info.name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Chat, Update
 
 from teamotp.bot.context import BotContext
 from teamotp.bot.failures import user_errors
@@ -26,7 +26,8 @@ async def help_command(update: Update, context: BotContext) -> None:
     parts = [text(lng, "help.header", user_id=user.id)]
     if role is None:
         parts.append(text(lng, "help.stranger"))
-        if not context.services.bootstrap.has_owner():
+        private = update.effective_chat is not None and update.effective_chat.type == Chat.PRIVATE
+        if private and not context.services.bootstrap.has_owner():  # /claim is private only
             parts.append(text(lng, "help.claim"))
     else:
         parts.append(text(lng, "help.member" if role is Role.MEMBER else "help.admin"))

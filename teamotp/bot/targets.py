@@ -7,6 +7,10 @@ from telegram import Message, MessageEntity
 from teamotp.bot.people import ANONYMOUS_ADMIN_ID, person
 from teamotp.domain.model import Target
 
+# Telegram user ids have at most 52 significant bits; anything longer is a typo (and would
+# not fit the database's 64-bit integer either).
+MAX_USER_ID = 2**53 - 1
+
 
 def parse_target(message: Message) -> tuple[Target | None, list[str]]:
     """The target, and the words left over (account names)."""
@@ -23,14 +27,20 @@ def parse_target(message: Message) -> tuple[Target | None, list[str]]:
         return Target(person=person(replied.from_user)), words
     for entity in message.entities:
         if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
-            mentioned = message.parse_entity(entity)
-            rest = content.replace(mentioned, " ", 1).split()[1:]
+            rest = _without(content, entity).split()[1:]
             return Target(person=person(entity.user)), rest
     if not words:
         return None, []
     first, rest = words[0], words[1:]
     if first.startswith("@") and len(first) > 1:
         return Target(username=first[1:]), rest
-    if first.isdecimal() and int(first) > 0:
+    if first.isascii() and first.isdecimal() and 0 < int(first) <= MAX_USER_ID:
         return Target(user_id=int(first)), rest
     return None, words
+
+
+def _without(content: str, entity: MessageEntity) -> str:
+    """The text with the entity's span blanked out (entity offsets count UTF-16 units)."""
+    encoded = content.encode("utf-16-le")
+    start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+    return (encoded[:start] + " ".encode("utf-16-le") + encoded[end:]).decode("utf-16-le")

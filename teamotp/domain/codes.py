@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from teamotp.domain.core import Core
@@ -17,7 +17,7 @@ from teamotp.domain.model import (
     Recipient,
     Role,
 )
-from teamotp.domain.names import name_key
+from teamotp.domain.names import check_name, name_key
 from teamotp.domain.otp import Algorithm, TotpSpec, code_at
 from teamotp.storage.models import Account
 from teamotp.storage.repositories import Repositories
@@ -82,11 +82,19 @@ class Codes:
         self, person: Person, place: Place, account_name: str | None
     ) -> IssuedCode | Picker:
         """`/code [account]`: one code, or a picker when several accounts fit."""
-        return self._decide(person, place, lambda accounts: _by_name(accounts, account_name))
+        asked = account_name if account_name and _echoable(account_name) else None
+        return self._decide(
+            person, place, lambda accounts: _by_name(accounts, account_name), lambda _: asked
+        )
 
     def request_by_id(self, person: Person, place: Place, account_id: int) -> IssuedCode:
         """A press on a picker button, authorized for whoever pressed it."""
-        result = self._decide(person, place, lambda accounts: _by_id(accounts, account_id))
+        result = self._decide(
+            person,
+            place,
+            lambda accounts: _by_id(accounts, account_id),
+            lambda tx: _name_of(tx, account_id),
+        )
         assert isinstance(result, IssuedCode)  # noqa: S101 - _by_id never asks for a picker
         return result
 
@@ -95,12 +103,15 @@ class Codes:
         person: Person,
         place: Place,
         choose: _Chooser,
+        asked: Callable[[Repositories], str | None],
     ) -> IssuedCode | Picker:
+        """Decide, audit and notify. A refused request still names the account it asked
+        for in the audit log and the notices (admins only), never in the reply."""
         core = self._core
         error: TeamOtpError | None = None
         result: IssuedCode | Picker | None = None
-        account_name: str | None = None
         with core.store.transaction() as tx:
+            account_name = asked(tx)
             role = core.role_in(tx, person.id)
             if role is None:
                 error, outcome = NotAMember(person.id), "denied:not_member"
@@ -112,8 +123,6 @@ class Codes:
                     chosen = choose(accounts)
                 except TeamOtpError as refused:
                     error, outcome = refused, f"denied:{refused.key.removeprefix('code.')}"
-                    named = refused.params.get("name")
-                    account_name = named if isinstance(named, str) else None
                 else:
                     if isinstance(chosen, Account):
                         result = issue(tx, chosen, core.clock())
@@ -159,7 +168,7 @@ class Codes:
             Recipient(user_id, users[user_id].language_code if user_id in users else None)
             for user_id in sorted(ids)
         ]
-        if self._audit_chat_id is not None:
+        if self._audit_chat_id is not None and self._audit_chat_id not in ids:
             recipients.append(Recipient(self._audit_chat_id, None))
         return tuple(recipients)
 
@@ -177,7 +186,25 @@ def _by_name(accounts: list[Account], account_name: str | None) -> Account | Seq
     for account in accounts:
         if account.name_key == key:
             return account
-    raise InvalidInput("code.unknown_account", name=account_name[:40])
+    if not _echoable(account_name):
+        raise InvalidInput("code.not_a_name")
+    raise InvalidInput("code.unknown_account", name=account_name)
+
+
+def _echoable(typed: str) -> bool:
+    """Whether what someone typed after /code may be repeated in the reply, the audit log
+    and the notices: a possible account name (so at most 32 characters), but not a link
+    or what reads as a secret (rule 3: someone may paste the seed after /code by mistake)."""
+    try:
+        check_name(typed)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _name_of(tx: Repositories, account_id: int) -> str | None:
+    account = tx.accounts.by_id(account_id)
+    return None if account is None else account.name
 
 
 def _by_id(accounts: list[Account], account_id: int) -> Account:

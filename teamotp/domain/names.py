@@ -5,19 +5,42 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from teamotp.domain.errors import InvalidInput
+from teamotp.domain.errors import InvalidInput, InvalidSecret
+from teamotp.domain.otp import parse_secret
 
 MAX_NAME_LENGTH = 32
 # \w is Unicode-aware: letters of any script (so 美国站 works), digits, underscore.
 _NAME = re.compile(r"[\w-]{1,32}")
+# A secret as sites print it: base32 letters and digits, maybe in dashed groups.
+_SECRET_LIKE = re.compile(r"[A-Za-z2-7-]{16,}")
+_BASE32_DIGIT = re.compile(r"[2-7]")
 
 
 def check_name(raw: str) -> str:
     """Return the name as it will be shown, or refuse it."""
     name = unicodedata.normalize("NFC", raw.strip())
+    if "://" in name or looks_like_secret(name):
+        # Most likely `/secret add SECRET` with the name left out: never echo it back.
+        raise InvalidInput("account.name_like_secret")
     if not _NAME.fullmatch(name):
         raise InvalidInput("account.bad_name", name=name[:40], max=MAX_NAME_LENGTH)
     return name
+
+
+def looks_like_secret(word: str) -> bool:
+    """Whether `word` reads as an authenticator secret of at least 80 bits: 16 or more
+    base32 characters with a digit among them (a name rarely is; a secret almost always),
+    maybe in dashed groups of four as sites print them (`amazon-us-2-shop` is a name)."""
+    if not _SECRET_LIKE.fullmatch(word) or not _BASE32_DIGIT.search(word):
+        return False
+    *groups, last = word.split("-")
+    if groups and (any(len(g) != 4 for g in groups) or not 1 <= len(last) <= 4):
+        return False
+    try:
+        parse_secret(word)
+    except InvalidSecret:
+        return False
+    return True
 
 
 def name_key(name: str) -> str:

@@ -170,15 +170,32 @@ class Roster:
         if target.person is not None:
             if target.person.is_bot:
                 raise InvalidInput("members.target_is_bot")
+            self._remember(tx, target.person)
             return target.person.id
         if target.user_id is not None:
             return target.user_id
         if target.username is not None:
             known = tx.users.by_username(target.username.lstrip("@"))
             if known is None:
-                raise InvalidInput("members.unknown_username", username=target.username[:40])
+                raise InvalidInput(
+                    "members.unknown_username", username=f"@{target.username.lstrip('@')[:40]}"
+                )
             return known.user_id
         raise InvalidInput("members.no_target")
+
+    def _remember(self, tx: Repositories, person: Person) -> None:
+        """Someone named by a reply or a text mention: Telegram just told us who they are,
+        so replies and /members can show their name and /add @username finds them later."""
+        known = tx.users.get(person.id)
+        tx.users.upsert(
+            user_id=person.id,
+            username=person.username,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            # A `User` inside someone else's message may lack the language: keep what we know.
+            language_code=person.language_code or (known.language_code if known else None),
+            seen_at=known.last_seen if known else self._core.now(),
+        )
 
     def _name(self, tx: Repositories, user_id: int) -> str:
         known = tx.users.get(user_id)

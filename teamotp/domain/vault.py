@@ -69,6 +69,16 @@ class Vault:
                 raise InvalidInput("account.unknown", names=name[:40])
             return account_info(account)
 
+    def keep(self, actor: Person, account_id: int) -> AccountInfo:
+        """The account a "Keep" press leaves as it is (nothing changes)."""
+        core = self._core
+        with core.store.transaction() as tx:
+            core.require(tx, actor.id, Role.ADMIN)
+            account = tx.accounts.by_id(account_id)
+            if account is None:
+                raise InvalidInput("account.already_removed")
+            return account_info(account)
+
     def remove(self, actor: Person, account_id: int) -> AccountInfo:
         core = self._core
         with core.store.transaction() as tx:

@@ -97,7 +97,8 @@ def _create_engine(database_url: str) -> Engine:
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 15}
-        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        # hide_parameters: no value (a name, a ciphertext) in SQL logs or error messages.
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         raise StoreError(
             f"TEAMOTP_DATABASE_URL is not a usable database URL ({type(error).__name__}); "

@@ -1,0 +1,397 @@
+"""`teamotp run` as an operator runs it: a real subprocess, configured by its environment
+and `.env`, talking to the fake Bot API server over HTTP.
+
+It refuses to start with a one-line reason (missing token, unusable database, a master
+key that does not match the store, malformed settings), registers its command menu,
+logs the claim code when nobody owns it, and stops within seconds of SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sqlite3
+import stat
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from teamotp.storage.crypto import SecretBox, encode_master_key
+from teamotp.storage.database import open_store
+from tests.e2e.conftest import SECRET
+from tests.fake_telegram import FakeTelegram
+
+START_TIMEOUT = 30.0  # a cold interpreter importing the Telegram library
+STOP_DEADLINE = 5.0  # `docker stop` waits 10 s before it kills
+
+
+def clean_environment(**settings: str) -> dict[str, str]:
+    """This process's environment without any TEAMOTP_ variable, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMOTP_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(settings)
+    return env
+
+
+@pytest.fixture
+def bot_env(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
+    return clean_environment(
+        TEAMOTP_BOT_TOKEN=tg.token,
+        TEAMOTP_API_URL=tg.api_url,
+        TEAMOTP_DATA_DIR=str(tmp_path / "data"),
+        TEAMOTP_OWNER_IDS="4242",
+    )
+
+
+async def run_to_exit(env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
+    """Run `teamotp run` that is expected to stop by itself; its exit code and stderr lines."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "teamotp",
+        "run",
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError("teamotp run did not stop by itself") from None
+    assert process.returncode is not None
+    return process.returncode, stderr.decode().splitlines()
+
+
+class Running:
+    """A `teamotp run` subprocess; its stderr is collected as it comes."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for raw in self.process.stderr:
+            self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+
+    @property
+    def stderr(self) -> str:
+        return "\n".join(self.lines)
+
+    async def stop(self, signum: int = signal.SIGTERM) -> tuple[int, float]:
+        """Send `signum`; the exit code and the seconds it took to exit."""
+        started = time.monotonic()
+        self.process.send_signal(signum)
+        try:
+            code = await asyncio.wait_for(self.process.wait(), STOP_DEADLINE * 3)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            raise AssertionError(f"still running {STOP_DEADLINE * 3} s after {signum!r}") from None
+        await self._reader
+        return code, time.monotonic() - started
+
+
+@pytest.fixture
+async def launch(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Start `teamotp run` and wait until it polls the fake server; killed at the end."""
+    started: list[Running] = []
+
+    async def start(env: dict[str, str], cwd: Path = tmp_path) -> Running:
+        launched_at = time.time()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "teamotp",
+            "run",
+            env=env,
+            cwd=cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        running = Running(process)
+        started.append(running)
+        try:
+            await tg.wait_for(
+                "getUpdates", where=lambda c: c.time >= launched_at, timeout=START_TIMEOUT
+            )
+        except AssertionError:
+            raise AssertionError(f"the bot never polled; its stderr:\n{running.stderr}") from None
+        return running
+
+    yield start
+    for running in started:
+        if running.process.returncode is None:
+            running.process.kill()
+            await running.process.wait()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(running._reader, 5)
+
+
+def assert_one_line(lines: list[str], *expected: str) -> str:
+    assert len(lines) == 1, "expected one line on stderr, got:\n" + "\n".join(lines)
+    line = lines[0]
+    assert line.startswith("teamotp: "), line
+    assert "Traceback" not in line
+    for part in expected:
+        assert part in line, line
+    return line
+
+
+def dump(database: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(database)) as raw:
+        return list(raw.iterdump())
+
+
+# ------------------------------------------------------------------ refusing to start
+
+
+async def test_missing_token_exits_with_one_line(tmp_path: Path) -> None:
+    env = clean_environment(TEAMOTP_DATA_DIR=str(tmp_path / "data"))
+    code, lines = await run_to_exit(env, tmp_path)
+    assert code != 0
+    assert_one_line(lines, "TEAMOTP_BOT_TOKEN is not set", "@BotFather")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("nosuchdb://user@host/db", "TEAMOTP_DATABASE_URL is not a usable database URL"),
+        ("sqlite:////nonexistent-teamotp-dir/sub/teamotp.db", "cannot open the database"),
+    ],
+)
+async def test_unusable_database_url_exits_with_one_line(
+    bot_env: dict[str, str], tmp_path: Path, url: str, reason: str
+) -> None:
+    code, lines = await run_to_exit({**bot_env, "TEAMOTP_DATABASE_URL": url}, tmp_path)
+    assert code != 0
+    assert_one_line(lines, reason)
+
+
+async def test_database_password_is_not_shown_when_it_cannot_connect(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    url = "postgresql+psycopg://teamotp:hunter2secret@127.0.0.1:1/teamotp"
+    code, lines = await run_to_exit({**bot_env, "TEAMOTP_DATABASE_URL": url}, tmp_path)
+    assert code != 0
+    line = assert_one_line(lines)
+    assert "hunter2secret" not in line
+
+
+async def test_master_key_that_does_not_match_the_store_changes_nothing(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    database = data / "teamotp.db"
+    right = encode_master_key(SecretBox.generate_key())
+    wrong = encode_master_key(SecretBox.generate_key())
+    data.mkdir()
+    store = open_store(f"sqlite:///{database}", right, data / "master.key")
+    store.close()
+    before, rows = database.read_bytes(), dump(database)
+
+    for env in (
+        {**bot_env, "TEAMOTP_MASTER_KEY": wrong},
+        {**bot_env, "TEAMOTP_MASTER_KEY_FILE": str(_key_file(tmp_path / "other.key", wrong))},
+    ):
+        code, lines = await run_to_exit(env, tmp_path)
+        assert code != 0
+        line = assert_one_line(lines, "master key does not match the store", "nothing was changed")
+        assert wrong not in line
+        assert database.read_bytes() == before
+        assert dump(database) == rows
+    assert not (data / "master.key").exists(), "no key file may be made for a keyed store"
+
+
+async def test_missing_key_file_for_a_keyed_store_exits_with_one_line(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    open_store(f"sqlite:///{data / 'teamotp.db'}", None, data / "master.key").close()
+    (data / "master.key").unlink()
+    code, lines = await run_to_exit(bot_env, tmp_path)
+    assert code != 0
+    assert_one_line(lines, "master key file", "is missing", "TEAMOTP_MASTER_KEY")
+    assert not (data / "master.key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TEAMOTP_OWNER_IDS", "12,abc"),
+        ("TEAMOTP_MASTER_KEY", "too-short"),  # the rest: tests/test_config.py
+    ],
+)
+async def test_malformed_setting_exits_with_one_line_naming_it(
+    bot_env: dict[str, str], tmp_path: Path, name: str, value: str
+) -> None:
+    code, lines = await run_to_exit({**bot_env, name: value}, tmp_path)
+    assert code != 0
+    line = assert_one_line(lines, name)
+    assert value not in line
+
+
+async def test_token_refused_by_telegram_exits_with_one_line(
+    tg: FakeTelegram, bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    wrong_token = "987654321:AAwrongwrongwrongwrongwrongwrongwrong"
+    code, lines = await run_to_exit({**bot_env, "TEAMOTP_BOT_TOKEN": wrong_token}, tmp_path)
+    assert code != 0
+    # The store was set up before Telegram was asked: the key file's warning may come first.
+    logged = [line for line in lines if " WARNING teamotp.storage.keys: " in line]
+    line = assert_one_line([line for line in lines if line not in logged], "TEAMOTP_BOT_TOKEN")
+    assert "refused" in line
+    assert wrong_token not in line
+    assert wrong_token.split(":")[1] not in line
+
+
+async def test_unreachable_bot_api_exits_with_one_line(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**bot_env, "TEAMOTP_API_URL": "http://127.0.0.1:9"}  # nothing listens there
+    code, lines = await run_to_exit(env, tmp_path)
+    assert code != 0
+    logged = [line for line in lines if " WARNING teamotp.storage.keys: " in line]
+    assert_one_line([line for line in lines if line not in logged], "TEAMOTP_API_URL")
+
+
+# ------------------------------------------------------------------ running
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_running_bot_answers_and_stops_soon_after_signal(
+    tg: FakeTelegram, bot_env: dict[str, str], launch: Callable[..., Any], signum: int
+) -> None:
+    running = await launch(bot_env)
+    user = tg.user("olga")
+    await tg.send(user, tg.private(user), "/start")
+    reply = await tg.next_message(tg.private(user))
+    assert str(user.id) in reply["text"]
+    code, took = await running.stop(signum)
+    assert code == 0, running.stderr
+    assert took < STOP_DEADLINE, f"took {took:.1f} s to stop"
+    assert "Traceback" not in running.stderr
+
+
+async def test_start_registers_commands_in_english_and_chinese(
+    tg: FakeTelegram, bot_env: dict[str, str], launch: Callable[..., Any]
+) -> None:
+    running = await launch(bot_env)
+    english = tg.commands()
+    chinese = tg.commands(language_code="zh")
+    calls = tg.calls("setMyCommands")
+    assert {c.params.get("language_code") for c in calls} == {None, "zh"}
+    assert english
+    assert chinese
+    assert [c["command"] for c in english] == [c["command"] for c in chinese]
+    names = {c["command"] for c in english}
+    assert {"start", "help", "code", "accounts", "add", "revoke", "secret", "cancel"} <= names
+    assert all(re.fullmatch(r"[a-z0-9_]{1,32}", c["command"]) for c in english)
+    described = {c["command"]: c["description"] for c in english}
+    assert described["code"].isascii()
+    assert all(re.search(r"[\u4e00-\u9fff]", c["description"]) for c in chinese)
+    await running.stop()
+
+
+async def test_without_owner_the_claim_code_is_logged_once_and_works(
+    tg: FakeTelegram, bot_env: dict[str, str], launch: Callable[..., Any]
+) -> None:
+    env = {k: v for k, v in bot_env.items() if k != "TEAMOTP_OWNER_IDS"}
+    running = await launch(env)
+    claims = re.findall(r"/claim (\S+)", running.stderr)
+    assert len(claims) == 1, running.stderr
+    first, second = tg.user("first"), tg.user("second")
+    answer = await _say(tg, second, "/claim WRONG-CODE")
+    assert "claim code is wrong" in answer
+    assert "You are now the owner" in await _say(tg, first, f"/claim {claims[0]}")
+    assert "already has an owner" in await _say(tg, second, f"/claim {claims[0]}")
+    await running.stop()
+    assert len(re.findall(r"/claim \S+", running.stderr)) == 1
+
+
+async def test_with_an_owner_no_claim_code_is_logged(
+    bot_env: dict[str, str], launch: Callable[..., Any]
+) -> None:
+    running = await launch(bot_env)
+    await running.stop()
+    assert "/claim" not in running.stderr
+
+
+async def test_first_run_creates_private_key_file_with_a_warning(
+    tg: FakeTelegram, bot_env: dict[str, str], launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    key_file = tmp_path / "data" / "master.key"
+    running = await launch(bot_env)
+    assert key_file.is_file()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "WARNING" in running.stderr
+    assert f"Created a new master key file at {key_file}" in running.stderr
+    assert "Keep a copy somewhere other than this server" in running.stderr
+    key = key_file.read_text().strip()
+    await running.stop()
+    assert key not in running.stderr
+
+    again = await launch(bot_env)  # the second run uses the file, silently
+    await again.stop()
+    assert "Created a new master key" not in again.stderr
+    assert key_file.read_text().strip() == key
+
+
+async def test_env_file_in_working_directory_is_read_and_environment_wins(
+    tg: FakeTelegram, launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".env").write_text(
+        "# teamotp settings\n"
+        f"TEAMOTP_BOT_TOKEN={tg.token}\n"
+        "TEAMOTP_API_URL=http://127.0.0.1:9\n"  # nothing listens there
+        "TEAMOTP_OWNER_IDS=4242\n"
+        "TEAMOTP_DATA_DIR=./state\n"
+    )
+    running = await launch(clean_environment(TEAMOTP_API_URL=tg.api_url), cwd=work)
+    await running.stop()
+    assert (work / "state" / "teamotp.db").is_file(), "TEAMOTP_DATA_DIR from .env"
+    assert (work / "state" / "master.key").is_file()
+
+
+async def test_neither_token_nor_secret_in_output_even_at_debug(
+    tg: FakeTelegram, bot_env: dict[str, str], launch: Callable[..., Any]
+) -> None:
+    owner = tg.user("olga")
+    env = {**bot_env, "TEAMOTP_LOG_LEVEL": "DEBUG", "TEAMOTP_OWNER_IDS": str(owner.id)}
+    running = await launch(env)
+    assert "Added amazon-us" in await _say(tg, owner, f"/secret add amazon-us {SECRET.lower()}")
+    code = await tg.next_message(tg.private(owner))
+    assert re.search(r"\b\d{6}\b", code["text"]), code["text"]  # the real clock: no exact code
+    await running.stop()
+    assert "DEBUG" in running.stderr, "the log level should be DEBUG"
+    assert "getUpdates" in running.stderr, "the Telegram library logs at DEBUG"
+    assert tg.token not in running.stderr
+    assert tg.token.split(":", 1)[1] not in running.stderr
+    assert SECRET not in running.stderr.upper()
+
+
+async def _say(tg: FakeTelegram, user: Any, text: str) -> str:
+    await tg.send(user, tg.private(user), text)
+    return str((await tg.next_message(tg.private(user)))["text"])
+
+
+def _key_file(path: Path, key: str) -> Path:
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return path

@@ -1,0 +1,103 @@
+"""The `teamotp` command line, in process: arguments, and `run` refusing to start.
+
+Running the bot for real (signals, `.env`, the command menu) is tested on a
+subprocess in tests/e2e/test_startup.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from teamotp import __version__
+from teamotp.cli import main
+
+
+@pytest.fixture(autouse=True)
+def clean_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No TEAMOTP_ variable or `.env` from the machine; logging levels restored afterwards
+    (`run` configures logging for the whole process)."""
+    for name in list(os.environ):
+        if name.startswith("TEAMOTP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    names = ("", "httpx", "apscheduler", "sqlalchemy")
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"teamotp {__version__}"
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([])
+    assert done.value.code == 2
+    assert "usage: teamotp" in capsys.readouterr().err
+
+
+def test_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["frobnicate"])
+    assert done.value.code == 2
+    assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_run_help_mentions_signals_and_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "TEAMOTP_" in out
+    assert ".env" in out
+
+
+def test_help_lists_run(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "run" in out
+    assert "SIGTERM" in out
+
+
+def test_run_without_token_fails_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["run"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "teamotp: TEAMOTP_BOT_TOKEN is not set: get a token from @BotFather and set it in the "
+        "environment or in .env"
+    ]
+    assert not (tmp_path / "data").exists(), "nothing is created before the settings are valid"
+
+
+def test_run_with_malformed_setting_fails_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEAMOTP_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("TEAMOTP_CODE_TTL", "-5")
+    assert main(["run"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("teamotp: TEAMOTP_CODE_TTL must be")
+
+
+def test_run_reads_dot_env_in_working_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("TEAMOTP_BOT_TOKEN=1:x\nTEAMOTP_OWNER_IDS=not-a-number\n")
+    assert main(["run"]) != 0
+    err = capsys.readouterr().err
+    assert "TEAMOTP_OWNER_IDS" in err
+    assert "TEAMOTP_BOT_TOKEN" not in err

@@ -1,0 +1,166 @@
+"""Settings from the environment and `.env` (PRODUCT.md, Configuration)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from teamotp.config import DEFAULT_API_URL, ConfigError, Secret, Settings, load_settings
+
+TOKEN = "123456789:AAHsecretsecretsecretsecretsecret123"
+KEY = "q83vEjRWeJ0hDsrDCfjAZoOOIKy6skLqXnkbxuYk+oA="
+
+
+def settings(**env: str) -> Settings:
+    return load_settings(env, env_file=None)
+
+
+def test_defaults_match_the_configuration_table() -> None:
+    s = settings()
+    assert s.bot_token is None
+    assert s.owner_ids == frozenset()
+    assert s.data_dir == Path("data")
+    assert s.database_url == "sqlite:///data/teamotp.db"
+    assert s.master_key is None
+    assert s.master_key_file == Path("data") / "master.key"
+    assert s.api_url == DEFAULT_API_URL == "https://api.telegram.org"
+    assert s.audit_chat_id is None
+    assert s.code_ttl == 0
+    assert s.log_level == "INFO"
+
+
+def test_database_and_key_file_follow_the_data_dir(tmp_path: Path) -> None:
+    s = settings(TEAMOTP_DATA_DIR=str(tmp_path / "state"))
+    assert s.data_dir == tmp_path / "state"
+    assert s.database_url == f"sqlite:///{tmp_path / 'state' / 'teamotp.db'}"
+    assert s.master_key_file == tmp_path / "state" / "master.key"
+
+
+def test_explicit_database_url_and_key_file_win_over_the_data_dir(tmp_path: Path) -> None:
+    s = settings(
+        TEAMOTP_DATA_DIR=str(tmp_path / "state"),
+        TEAMOTP_DATABASE_URL="postgresql+psycopg://teamotp@db/teamotp",
+        TEAMOTP_MASTER_KEY_FILE=str(tmp_path / "keys" / "teamotp.key"),
+    )
+    assert s.database_url == "postgresql+psycopg://teamotp@db/teamotp"
+    assert s.master_key_file == tmp_path / "keys" / "teamotp.key"
+
+
+def test_token_key_and_other_values_are_read() -> None:
+    s = settings(
+        TEAMOTP_BOT_TOKEN=f"  {TOKEN} ",
+        TEAMOTP_MASTER_KEY=KEY,
+        TEAMOTP_API_URL="http://127.0.0.1:8081/",
+        TEAMOTP_AUDIT_CHAT_ID="-1001234567890",
+        TEAMOTP_LOG_LEVEL="debug",
+    )
+    assert s.require_token() == TOKEN
+    assert s.master_key is not None
+    assert s.master_key.get() == KEY
+    assert s.api_url == "http://127.0.0.1:8081"  # {url}/bot{token}/... without "//"
+    assert s.audit_chat_id == -1001234567890
+    assert s.log_level == "DEBUG"
+
+
+def test_missing_or_blank_token_is_refused_only_when_needed() -> None:
+    for blank in ({}, {"TEAMOTP_BOT_TOKEN": "   "}):
+        s = settings(**blank)
+        assert s.bot_token is None
+        with pytest.raises(ConfigError, match="TEAMOTP_BOT_TOKEN is not set"):
+            s.require_token()
+
+
+@pytest.mark.parametrize(
+    ("raw", "ids"),
+    [
+        ("", frozenset()),
+        ("42", frozenset({42})),
+        ("1, 2 ,3", frozenset({1, 2, 3})),
+        ("1;2", frozenset({1, 2})),
+        ("7,", frozenset({7})),
+        ("5,5", frozenset({5})),
+    ],
+)
+def test_owner_ids_are_comma_separated(raw: str, ids: frozenset[int]) -> None:
+    assert settings(TEAMOTP_OWNER_IDS=raw).owner_ids == ids
+
+
+@pytest.mark.parametrize("raw", ["abc", "12,abc", "0", "-5", "1 2", "@olga"])
+def test_malformed_owner_ids_are_refused_naming_the_variable(raw: str) -> None:
+    with pytest.raises(ConfigError, match="TEAMOTP_OWNER_IDS") as refused:
+        settings(TEAMOTP_OWNER_IDS=raw)
+    assert raw not in str(refused.value)
+
+
+@pytest.mark.parametrize(("raw", "ttl"), [("", 0), ("0", 0), ("-1", -1), ("30", 30), (" 5 ", 5)])
+def test_code_ttl_accepts_keep_at_expiry_and_seconds(raw: str, ttl: int) -> None:
+    assert settings(TEAMOTP_CODE_TTL=raw).code_ttl == ttl
+
+
+@pytest.mark.parametrize("raw", ["-2", "-60", "soon", "1.5", "30s"])
+def test_code_ttl_below_minus_one_or_not_a_number_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="TEAMOTP_CODE_TTL"):
+        settings(TEAMOTP_CODE_TTL=raw)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [("TEAMOTP_LOG_LEVEL", "LOUD"), ("TEAMOTP_AUDIT_CHAT_ID", "the-team")],
+)
+def test_other_malformed_values_are_refused_naming_the_variable(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=name) as refused:
+        settings(**{name: raw})
+    assert raw not in str(refused.value)
+
+
+def test_repr_of_settings_shows_neither_token_nor_key() -> None:
+    s = settings(TEAMOTP_BOT_TOKEN=TOKEN, TEAMOTP_MASTER_KEY=KEY)
+    for shown in (repr(s), str(s), f"{s}", repr(dataclasses.asdict(s))):
+        assert TOKEN not in shown
+        assert TOKEN.split(":")[1] not in shown
+        assert KEY not in shown
+    assert repr(Secret(TOKEN)) == str(Secret(TOKEN)) == "Secret('**********')"
+
+
+def test_settings_cannot_be_changed_after_loading() -> None:
+    s = settings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.code_ttl = 5  # type: ignore[misc]
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# comments and quotes as people write them\n"
+        f'TEAMOTP_BOT_TOKEN="{TOKEN}"\n'
+        "TEAMOTP_OWNER_IDS=1,2\n"
+        "TEAMOTP_CODE_TTL=30\n"
+        "export TEAMOTP_LOG_LEVEL=warning\n"
+        "TEAMOTP_AUDIT_CHAT_ID\n"
+    )
+    s = load_settings({"TEAMOTP_CODE_TTL": "-1"}, env_file=env_file)
+    assert s.require_token() == TOKEN
+    assert s.owner_ids == frozenset({1, 2})
+    assert s.code_ttl == -1
+    assert s.log_level == "WARNING"
+    assert s.audit_chat_id is None
+
+
+def test_env_file_is_optional(tmp_path: Path) -> None:
+    s = load_settings({"TEAMOTP_BOT_TOKEN": TOKEN}, env_file=tmp_path / "absent.env")
+    assert s.require_token() == TOKEN
+
+
+def test_default_env_file_is_the_one_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("TEAMOTP_OWNER_IDS=77\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings({}).owner_ids == frozenset({77})
+
+
+def test_real_environment_is_read_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEAMOTP_OWNER_IDS", "99")
+    assert load_settings(env_file=None).owner_ids == frozenset({99})
