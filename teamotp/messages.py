@@ -57,9 +57,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/accounts — 你可以使用的账号\n"
         "/cancel — 取消当前操作",
     },
+    "help.admin_role": {ENGLISH: "You are an <b>admin</b>.", CHINESE: "你的身份：<b>管理员</b>。"},
+    "help.owner_role": {ENGLISH: "You are an <b>owner</b>.", CHINESE: "你的身份：<b>所有者</b>。"},
     "help.admin": {
-        ENGLISH: "You are an <b>admin</b>.\n"
-        "/code [account], /accounts — codes, as members get them\n"
+        ENGLISH: "/code [account], /accounts — codes, as members get them\n"
         "/add, /revoke — reply to someone's message, or give an id or @username; "
         "optional account names limit the grant\n"
         "/members — who has access (private chat)\n"
@@ -68,8 +69,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/approve, /unapprove — allow or stop codes in a group\n"
         "/notify on|off — notifications of code requests\n"
         "/audit [N] — the last N events",
-        CHINESE: "你的身份：<b>管理员</b>。\n"
-        "/code [账号]、/accounts — 获取验证码\n"
+        CHINESE: "/code [账号]、/accounts — 获取验证码\n"
         "/add、/revoke — 回复某人的消息，或填写 ID 或 @用户名；可在后面写账号名以限定权限\n"
         "/members — 查看谁有权限（私聊）\n"
         "/secret add 名称 密钥 — 添加账号（仅限私聊）\n"
@@ -79,10 +79,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/audit [N] — 最近 N 条记录",
     },
     "help.owner": {
-        ENGLISH: "You are an <b>owner</b>: everything an admin may, plus\n"
-        "/promote, /demote — make a member an admin, or back",
-        CHINESE: "你的身份：<b>所有者</b>：拥有管理员的全部权限，另外还可以\n"
-        "/promote、/demote — 将成员设为管理员，或撤销管理员",
+        ENGLISH: "/promote, /demote — make a member an admin, or back (owners only)",
+        CHINESE: "/promote、/demote — 将成员设为管理员，或撤销管理员（仅限所有者）",
     },
     "help.claim": {
         ENGLISH: "This bot has no owner yet. The operator's start-up log shows a claim code: "
@@ -253,8 +251,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "{name} 已经是管理员或所有者，可以使用全部账号。",
     },
     "members.cannot_revoke_owner": {
-        ENGLISH: "{name} is an owner; owners are set by the server's TEAMOTP_OWNER_IDS.",
-        CHINESE: "{name} 是所有者；所有者由服务器的 TEAMOTP_OWNER_IDS 设置。",
+        ENGLISH: "{name} is an owner; owners cannot be revoked from Telegram.",
+        CHINESE: "{name} 是所有者；不能在 Telegram 中移除所有者。",
     },
     "members.cannot_demote_owner": {
         ENGLISH: "{name} is an owner, not an admin.",

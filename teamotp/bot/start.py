@@ -29,10 +29,13 @@ async def help_command(update: Update, context: BotContext) -> None:
         private = update.effective_chat is not None and update.effective_chat.type == Chat.PRIVATE
         if private and not context.services.bootstrap.has_owner():  # /claim is private only
             parts.append(text(lng, "help.claim"))
+    elif role is Role.MEMBER:
+        parts.append(text(lng, "help.member"))
     else:
-        parts.append(text(lng, "help.member" if role is Role.MEMBER else "help.admin"))
+        lines = [text(lng, f"help.{role.value}_role"), text(lng, "help.admin")]
         if role is Role.OWNER:
-            parts.append(text(lng, "help.owner"))
+            lines.append(text(lng, "help.owner"))
+        parts.append(Html("\n".join(lines)))
     await reply(update, Html("\n\n".join(parts)))
 
 

@@ -12,6 +12,8 @@ from teamotp.domain.errors import InvalidInput
 from teamotp.domain.model import AccountInfo, AddedAccount, Person, Role
 from teamotp.domain.names import check_name, name_key
 from teamotp.domain.otp import parse_secret
+from teamotp.storage.models import Account
+from teamotp.storage.repositories import Repositories
 
 
 class Vault:
@@ -74,18 +76,13 @@ class Vault:
         core = self._core
         with core.store.transaction() as tx:
             core.require(tx, actor.id, Role.ADMIN)
-            account = tx.accounts.by_id(account_id)
-            if account is None:
-                raise InvalidInput("account.already_removed")
-            return account_info(account)
+            return account_info(_existing(tx, account_id))
 
     def remove(self, actor: Person, account_id: int) -> AccountInfo:
         core = self._core
         with core.store.transaction() as tx:
             core.require(tx, actor.id, Role.ADMIN)
-            account = tx.accounts.by_id(account_id)
-            if account is None:
-                raise InvalidInput("account.already_removed")
+            account = _existing(tx, account_id)
             info = account_info(account)
             tx.accounts.remove(account)
             core.audit(tx, actor_id=actor.id, action="account.remove", account=info.name)
@@ -118,3 +115,11 @@ class Vault:
         with core.store.transaction() as tx:
             core.require(tx, actor.id, Role.ADMIN)
             return [account_info(a) for a in tx.accounts.all()]
+
+
+def _existing(tx: Repositories, account_id: int) -> Account:
+    """The account a button was made for; it may have been removed since."""
+    account = tx.accounts.by_id(account_id)
+    if account is None:
+        raise InvalidInput("account.already_removed")
+    return account

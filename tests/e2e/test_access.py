@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Bot, setup_team
-from tests.fake_telegram import GROUP_ANONYMOUS_BOT_ID, FakeTelegram, FakeUser
+from tests.e2e.conftest import Bot, ask, setup_team
+from tests.fake_telegram import GROUP_ANONYMOUS_BOT_ID, FakeTelegram
 
 ADMIN_COMMANDS = (
     "/add 4242",
@@ -22,16 +22,6 @@ ADMIN_COMMANDS = (
     "/audit",
 )
 OWNER_COMMANDS = ("/promote 4242", "/demote 4242")
-
-
-async def ask(bot: Bot, user: FakeUser, text: str, *, chat: Any = None, **kwargs: Any) -> Any:
-    """Like `Bot.say`, but skips the code-request notifications admins get meanwhile."""
-    where = chat if chat is not None else bot.tg.private(user)
-    await bot.tg.send(user, where, text, **kwargs)
-    while True:
-        message = await bot.tg.next_message(where)
-        if not message.get("text", "").startswith("🔔"):
-            return message
 
 
 # ----------------------------------------------------------------- the role matrix

@@ -6,22 +6,12 @@ from typing import Any
 
 import pyotp
 
-from tests.e2e.conftest import SECRET, Bot, setup_team
+from tests.e2e.conftest import SECRET, Bot, ask, setup_team
 from tests.fake_telegram import FakeChat, FakeUser
 
 APPROVED = "✅ This group is approved: members can get codes here with /code."
 NOT_APPROVED = "Hello! Codes are not shown here until an admin of the team sends /approve."
 REFUSED = "Codes are not shown in this group."
-
-
-async def ask(bot: Bot, user: FakeUser, text: str, *, chat: Any = None, **kwargs: Any) -> Any:
-    """Like `Bot.say`, but skips the code-request notifications admins get meanwhile."""
-    where = chat if chat is not None else bot.tg.private(user)
-    await bot.tg.send(user, where, text, **kwargs)
-    while True:
-        message = await bot.tg.next_message(where)
-        if not message.get("text", "").startswith("🔔"):
-            return message
 
 
 def code_now(bot: Bot) -> str:

@@ -3,23 +3,10 @@ anything else (or none) → English."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyotp
 import pytest
 
-from tests.e2e.conftest import SECRET, Bot, setup_team
-from tests.fake_telegram import FakeUser
-
-
-async def ask(bot: Bot, user: FakeUser, text: str, *, chat: Any = None, **kwargs: Any) -> Any:
-    """Like `Bot.say`, but skips the code-request notifications admins get meanwhile."""
-    where = chat if chat is not None else bot.tg.private(user)
-    await bot.tg.send(user, where, text, **kwargs)
-    while True:
-        message = await bot.tg.next_message(where)
-        if not message.get("text", "").startswith("🔔"):
-            return message
+from tests.e2e.conftest import SECRET, Bot, ask, setup_team
 
 
 async def test_simplified_chinese_user_gets_chinese_replies(bot: Bot) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyotp
 
-from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, setup_team
+from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
 from tests.fake_telegram import FakeUser
 
 
@@ -17,16 +17,6 @@ async def add_second_account(bot: Bot) -> None:
     await bot.tg.send(admin, chat, f"/secret add ebay {OTHER_SECRET}")
     assert "ebay" in (await bot.tg.next_message(chat))["text"]  # "added"
     await bot.tg.next_message(chat)  # its code
-
-
-async def ask(bot: Bot, user: FakeUser, text: str, *, chat: Any = None, **kwargs: Any) -> Any:
-    """Like `Bot.say`, but skips the code-request notifications admins get meanwhile."""
-    where = chat if chat is not None else bot.tg.private(user)
-    await bot.tg.send(user, where, text, **kwargs)
-    while True:
-        message = await bot.tg.next_message(where)
-        if not message.get("text", "").startswith("🔔"):
-            return message
 
 
 def amazon_code(bot: Bot) -> str:
