@@ -42,7 +42,7 @@ def open_configured_store(settings: Settings) -> Store:
     uses_data_dir = settings.master_key is None or settings.database_url.startswith("sqlite:")
     if uses_data_dir:
         try:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise StartupError(
                 f"cannot create the data directory {settings.data_dir}: {error.strerror}"

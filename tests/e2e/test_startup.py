@@ -338,6 +338,7 @@ async def test_first_run_creates_private_key_file_with_a_warning(
     running = await launch(bot_env)
     assert key_file.is_file()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
     assert "WARNING" in running.stderr
     assert f"Created a new master key file at {key_file}" in running.stderr
     assert "Keep a copy somewhere other than this server" in running.stderr
