@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from teamotp import __version__, logs
+from teamotp import __version__, accounts_cli, logs
 from teamotp.app import StartupError, build_application, open_configured_store, serve
 from teamotp.config import ConfigError, load_settings
 
@@ -26,9 +26,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Start the bot. Configuration comes from TEAMOTP_* environment "
         "variables and ./.env; see the README.",
     )
+    accounts_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run()
+    if args.command == "accounts":
+        logs.configure("WARNING")
+        return accounts_cli.run(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

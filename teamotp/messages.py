@@ -8,6 +8,7 @@ catalog), so a user's name can never break a message or inject markup.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 ENGLISH = "en"
@@ -23,6 +24,14 @@ class Html(str):
 def language_for(language_code: str | None) -> str:
     """Telegram's `language_code` starting with zh → Chinese; anything else → English."""
     return CHINESE if (language_code or "").lower().startswith("zh") else ENGLISH
+
+
+def plain(fragment: str) -> str:
+    """For places that take no markup: callback query answers, the command line."""
+    return html.unescape(_TAG.sub("", fragment))
+
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 def text(lang: str, key: str, **params: object) -> Html:
@@ -291,10 +300,16 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "secret.usage": {
         ENGLISH: "Usage (private chat only):\n"
         "/secret add NAME SECRET — SECRET is the key the site shows (base32) or an otpauth:// link\n"
-        "/secret list\n/secret remove NAME\n/secret rename OLD NEW",
+        "/secret list\n/secret remove NAME\n/secret rename OLD NEW\n"
+        "/secret import otpauth-migration://... — a Google Authenticator export\n"
+        "/secret export NAME — owners: its QR code, for a phone\n"
+        "Or send a photo of the QR code (the caption names the account).",
         CHINESE: "用法（仅限私聊）：\n"
         "/secret add 名称 密钥 — 密钥是网站显示的那串字符（base32）或 otpauth:// 链接\n"
-        "/secret list\n/secret remove 名称\n/secret rename 旧名 新名",
+        "/secret list\n/secret remove 名称\n/secret rename 旧名 新名\n"
+        "/secret import otpauth-migration://... — 导入 Google 身份验证器导出\n"
+        "/secret export 名称 — 所有者：导出二维码到手机\n"
+        "也可以直接发送二维码图片（图片说明即账号名称）。",
     },
     "secret.send_now": {
         ENGLISH: "Send the secret for <b>{name}</b> now (the key the site shows, or an otpauth:// "
@@ -433,10 +448,162 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "不支持的周期 {period}：请使用秒数，例如 30。",
     },
     "secret.migration": {
-        ENGLISH: "That is a Google Authenticator export (otpauth-migration://). Importing those is "
-        "not available yet: add each account with its own secret or otpauth://totp link.",
-        CHINESE: "这是 Google 身份验证器导出链接（otpauth-migration://），暂不支持导入："
-        "请用各账号自己的密钥或 otpauth://totp 链接逐个添加。",
+        ENGLISH: "That is a Google Authenticator export (otpauth-migration://), which can hold many "
+        "accounts: send it with /secret import LINK, or send me its QR code as a picture.",
+        CHINESE: "这是 Google 身份验证器的导出链接（otpauth-migration://），可能包含多个账号："
+        "请用 /secret import 链接 发送，或直接把它的二维码图片发给我。",
+    },
+    # --- QR code images ---
+    "image.too_big": {
+        ENGLISH: "That file is too big (over {max_mb} MB). Send a screenshot or photo of just the QR code.",
+        CHINESE: "文件太大（超过 {max_mb} MB）。请只发送二维码的截图或照片。",
+    },
+    "image.too_many_pixels": {
+        ENGLISH: "That image is too large ({megapixels} megapixels; the limit is {max_megapixels}). "
+        "Send a smaller screenshot or photo of the QR code.",
+        CHINESE: "图片尺寸太大（{megapixels} 百万像素，上限为 {max_megapixels}）。请发送尺寸更小的二维码截图或照片。",
+    },
+    "image.unreadable": {
+        ENGLISH: "I couldn't open that as an image. Send the QR code as a photo, or as a PNG, JPEG "
+        "or WEBP file.",
+        CHINESE: "无法打开这张图片。请以照片形式发送二维码，或发送 PNG、JPEG 或 WEBP 格式的文件。",
+    },
+    "image.no_qr": {
+        ENGLISH: "I found no QR code in that image. Send a sharper, uncropped picture of the QR "
+        "code, or paste the secret as text.",
+        CHINESE: "这张图片里没有找到二维码。请发送更清晰、完整的二维码图片，或直接粘贴密钥文本。",
+    },
+    # --- Google Authenticator exports (teamotp/domain/migration.py) ---
+    "migration.bad_uri": {
+        ENGLISH: "That is not a Google Authenticator export link. Expected "
+        "otpauth-migration://offline?data=... Send the whole QR code or link.",
+        CHINESE: "这不是 Google 身份验证器导出链接。正确格式：otpauth-migration://offline?data=...，"
+        "请发送完整的二维码或链接。",
+    },
+    "migration.bad_base64": {
+        ENGLISH: "That Google Authenticator export link is damaged (its data is not valid base64). "
+        "Export again and send the whole QR code or link.",
+        CHINESE: "这个 Google 身份验证器导出链接已损坏（数据不是有效的 base64）。"
+        "请重新导出，并发送完整的二维码或链接。",
+    },
+    "migration.bad_payload": {
+        ENGLISH: "That Google Authenticator export can't be read (it may be cut off). "
+        "Export again and send the whole QR code or link.",
+        CHINESE: "无法读取这个 Google 身份验证器导出内容（可能不完整）。请重新导出，并发送完整的二维码或链接。",
+    },
+    "migration.empty": {
+        ENGLISH: "That Google Authenticator export holds no accounts. Select the accounts to "
+        "transfer, then export again.",
+        CHINESE: "这个 Google 身份验证器导出中没有账号。请先选择要转移的账号，再重新导出。",
+    },
+    "migration.too_large": {
+        ENGLISH: "That is too large for a Google Authenticator export. Send one QR code or link "
+        "at a time.",
+        CHINESE: "内容太大，不像是 Google 身份验证器导出。请一次发送一个二维码或链接。",
+    },
+    "import.skip_hotp": {
+        ENGLISH: "counter-based (HOTP); only time-based (TOTP) codes are supported",
+        CHINESE: "基于计数器（HOTP）；目前只支持基于时间的（TOTP）验证码",
+    },
+    "import.skip_type": {
+        ENGLISH: "unknown type; only time-based (TOTP) codes are supported",
+        CHINESE: "类型未知；目前只支持基于时间的（TOTP）验证码",
+    },
+    "import.skip_algorithm": {
+        ENGLISH: "unsupported algorithm (only SHA1, SHA256 and SHA512 work)",
+        CHINESE: "算法不受支持（仅支持 SHA1、SHA256 和 SHA512）",
+    },
+    "import.skip_digits": {
+        ENGLISH: "unsupported number of digits (only 6 or 8 work)",
+        CHINESE: "位数不受支持（仅支持 6 位或 8 位）",
+    },
+    "import.skip_secret": {
+        ENGLISH: "its secret is missing or too short (at least 80 bits needed)",
+        CHINESE: "密钥缺失或太短（至少需要 80 位）",
+    },
+    # --- imports (QR images, Google Authenticator exports) and exports ---
+    "import.added": {
+        ENGLISH: "✅ Added {count}:\n{lines}",
+        CHINESE: "✅ 已添加 {count} 个账号：\n{lines}",
+    },
+    "import.added_line": {ENGLISH: "• <b>{name}</b>{issuer}", CHINESE: "• <b>{name}</b>{issuer}"},
+    "import.batch": {
+        ENGLISH: "This was QR code {number} of {size} of a Google Authenticator export: send the others too.",
+        CHINESE: "这是 Google 身份验证器导出的第 {number} 个二维码（共 {size} 个）：请把其余的也发给我。",
+    },
+    "import.skipped": {
+        ENGLISH: "Not added:\n{lines}",
+        CHINESE: "未添加：\n{lines}",
+    },
+    "import.skipped_line": {ENGLISH: "• {label}: {reason}", CHINESE: "• {label}：{reason}"},
+    "import.rename_offer": {
+        ENGLISH: "I named it from the QR code. Send another name now to rename it, or /cancel to keep this one.",
+        CHINESE: "名称取自二维码。现在发送新名称即可重命名，或发送 /cancel 保留当前名称。",
+    },
+    "import.codes": {
+        ENGLISH: "Current codes (if a site asks you to verify):\n{lines}",
+        CHINESE: "当前验证码（如网站要求验证）：\n{lines}",
+    },
+    "import.code_line": {
+        ENGLISH: "• <b>{name}</b>: <code>{code}</code> ({seconds} s)",
+        CHINESE: "• <b>{name}</b>：<code>{code}</code>（{seconds} 秒）",
+    },
+    "import.duplicate": {
+        ENGLISH: "already stored as “{name}”",
+        CHINESE: "已保存为“{name}”",
+    },
+    "import.not_otp": {
+        ENGLISH: "That QR code is not an authenticator setup code (it holds no otpauth:// link).",
+        CHINESE: "这个二维码不是身份验证器设置码（不含 otpauth:// 链接）。",
+    },
+    "import.nothing": {
+        ENGLISH: "I found nothing to add. Send the QR code the site shows for an authenticator app, "
+        "or a Google Authenticator export.",
+        CHINESE: "没有找到可添加的内容。请发送网站为身份验证器显示的二维码，或 Google 身份验证器的导出二维码。",
+    },
+    "export.confirm": {
+        ENGLISH: "Export <b>{name}</b>? I will send its QR code and setup link, protected from "
+        "forwarding, and delete both after {seconds} s. Every admin is told.",
+        CHINESE: "确定导出 <b>{name}</b>？我会发送它的二维码和设置链接（禁止转发），"
+        "{seconds} 秒后删除。所有管理员都会收到通知。",
+    },
+    "export.yes": {ENGLISH: "Export", CHINESE: "导出"},
+    "export.no": {ENGLISH: "Cancel", CHINESE: "取消"},
+    "export.caption": {
+        ENGLISH: "🔐 {name}: scan this with an authenticator app. Deleted in {seconds} s.",
+        CHINESE: "🔐 {name}：请用身份验证器扫描。{seconds} 秒后删除。",
+    },
+    "export.link": {
+        ENGLISH: "<code>{uri}</code>",
+        CHINESE: "<code>{uri}</code>",
+    },
+    "export.sent": {
+        ENGLISH: "Sent <b>{name}</b> below; it disappears in {seconds} s.",
+        CHINESE: "已在下方发送 <b>{name}</b>，{seconds} 秒后消失。",
+    },
+    "notify.export": {
+        ENGLISH: "🔐 Secret exported: <b>{account}</b>\n"
+        "By: {name}{username} (<code>{user_id}</code>)\nWhen: {time}",
+        CHINESE: "🔐 密钥已导出：<b>{account}</b>\n"
+        "操作人：{name}{username}（<code>{user_id}</code>）\n时间：{time}",
+    },
+    # --- the command line (`teamotp accounts ...`) ---
+    "cli.added": {
+        ENGLISH: "Added {name}. Current code: {code} (valid for {seconds} s).",
+        CHINESE: "已添加 {name}。当前验证码：{code}（还剩 {seconds} 秒）。",
+    },
+    "cli.need_yes": {
+        ENGLISH: "Removing {name} deletes its secret for good; add --yes to confirm.",
+        CHINESE: "删除 {name} 会永久删除其密钥；请加上 --yes 确认。",
+    },
+    "cli.confirm_prompt": {ENGLISH: "Remove it? [y/N] ", CHINESE: "确定删除？[y/N] "},
+    "cli.secret_prompt": {
+        ENGLISH: "Secret (not shown): ",
+        CHINESE: "密钥（输入时不显示）：",
+    },
+    "cli.file_unreadable": {
+        ENGLISH: "Cannot read the file {path}.",
+        CHINESE: "无法读取文件 {path}。",
     },
     # --- groups ---
     "chats.approved": {

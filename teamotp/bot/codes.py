@@ -11,10 +11,10 @@ from teamotp.bot.context import BotContext
 from teamotp.bot.delivery import send_code
 from teamotp.bot.failures import user_errors
 from teamotp.bot.people import lang, person, place
-from teamotp.bot.render import PICK_PREFIX, account_list, picker, plain
+from teamotp.bot.render import PICK_PREFIX, account_list, picker
 from teamotp.bot.replies import reply
 from teamotp.domain.model import Picker
-from teamotp.messages import text
+from teamotp.messages import plain, text
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,12 @@ async def send_code(
         # The request may be gone already (tidy groups delete commands); the code is not.
         allow_sending_without_reply=True,
     )
+    schedule_deletion(context, sent, issued.expires_at)
+    return sent
+
+
+def schedule_deletion(context: BotContext, sent: Message, expires_at: float) -> None:
+    """Delete a message showing codes once the last of them has expired (plus the TTL)."""
     ttl = context.runtime.code_ttl
     if ttl >= 0:
-        context.services.cleanup.schedule(sent.chat_id, sent.message_id, issued.expires_at + ttl)
-    return sent
+        context.services.cleanup.schedule(sent.chat_id, sent.message_id, expires_at + ttl)

@@ -14,10 +14,10 @@ from telegram.error import TelegramError
 
 from teamotp.bot.context import BotContext
 from teamotp.bot.people import lang
-from teamotp.bot.render import error, plain
+from teamotp.bot.render import error
 from teamotp.bot.replies import reply
 from teamotp.domain.errors import TeamOtpError
-from teamotp.messages import text
+from teamotp.messages import plain, text
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from teamotp.bot import admin, chats, codes, members, secrets, start
+from teamotp.bot import admin, chats, codes, intake, members, secrets, start
 from teamotp.bot.failures import on_error
 from teamotp.bot.gate import gate
 from teamotp.bot.render import PICK_PREFIX
@@ -52,8 +52,20 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         )
     )
     application.add_handler(
+        CallbackQueryHandler(
+            secrets.export_pressed,
+            pattern=f"^({secrets.EXPORT_PREFIX}|{secrets.NO_EXPORT_PREFIX})",
+        )
+    )
+    application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, secrets.secret_sent
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL),
+            intake.image_received,
         )
     )
     application.add_handler(

@@ -10,7 +10,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from teamotp.bot.render import notice
-from teamotp.domain.model import CodeRequestNotice
+from teamotp.domain.model import Notice
 from teamotp.messages import language_for
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ class TelegramNotifier:
         self._bot = bot
         self._pending: set[asyncio.Task[None]] = set()
 
-    def publish(self, event: CodeRequestNotice) -> None:
+    def publish(self, event: Notice) -> None:
         for recipient in event.recipients:
             task = asyncio.create_task(
                 self._deliver(recipient.chat_id, recipient.language_code, event)
@@ -32,9 +32,7 @@ class TelegramNotifier:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
-    async def _deliver(
-        self, chat_id: int, language_code: str | None, event: CodeRequestNotice
-    ) -> None:
+    async def _deliver(self, chat_id: int, language_code: str | None, event: Notice) -> None:
         try:
             async with asyncio.timeout(DELIVERY_TIMEOUT):
                 await self._bot.send_message(chat_id, notice(language_for(language_code), event))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,18 +12,13 @@ from teamotp.domain.model import (
     AccountInfo,
     AuditEntry,
     CodeRequestNotice,
+    ExportNotice,
     IssuedCode,
     MemberView,
+    Notice,
     Person,
 )
 from teamotp.messages import Html, text
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain(fragment: str) -> str:
-    """For places that take no markup (callback query answers)."""
-    return html.unescape(_TAG.sub("", fragment))
 
 
 def error(lang: str, failure: TeamOtpError) -> Html:
@@ -157,7 +151,21 @@ def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
     return _chunked(lang, "audit.header", lines, count=len(entries))
 
 
-def notice(lang: str, event: CodeRequestNotice) -> Html:
+def notice(lang: str, event: Notice) -> Html:
+    if isinstance(event, ExportNotice):
+        return text(
+            lang,
+            "notify.export",
+            account=event.account,
+            name=event.owner.full_name,
+            username=f" @{event.owner.username}" if event.owner.username else "",
+            user_id=event.owner.id,
+            time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        )
+    return _code_notice(lang, event)
+
+
+def _code_notice(lang: str, event: CodeRequestNotice) -> Html:
     if event.outcome == "granted":
         outcome = text(lang, "notify.granted")
     else:

@@ -11,15 +11,21 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from teamotp.bot.context import BotContext
 from teamotp.bot.delivery import send_code
 from teamotp.bot.failures import user_errors
+from teamotp.bot.intake import AWAITING_RENAME, send_report
 from teamotp.bot.people import lang, person
-from teamotp.bot.render import plain, secret_list
+from teamotp.bot.render import secret_list
 from teamotp.bot.replies import reply
 from teamotp.domain.model import Person
-from teamotp.messages import Html, text
+from teamotp.domain.qrcodes import make_qr_png
+from teamotp.messages import Html, plain, text
 
 AWAITING_SECRET = "awaiting_secret_for"  # noqa: S105 - a user_data key, not a secret
 REMOVE_PREFIX = "rm:"
 KEEP_PREFIX = "keep:"
+EXPORT_PREFIX = "exp:"
+NO_EXPORT_PREFIX = "noexp:"
+# Long enough to scan from a second screen, short enough not to linger.
+EXPORT_LIFETIME = 60
 
 
 @user_errors
@@ -57,20 +63,82 @@ async def secret_command(update: Update, context: BotContext) -> None:
     elif action == "rename" and len(args) == 3:
         info = context.services.vault.rename(who, args[1], args[2])
         await reply(update, text(lng, "secret.renamed", name=info.name))
+    elif action == "import" and len(args) >= 2:
+        report = context.services.vault.import_texts(who, args[1:])
+        await send_report(update, context, report)
+    elif action == "export" and len(args) == 2:
+        info = context.services.vault.check_exportable(who, args[1])
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        text(lng, "export.yes"), callback_data=f"{EXPORT_PREFIX}{info.id}"
+                    ),
+                    InlineKeyboardButton(
+                        text(lng, "export.no"), callback_data=f"{NO_EXPORT_PREFIX}{info.id}"
+                    ),
+                ]
+            ]
+        )
+        await reply(
+            update,
+            text(lng, "export.confirm", name=info.name, seconds=EXPORT_LIFETIME),
+            markup=markup,
+        )
     else:
-        await reply(update, text(lng, "secret.usage"), quote=action != "add")
+        await reply(update, text(lng, "secret.usage"), quote=action not in {"add", "import"})
 
 
 @user_errors
 async def secret_sent(update: Update, context: BotContext) -> None:
-    """The plain message after `/secret add NAME`: the secret itself (already deleted)."""
+    """A plain private message that answers a question the bot asked: the secret after
+    `/secret add NAME` (already deleted by the gate), or a new name after an import."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or not context.user_data:
         return
     name = context.user_data.pop(AWAITING_SECRET, None)
-    if name is None:
+    if name is not None:
+        await _add(update, context, message, person(user), name, message.text or "")
         return
-    await _add(update, context, message, person(user), name, message.text or "")
+    account_id = context.user_data.pop(AWAITING_RENAME, None)
+    if account_id is not None:
+        info = context.services.vault.rename_by_id(person(user), account_id, message.text or "")
+        await reply(update, text(lang(update), "secret.renamed", name=info.name))
+
+
+@user_errors
+async def export_pressed(update: Update, context: BotContext) -> None:
+    """Owners only (the domain checks): the QR and the link, protected, gone in 60 s."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    anchor = query.message
+    lng = lang(update)
+    if query.data.startswith(NO_EXPORT_PREFIX) or not isinstance(anchor, Message):
+        await query.answer()
+        await query.edit_message_text(text(lng, "cancel.done"))
+        return
+    try:
+        account_id = int(query.data.removeprefix(EXPORT_PREFIX))
+    except ValueError:
+        await query.answer(plain(text(lng, "error.button_expired")), show_alert=True)
+        return
+    exported = context.services.vault.export(person(user), account_id)
+    gone_at = context.runtime.clock() + EXPORT_LIFETIME
+    await query.answer()
+    name = exported.account.name
+    picture = await anchor.reply_photo(
+        make_qr_png(exported.uri),
+        caption=text(lng, "export.caption", name=name, seconds=EXPORT_LIFETIME),
+        protect_content=True,
+        do_quote=False,
+    )
+    link = await anchor.reply_text(
+        text(lng, "export.link", uri=exported.uri), protect_content=True, do_quote=False
+    )
+    for sent in (picture, link):
+        context.services.cleanup.schedule(sent.chat_id, sent.message_id, gone_at)
+    await query.edit_message_text(text(lng, "export.sent", name=name, seconds=EXPORT_LIFETIME))
 
 
 async def _add(

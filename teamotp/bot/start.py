@@ -8,6 +8,7 @@ from telegram import Chat, Update
 
 from teamotp.bot.context import BotContext
 from teamotp.bot.failures import user_errors
+from teamotp.bot.intake import AWAITING_RENAME
 from teamotp.bot.people import lang, person
 from teamotp.bot.replies import reply
 from teamotp.bot.secrets import AWAITING_SECRET
@@ -53,5 +54,8 @@ async def claim_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
-    pending = context.user_data.pop(AWAITING_SECRET, None) if context.user_data else None
-    await reply(update, text(lang(update), "cancel.done" if pending else "cancel.nothing"))
+    pending = [
+        context.user_data.pop(key, None) if context.user_data else None
+        for key in (AWAITING_SECRET, AWAITING_RENAME)
+    ]
+    await reply(update, text(lang(update), "cancel.done" if any(pending) else "cancel.nothing"))

@@ -11,6 +11,7 @@ from teamotp.domain.model import (
     AccountInfo,
     CodeRequestNotice,
     IssuedCode,
+    Notice,
     Person,
     Picker,
     Place,
@@ -26,7 +27,7 @@ from teamotp.storage.repositories import Repositories
 class Notifier(Protocol):
     """Delivers notices without making the caller wait (rule 7)."""
 
-    def publish(self, notice: CodeRequestNotice) -> None: ...
+    def publish(self, notice: Notice) -> None: ...
 
 
 def account_info(account: Account) -> AccountInfo:
@@ -155,22 +156,12 @@ class Codes:
 
     def _recipients(self, tx: Repositories, *, exclude: int) -> tuple[Recipient, ...]:
         """Admins and owners who kept notifications on, plus the audit chat."""
-        wanted: dict[int, bool] = dict.fromkeys(self._core.owner_ids, True)
-        for member in tx.members.with_role(Role.ADMIN, Role.OWNER):
-            wanted[member.user_id] = member.notify
-        for owner_id in self._core.owner_ids:
-            row = tx.members.get(owner_id)
-            if row is not None:
-                wanted[owner_id] = row.notify
-        ids = {user_id for user_id, on in wanted.items() if on and user_id != exclude}
-        users = tx.users.many(ids)
-        recipients = [
-            Recipient(user_id, users[user_id].language_code if user_id in users else None)
-            for user_id in sorted(ids)
-        ]
-        if self._audit_chat_id is not None and self._audit_chat_id not in ids:
-            recipients.append(Recipient(self._audit_chat_id, None))
-        return tuple(recipients)
+        recipients = self._core.admins(tx, exclude=exclude, notify_only=True)
+        if self._audit_chat_id is not None and all(
+            r.chat_id != self._audit_chat_id for r in recipients
+        ):
+            recipients += (Recipient(self._audit_chat_id, None),)
+        return recipients
 
 
 class _Chooser(Protocol):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from teamotp.domain.errors import NotAllowed, NotAMember
-from teamotp.domain.model import Role
+from teamotp.domain.model import OPERATOR, Recipient, Role
 from teamotp.storage.database import Store
 from teamotp.storage.models import AuditEvent
 from teamotp.storage.repositories import Repositories
@@ -28,10 +28,16 @@ class Core:
         return datetime.fromtimestamp(self.clock(), UTC)
 
     def role_in(self, tx: Repositories, user_id: int) -> Role | None:
-        if user_id in self.owner_ids:
+        if user_id in self.owner_ids or user_id == OPERATOR.id:
             return Role.OWNER
         member = tx.members.get(user_id)
         return None if member is None else Role(member.role)
+
+    def require_role(self, user_id: int, needed: Role) -> Role:
+        """`require` in a transaction of its own, before work that needs no store
+        (downloading an image only an admin may send)."""
+        with self.store.transaction() as tx:
+            return self.require(tx, user_id, needed)
 
     def role_of(self, user_id: int) -> Role | None:
         with self.store.transaction() as tx:
@@ -45,6 +51,29 @@ class Core:
         if not role.at_least(needed):
             raise NotAllowed("access.owner_only" if needed is Role.OWNER else "access.admin_only")
         return role
+
+    def admins(
+        self, tx: Repositories, *, exclude: int, notify_only: bool = False
+    ) -> tuple[Recipient, ...]:
+        """Owners and admins to tell of something, in their own language; with
+        `notify_only`, those who kept /notify on."""
+        wanted: dict[int, bool] = dict.fromkeys(self.owner_ids, True)
+        for member in tx.members.with_role(Role.ADMIN, Role.OWNER):
+            wanted[member.user_id] = member.notify
+        for owner_id in self.owner_ids:
+            row = tx.members.get(owner_id)
+            if row is not None:
+                wanted[owner_id] = row.notify
+        ids = {
+            user_id
+            for user_id, on in wanted.items()
+            if (on or not notify_only) and user_id not in (exclude, OPERATOR.id)
+        }
+        users = tx.users.many(ids)
+        return tuple(
+            Recipient(user_id, users[user_id].language_code if user_id in users else None)
+            for user_id in sorted(ids)
+        )
 
     def audit(
         self,

@@ -39,6 +39,11 @@ class Person:
         return name or str(self.id)
 
 
+# Whoever runs `teamotp accounts ...` on the server: they hold the database and the key
+# already, so they act as an owner. Telegram never uses user id 0.
+OPERATOR = Person(0, "server operator")
+
+
 @dataclass(frozen=True)
 class Place:
     """Where an update came from."""
@@ -99,6 +104,33 @@ class AddedAccount:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """Something in an import that was not added, and why (a catalog key)."""
+
+    label: str
+    reason: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[AddedAccount, ...]
+    skipped: tuple[Skipped, ...]
+    # Google Authenticator splits big exports over several QR codes: (number, of how many).
+    batch: tuple[int, int] | None = None
+    # A single account named from its issuer or label: the admin may want another name.
+    renamable: bool = False
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An account's setup link, for an owner moving it to a phone."""
+
+    account: AccountInfo
+    uri: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Picker:
     """Several accounts fit: the user picks one."""
 
@@ -147,3 +179,16 @@ class CodeRequestNotice:
     at: datetime
     outcome: str
     recipients: tuple[Recipient, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ExportNotice:
+    """What every admin is told when an owner exports a secret."""
+
+    owner: Person
+    account: str
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+Notice = CodeRequestNotice | ExportNotice

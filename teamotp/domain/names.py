@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 from teamotp.domain.errors import InvalidInput, InvalidSecret
 from teamotp.domain.otp import parse_secret
@@ -46,3 +47,44 @@ def looks_like_secret(word: str) -> bool:
 def name_key(name: str) -> str:
     """Names are unique without regard to case: `Amazon-US` and `amazon-us` are one account."""
     return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
+IMPORTED_FALLBACK = "account"
+_NAME_CHAR = re.compile(r"[\w-]")
+_DASHES = re.compile(r"-{2,}")
+
+
+def imported_name(issuer: str | None, label: str | None, taken: Collection[str]) -> str:
+    """A name for an account added without one (a QR code, a Google Authenticator export):
+    its issuer, else its label, folded to what `check_name` allows, else "account"; made
+    unique against `taken` (existing `name_key` values) with -2, -3… An admin can rename it,
+    so readable beats faithful. A word that reads as a secret is never used as a name."""
+    base = next(
+        (
+            folded
+            for folded in (_fold(issuer or ""), _fold(label or ""))
+            if folded and not looks_like_secret(folded)
+        ),
+        IMPORTED_FALLBACK,
+    )
+    number = 1
+    while True:  # ends: `taken` is finite, and "-10", "-11"… cannot read as a secret
+        suffix = f"-{number}" if number > 1 else ""
+        name = base[: MAX_NAME_LENGTH - len(suffix)].rstrip("-") + suffix
+        # A suffix can make a harmless name read as a secret ("abcd-efgh-…-uvwx-23").
+        if name_key(name) not in taken and not looks_like_secret(name):
+            return name
+        number += 1
+
+
+def _fold(text: str) -> str:
+    """Lower case, with every run of characters a name cannot hold made one "-"."""
+    # NFKC makes full-width letters (from CJK input methods) and ligatures plain ones.
+    lowered = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", text).lower())
+    kept = "".join(
+        ch if _NAME_CHAR.fullmatch(ch) else "-"
+        for ch in lowered
+        # A combining mark left without a letter to join is dropped, not made a dash.
+        if not unicodedata.category(ch).startswith("M")
+    )
+    return _DASHES.sub("-", kept).strip("-")[:MAX_NAME_LENGTH].rstrip("-")

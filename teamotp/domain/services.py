@@ -42,7 +42,7 @@ def build_services(
         core=core,
         codes=Codes(core, notifier, audit_chat_id=audit_chat_id),
         roster=Roster(core),
-        vault=Vault(core),
+        vault=Vault(core, notifier),
         chats=Chats(core),
         directory=Directory(core),
         audit=AuditLog(core),

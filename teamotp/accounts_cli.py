@@ -1,0 +1,187 @@
+"""`teamotp accounts ...`: managing accounts on the server, with no chat involved.
+
+For admins who would rather not send a secret through any chat. The same rules
+and messages as in Telegram (the domain and the catalog are shared); secrets can
+come from standard input so they stay out of the shell history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from teamotp.app import StartupError, open_configured_store
+from teamotp.config import ConfigError, load_settings
+from teamotp.domain.errors import TeamOtpError
+from teamotp.domain.model import OPERATOR, AddedAccount, ImportReport, Notice
+from teamotp.domain.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
+from teamotp.domain.services import Services, build_services
+from teamotp.messages import Html, language_for, plain, text
+
+STDIN = "-"
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    accounts = commands.add_parser(
+        "accounts",
+        help="add, import, list or remove accounts on the server",
+        description="Manage accounts without sending secrets through a chat. "
+        "Give '-' (or nothing) as the secret or link to read it from standard input.",
+    )
+    actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="add one account")
+    add.add_argument("name", help="account name, e.g. amazon-us")
+    source = add.add_mutually_exclusive_group(required=True)
+    source.add_argument("--secret", nargs="?", const=STDIN, help="base32 key as the site shows it")
+    source.add_argument("--uri", nargs="?", const=STDIN, help="an otpauth://totp/... link")
+    source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the site's QR code")
+
+    imports = actions.add_parser("import", help="import a Google Authenticator export")
+    source = imports.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--uri", nargs="?", const=STDIN, help="otpauth-migration://... or otpauth://totp/... links"
+    )
+    source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the export QR code")
+
+    actions.add_parser("list", help="list accounts (never secrets)")
+
+    remove = actions.add_parser("remove", help="remove an account and its secret for good")
+    remove.add_argument("name")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+class _Say(Protocol):
+    def __call__(self, message: Html, stream: TextIO = ..., /) -> None: ...
+
+
+class _NoNotices:
+    """On the server there is nobody to notify; the audit log still records everything."""
+
+    def publish(self, notice: Notice) -> None:
+        return None
+
+
+def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    lang = language_for(os.environ.get("LC_ALL") or os.environ.get("LANG"))
+
+    def say(message: Html, stream: TextIO = out) -> None:
+        print(plain(message), file=stream)
+
+    try:
+        settings = load_settings()
+        store = open_configured_store(settings)
+    except (ConfigError, StartupError) as error:
+        print(f"teamotp: {error}", file=sys.stderr)
+        return 2
+    try:
+        services = build_services(
+            store,
+            _NoNotices(),
+            owner_ids=settings.owner_ids,
+            audit_chat_id=None,
+            clock=time.time,
+        )
+        return _dispatch(args, services, lang, stdin, say)
+    except TeamOtpError as refused:
+        say(text(lang, refused.key, **refused.params), sys.stderr)
+        return 1
+    finally:
+        store.close()
+
+
+def _dispatch(
+    args: argparse.Namespace, services: Services, lang: str, stdin: TextIO, say: _Say
+) -> int:
+    vault = services.vault
+    if args.action == "list":
+        accounts = vault.list(OPERATOR)
+        if not accounts:
+            say(text(lang, "secret.list_empty"))
+        for account in accounts:
+            issuer = f" ({account.issuer})" if account.issuer else ""
+            say(
+                text(
+                    lang,
+                    "secret.list_line",
+                    name=account.name,
+                    issuer=issuer,
+                    digits=account.digits,
+                    period=account.period,
+                    algorithm=account.algorithm,
+                )
+            )
+        return 0
+    if args.action == "remove":
+        info = vault.check_removable(OPERATOR, args.name)
+        if not args.yes:
+            if not stdin.isatty():
+                say(text(lang, "cli.need_yes", name=info.name))
+                return 1
+            say(text(lang, "secret.confirm_remove", name=info.name))
+            if input(plain(text(lang, "cli.confirm_prompt"))).strip().lower() not in {"y", "yes"}:
+                say(text(lang, "secret.kept", name=info.name))
+                return 1
+        vault.remove(OPERATOR, info.id)
+        say(text(lang, "secret.removed", name=info.name))
+        return 0
+    if args.action == "add" and args.qr is None:
+        secret = _read_secret(args.secret or args.uri, stdin, lang)
+        _show_added(lang, vault.add(OPERATOR, args.name, secret), say)
+        return 0
+    if args.qr is not None:
+        texts = read_qr_codes(_read_image(args.qr))
+        name = args.name if args.action == "add" else None
+    else:
+        texts = _read_secret(args.uri, stdin, lang).split()
+        name = None
+    _show_report(lang, vault.import_texts(OPERATOR, texts, name), say)
+    return 0
+
+
+def _read_secret(value: str, stdin: TextIO, lang: str) -> str:
+    if value != STDIN:
+        return value
+    if stdin.isatty():
+        return getpass.getpass(plain(text(lang, "cli.secret_prompt")))
+    return stdin.read().strip()
+
+
+def _read_image(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            raise InvalidImage("image.too_big", max_mb=MAX_IMAGE_BYTES // (1024 * 1024))
+        return path.read_bytes()
+    except OSError:
+        raise TeamOtpError("cli.file_unreadable", path=str(path)) from None
+
+
+def _show_added(lang: str, added: AddedAccount, say: _Say) -> None:
+    account, code = added.issued.account, added.issued
+    say(
+        text(
+            lang,
+            "cli.added",
+            name=account.name,
+            code=code.code.value,
+            seconds=code.seconds_left,
+        )
+    )
+    if added.short_secret:
+        say(text(lang, "secret.short_warning", bits=added.secret_bits))
+
+
+def _show_report(lang: str, report: ImportReport, say: _Say) -> None:
+    for added in report.added:
+        _show_added(lang, added, say)
+    if report.batch is not None:
+        number, size = report.batch
+        say(text(lang, "import.batch", number=number, size=size))
+    for skipped in report.skipped:
+        reason = text(lang, skipped.reason, **dict(skipped.params))
+        say(text(lang, "import.skipped_line", label=skipped.label, reason=reason))
