@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pyotp
+import pytest
 import segno
 from PIL import Image
 
@@ -21,6 +23,15 @@ from tests.fake_telegram import FakeChat, FakeUser
 from tests.migration_payloads import TYPE_HOTP, Entry, encode_migration
 
 THIRD_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
+SHARED_FIXTURES = (
+    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "google-authenticator"
+)
+
+
+class _Pyotp80(pyotp.TOTP):
+    """The reference implementation, allowed the 80-bit secrets the samples use."""
+
+    min_secret_length_bits: ClassVar[int] = 80
 
 
 def entry(secret: str, name: str, issuer: str, *, hotp: bool = False) -> Entry:
@@ -266,3 +277,48 @@ async def test_only_owners_can_export(bot: Bot) -> None:
     reply = await ask(bot, bot.people.admin, "/secret export amazon-us")
     assert "Only owners" in reply["text"]
     assert SECRET not in all_sent_text(bot)
+
+
+async def test_file_over_ten_megabytes_is_refused_unread_and_deleted(bot: Bot) -> None:
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    big = qr_png(totp_uri(SECRET)) + bytes(10 * 1024 * 1024)
+    sent = await bot.tg.send_document(owner, chat, big, file_name="qr.png", mime_type="image/png")
+    reply = await bot.tg.next_message(chat)
+    assert deleted(bot, chat, sent)
+    assert "10 MB" in reply["text"]
+    assert not bot.tg.calls("getFile"), "a file over the limit was downloaded"
+    assert "No accounts yet" in await listed(bot, owner)
+
+
+async def test_google_authenticator_sample_photo_adds_its_three_accounts(bot: Bot) -> None:
+    sample = SHARED_FIXTURES / "example_export.png"
+    if not sample.is_file():
+        pytest.skip("the shared Google Authenticator samples are not beside this checkout")
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    await bot.tg.send_photo(owner, chat, sample.read_bytes())
+    report = await bot.tg.next_message(chat)
+    codes = await bot.tg.next_message(chat)
+    assert "Added 3" in report["text"]
+    for secret in ("JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXQ", "JBSWY3DPEHPK3PXR"):
+        assert _Pyotp80(secret).at(bot.clock.now) in codes["text"]
+    accounts = await listed(bot, owner)
+    for name in ("test1", "test2", "test3"):
+        assert name in accounts
+
+
+async def test_no_seed_leaves_the_bot_during_imports(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    await bot.tg.send_photo(owner, chat, qr_png(totp_uri(SECRET)), caption="amazon-us")
+    export = encode_migration(entry(OTHER_SECRET, "b@example.com", "eBay"))
+    await bot.tg.send_photo(owner, chat, qr_png(export))
+    await bot.tg.send(owner, chat, f"/secret import {export}")  # a duplicate now
+    await bot.tg.send_photo(owner, chat, qr_png(totp_uri(SECRET)))  # also a duplicate
+    await bot.settle()
+    for seed in (SECRET, OTHER_SECRET, SECRET.lower(), OTHER_SECRET[:16]):
+        assert seed not in all_sent_text(bot)
+        assert seed not in caplog.text
