@@ -567,8 +567,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "确定导出 <b>{name}</b>？我会发送它的二维码和设置链接（禁止转发），"
         "{seconds} 秒后删除。所有管理员都会收到通知。",
     },
-    "export.yes": {ENGLISH: "Export", CHINESE: "导出"},
-    "export.no": {ENGLISH: "Cancel", CHINESE: "取消"},
+    "export.confirm_yes": {ENGLISH: "Export", CHINESE: "导出"},
+    "export.confirm_no": {ENGLISH: "Cancel", CHINESE: "取消"},
     "export.caption": {
         ENGLISH: "🔐 {name}: scan this with an authenticator app. Deleted in {seconds} s.",
         CHINESE: "🔐 {name}：请用身份验证器扫描。{seconds} 秒后删除。",

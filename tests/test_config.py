@@ -9,7 +9,7 @@ import pytest
 
 from teamotp.config import DEFAULT_API_URL, ConfigError, Secret, Settings, load_settings
 
-TOKEN = "123456789:AAHsecretsecretsecretsecretsecret123"
+TOKEN = "123456789:AAH-test-token-secret"
 KEY = "q83vEjRWeJ0hDsrDCfjAZoOOIKy6skLqXnkbxuYk+oA="
 
 

@@ -47,18 +47,7 @@ async def secret_command(update: Update, context: BotContext) -> None:
             await reply(update, chunk)
     elif action == "remove" and len(args) == 2:
         info = context.services.vault.check_removable(who, args[1])
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        text(lng, "secret.remove_yes"), callback_data=f"{REMOVE_PREFIX}{info.id}"
-                    ),
-                    InlineKeyboardButton(
-                        text(lng, "secret.remove_no"), callback_data=f"{KEEP_PREFIX}{info.id}"
-                    ),
-                ]
-            ]
-        )
+        markup = _confirm(lng, "secret.remove", REMOVE_PREFIX, KEEP_PREFIX, info.id)
         await reply(update, text(lng, "secret.confirm_remove", name=info.name), markup=markup)
     elif action == "rename" and len(args) == 3:
         info = context.services.vault.rename(who, args[1], args[2])
@@ -68,18 +57,7 @@ async def secret_command(update: Update, context: BotContext) -> None:
         await send_report(update, context, report)
     elif action == "export" and len(args) == 2:
         info = context.services.vault.check_exportable(who, args[1])
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        text(lng, "export.yes"), callback_data=f"{EXPORT_PREFIX}{info.id}"
-                    ),
-                    InlineKeyboardButton(
-                        text(lng, "export.no"), callback_data=f"{NO_EXPORT_PREFIX}{info.id}"
-                    ),
-                ]
-            ]
-        )
+        markup = _confirm(lng, "export.confirm", EXPORT_PREFIX, NO_EXPORT_PREFIX, info.id)
         await reply(
             update,
             text(lng, "export.confirm", name=info.name, seconds=EXPORT_LIFETIME),
@@ -87,6 +65,18 @@ async def secret_command(update: Update, context: BotContext) -> None:
         )
     else:
         await reply(update, text(lng, "secret.usage"), quote=action not in {"add", "import"})
+
+
+def _confirm(lng: str, keys: str, yes: str, no: str, account_id: int) -> InlineKeyboardMarkup:
+    """Two buttons, `{keys}_yes` and `{keys}_no`, for a step that cannot be undone."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(text(lng, f"{keys}_yes"), callback_data=f"{yes}{account_id}"),
+                InlineKeyboardButton(text(lng, f"{keys}_no"), callback_data=f"{no}{account_id}"),
+            ]
+        ]
+    )
 
 
 @user_errors

@@ -94,10 +94,7 @@ class Vault:
         core = self._core
         with core.store.transaction() as tx:
             core.require(tx, actor.id, Role.OWNER)
-            account = tx.accounts.by_key(name_key(name))
-            if account is None:
-                raise InvalidInput("account.unknown", names=name[:40])
-            return account_info(account)
+            return account_info(_named(tx, name))
 
     def export(self, actor: Person, account_id: int) -> Exported:
         """The account's setup link, for moving it to a phone. Audited, and every admin is
@@ -140,10 +137,7 @@ class Vault:
         core = self._core
         with core.store.transaction() as tx:
             core.require(tx, actor.id, Role.ADMIN)
-            account = tx.accounts.by_key(name_key(name))
-            if account is None:
-                raise InvalidInput("account.unknown", names=name[:40])
-            return account_info(account)
+            return account_info(_named(tx, name))
 
     def keep(self, actor: Person, account_id: int) -> AccountInfo:
         """The account a "Keep" press leaves as it is (nothing changes)."""
@@ -165,10 +159,7 @@ class Vault:
     def rename(self, actor: Person, old: str, new: str) -> AccountInfo:
         with self._core.store.transaction() as tx:
             self._core.require(tx, actor.id, Role.ADMIN)
-            account = tx.accounts.by_key(name_key(old))
-            if account is None:
-                raise InvalidInput("account.unknown", names=old[:40])
-            return self._rename(tx, actor, account, new)
+            return self._rename(tx, actor, _named(tx, old), new)
 
     def rename_by_id(self, actor: Person, account_id: int, new: str) -> AccountInfo:
         """The rename offered right after an import named an account by itself."""
@@ -217,6 +208,13 @@ class Vault:
         with core.store.transaction() as tx:
             core.require(tx, actor.id, Role.ADMIN)
             return [account_info(a) for a in tx.accounts.all()]
+
+
+def _named(tx: Repositories, name: str) -> Account:
+    account = tx.accounts.by_key(name_key(name))
+    if account is None:
+        raise InvalidInput("account.unknown", names=name[:40])
+    return account
 
 
 def _existing(tx: Repositories, account_id: int) -> Account:

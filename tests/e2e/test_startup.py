@@ -248,7 +248,7 @@ async def test_malformed_setting_exits_with_one_line_naming_it(
 async def test_token_refused_by_telegram_exits_with_one_line(
     tg: FakeTelegram, bot_env: dict[str, str], tmp_path: Path
 ) -> None:
-    wrong_token = "987654321:AAwrongwrongwrongwrongwrongwrongwrong"
+    wrong_token = "987654321:AA-wrong-test-token"
     code, lines = await run_to_exit({**bot_env, "TEAMOTP_BOT_TOKEN": wrong_token}, tmp_path)
     assert code != 0
     # The store was set up before Telegram was asked: the key file's warning may come first.

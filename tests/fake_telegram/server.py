@@ -36,7 +36,7 @@ from .world import FakeChat, FakeUser, World
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TOKEN = "123456789:TEST_fake_token_do_not_use_anywhere00"
+DEFAULT_TOKEN = "123456789:TEST-fake-token-not-real"
 _UPLOAD_LIMIT = 64 * 1024 * 1024
 
 
