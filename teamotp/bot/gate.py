@@ -18,9 +18,10 @@ from telegram.ext import ApplicationHandlerStop
 from teamotp.bot.commands import BY_NAME, Where
 from teamotp.bot.context import BotContext
 from teamotp.bot.people import is_anonymous, lang, person
+from teamotp.bot.render import error
 from teamotp.bot.replies import reply
 from teamotp.bot.secrets import AWAITING_SECRET
-from teamotp.domain.errors import NotAMember
+from teamotp.domain.errors import TeamOtpError
 from teamotp.domain.names import looks_like_secret
 from teamotp.messages import text
 
@@ -86,17 +87,12 @@ async def gate(update: Update, context: BotContext) -> None:
     if user.is_bot:  # other bots in a group: never act on their behalf
         raise ApplicationHandlerStop
     if spec.role is not None:
-        role = context.services.core.role_of(user.id)
-        if role is None:
+        try:
+            context.services.core.require_role(user.id, spec.role)
+        except TeamOtpError as refused:
             context.services.audit.refused(person(user), command, message.chat.id)
-            failure = NotAMember(user.id)
-            await reply(update, text(lang(update), failure.key, **failure.params))
-            raise ApplicationHandlerStop
-        if not role.at_least(spec.role):
-            context.services.audit.refused(person(user), command, message.chat.id)
-            key = "access.owner_only" if spec.role.value == "owner" else "access.admin_only"
-            await reply(update, text(lang(update), key))
-            raise ApplicationHandlerStop
+            await reply(update, error(lang(update), refused))
+            raise ApplicationHandlerStop from None
     private = message.chat.type == message.chat.PRIVATE
     if spec.where is Where.PRIVATE and not private:
         await reply(update, text(lang(update), "access.private_only"))
