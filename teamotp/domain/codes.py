@@ -18,7 +18,7 @@ from teamotp.domain.model import (
     Recipient,
     Role,
 )
-from teamotp.domain.names import check_name, name_key
+from teamotp.domain.names import echoable, name_key
 from teamotp.domain.otp import Algorithm, TotpSpec, code_at
 from teamotp.storage.models import Account
 from teamotp.storage.repositories import Repositories
@@ -83,7 +83,7 @@ class Codes:
         self, person: Person, place: Place, account_name: str | None
     ) -> IssuedCode | Picker:
         """`/code [account]`: one code, or a picker when several accounts fit."""
-        asked = account_name if account_name and _echoable(account_name) else None
+        asked = account_name if account_name and echoable(account_name) else None
         return self._decide(
             person, place, lambda accounts: _by_name(accounts, account_name), lambda _: asked
         )
@@ -177,20 +177,9 @@ def _by_name(accounts: list[Account], account_name: str | None) -> Account | Seq
     for account in accounts:
         if account.name_key == key:
             return account
-    if not _echoable(account_name):
+    if not echoable(account_name):
         raise InvalidInput("code.not_a_name")
     raise InvalidInput("code.unknown_account", name=account_name)
-
-
-def _echoable(typed: str) -> bool:
-    """Whether what someone typed after /code may be repeated in the reply, the audit log
-    and the notices: a possible account name (so at most 32 characters), but not a link
-    or what reads as a secret (rule 3: someone may paste the seed after /code by mistake)."""
-    try:
-        check_name(typed)
-    except InvalidInput:
-        return False
-    return True
 
 
 def _name_of(tx: Repositories, account_id: int) -> str | None:

@@ -44,6 +44,22 @@ def looks_like_secret(word: str) -> bool:
     return True
 
 
+def echoable(typed: str) -> bool:
+    """Whether what someone typed as an account name may be repeated in a reply, the audit
+    log or a notice: a possible name (at most 32 characters), not a link or what reads as
+    a secret (rule 3: a seed pasted where a name belongs must not come back)."""
+    try:
+        check_name(typed)
+    except InvalidInput:
+        return False
+    return True
+
+
+def shown(typed: str) -> str:
+    """What a reply may say of a typed name that matched nothing."""
+    return typed if echoable(typed) else "…"
+
+
 def name_key(name: str) -> str:
     """Names are unique without regard to case: `Amazon-US` and `amazon-us` are one account."""
     return unicodedata.normalize("NFC", name.strip()).casefold()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from teamotp.domain.core import Core
 from teamotp.domain.errors import InvalidInput, NotAllowed
 from teamotp.domain.model import MemberView, Person, Role, Target
-from teamotp.domain.names import name_key
+from teamotp.domain.names import name_key, shown
 from teamotp.storage.models import Account, Member
 from teamotp.storage.repositories import Repositories
 
@@ -243,7 +243,7 @@ def _accounts_named(tx: Repositories, names: Sequence[str]) -> list[Account]:
     for name in names:
         account = tx.accounts.by_key(name_key(name))
         if account is None:
-            missing.append(name[:40])
+            missing.append(shown(name))
         elif account not in found:
             found.append(account)
     if missing:

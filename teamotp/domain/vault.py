@@ -22,7 +22,7 @@ from teamotp.domain.model import (
     Role,
     Skipped,
 )
-from teamotp.domain.names import check_name, imported_name, name_key
+from teamotp.domain.names import check_name, imported_name, name_key, shown
 from teamotp.domain.otp import Algorithm, TotpSpec, parse_secret, to_uri
 from teamotp.storage.models import Account
 from teamotp.storage.repositories import Repositories
@@ -213,7 +213,7 @@ class Vault:
 def _named(tx: Repositories, name: str) -> Account:
     account = tx.accounts.by_key(name_key(name))
     if account is None:
-        raise InvalidInput("account.unknown", names=name[:40])
+        raise InvalidInput("account.unknown", names=shown(name))
     return account
 
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import pyotp
 
-from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, setup_team
+from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
 from tests.fake_telegram import FakeChat, FakeUser
 
 # 80 bits: what many sites still issue, and less than pyotp's default minimum.
@@ -582,3 +582,19 @@ async def test_secret_usage_for_unknown_subcommand(bot: Bot) -> None:
     answer = await bot.say(bot.people.owner, "/secret frobnicate")
     assert "/secret add NAME SECRET" in answer["text"]
     assert "/secret rename OLD NEW" in answer["text"]
+
+
+async def test_seed_pasted_where_a_name_belongs_is_never_repeated(bot: Bot) -> None:
+    await setup_team(bot)
+    owner, member = bot.people.owner, bot.people.member
+    for command in (
+        f"/secret remove {SHORT_SECRET}",
+        f"/secret rename {SHORT_SECRET} amazon-eu",
+        f"/secret export {SHORT_SECRET}",
+        f"/add {member.id} {SHORT_SECRET}",
+        f"/revoke {member.id} {SHORT_SECRET}",
+    ):
+        reply = await ask(bot, owner, command)
+        assert SHORT_SECRET not in reply["text"], command
+        assert SHORT_SECRET.lower() not in reply["text"].lower(), command
+    assert all(SHORT_SECRET not in str(call.params) for call in bot.tg.requests)
