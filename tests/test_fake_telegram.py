@@ -43,6 +43,7 @@ from tests.fake_telegram.markdown import parse_markdown_v2
 from tests.fake_telegram.playground import (
     Command,
     Invalid,
+    Photo,
     Playground,
     Press,
     Say,
@@ -811,6 +812,11 @@ def test_playground_parses_lines() -> None:
     assert isinstance(parse_line("lang bob"), Invalid)
     assert isinstance(parse_line("hello there"), Invalid)
     assert isinstance(parse_line("alice:"), Invalid)
+    assert parse_line("alice: photo qr.png amazon us") == Photo(
+        "alice", None, Path("qr.png"), None, "amazon us"
+    )
+    assert parse_line("alice@team: qr otpauth://x") == Photo("alice", "team", qr_text="otpauth://x")
+    assert isinstance(parse_line("alice ^bob: photo a.png"), Invalid)
 
 
 def test_playground_finds_buttons_by_label() -> None:

@@ -55,3 +55,20 @@ async def test_readme_playground_example_gives_member_a_code_and_tells_the_owner
     assert "bob" in str(notice.params["text"])
     assert fake.violations == []
     assert secret.group(1) not in out.getvalue()
+
+
+async def test_playground_qr_line_adds_the_account_it_holds(tmp_path: Path) -> None:
+    secret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+    out = io.StringIO()
+    playground = Playground(data_dir=tmp_path / "data", out=out)
+    await playground.start(port=0)
+    try:
+        await playground.execute(f"alice: qr otpauth://totp/Shop:me?secret={secret}&issuer=Shop")
+        code = await playground.fake.wait_for(
+            "sendMessage", where=lambda c: "<code>" in str(c.params.get("text")), timeout=20
+        )
+    finally:
+        await playground.stop()
+    assert "shop" in str(code.params["text"])
+    assert "bot deleted message" in out.getvalue()
+    assert secret not in out.getvalue()

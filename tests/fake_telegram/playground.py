@@ -15,6 +15,8 @@ and the user ``alice`` as owner, and then reads lines like these from stdin::
     bob: press amazon-us          bob presses that button on the newest bot message
     bob@team: press Copy          (copy buttons print what would be copied; a label
                                   prefix is enough: "Copy" finds "Copy 123456")
+    alice: photo qr.png amazon-us alice sends an image file as a photo, with a caption
+    alice: qr otpauth://totp/...  alice sends a photo of a QR code holding that text
     lang bob zh                   bob's Telegram language becomes Chinese
     join bob team / leave bob team
     block bob / unblock bob       bob blocks or unblocks the bot
@@ -34,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import os
 import re
 import shlex
@@ -44,6 +47,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TextIO
+
+import segno
 
 from .server import Call, FakeTelegram
 from .world import FakeChat, FakeUser
@@ -88,7 +93,18 @@ class Invalid:
     reason: str
 
 
-Action = Say | Press | Command | Invalid
+@dataclass(frozen=True)
+class Photo:
+    """``user[@group]: photo PATH [caption]`` or ``user[@group]: qr TEXT``"""
+
+    user: str
+    group: str | None
+    path: Path | None = None
+    qr_text: str | None = None
+    caption: str | None = None
+
+
+Action = Say | Press | Photo | Command | Invalid
 
 _SAY_RE = re.compile(
     r"^(?P<user>[^\s@:^]+)(?:@(?P<group>[^\s@:^]+))?(?:\s+\^(?P<reply>[^\s@:^]+))?\s*:\s?(?P<text>.*)$"
@@ -122,6 +138,14 @@ def parse_line(line: str) -> Action | None:
             if m.group("reply"):
                 return Invalid("a button press cannot be a reply")
             return Press(m.group("user"), m.group("group"), label)
+        if text.startswith(("photo ", "qr ")):
+            kind, _, rest = text.partition(" ")
+            if m.group("reply") or not rest.strip():
+                return Invalid(f"{kind} takes {'a path' if kind == 'photo' else 'the text'}")
+            if kind == "qr":
+                return Photo(m.group("user"), m.group("group"), qr_text=rest.strip())
+            path, _, caption = rest.strip().partition(" ")
+            return Photo(m.group("user"), m.group("group"), Path(path), None, caption or None)
         return Say(m.group("user"), m.group("group"), text, m.group("reply"))
     words = stripped.split()
     name = words[0].lower()
@@ -238,9 +262,11 @@ class Playground:
                 await self._say(action)
             elif isinstance(action, Press):
                 await self._press(action)
+            elif isinstance(action, Photo):
+                await self._photo(action)
             else:
                 return await self._command(action)
-        except (AssertionError, ValueError, KeyError) as exc:
+        except (AssertionError, ValueError, KeyError, OSError) as exc:
             self.say(f"?? {exc}")
         return True
 
@@ -258,6 +284,18 @@ class Playground:
                 return
             reply_to = mine[-1]
         await self.fake.send(user, chat, action.text, reply_to=reply_to)
+
+    async def _photo(self, action: Photo) -> None:
+        user = self._user(action.user)
+        chat = await self._chat(user, action.group)
+        if action.qr_text is not None:
+            buffer = io.BytesIO()
+            segno.make(action.qr_text, error="m").save(buffer, kind="png", scale=6)
+            data = buffer.getvalue()
+        else:
+            assert action.path is not None
+            data = action.path.read_bytes()
+        await self.fake.send_photo(user, chat, data, caption=action.caption)
 
     async def _press(self, action: Press) -> None:
         user = self._user(action.user)
