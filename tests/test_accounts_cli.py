@@ -136,3 +136,25 @@ def test_chinese_locale_gets_chinese_messages(tmp_path: Path) -> None:
         check=False,
     )
     assert "还没有账号" in env_done.stdout
+
+
+def test_import_google_authenticator_export_from_a_qr_image(tmp_path: Path) -> None:
+    export = encode_migration(
+        Entry(secret=base64.b32decode(SECRET), name="a@example.com", issuer="Amazon"),
+        Entry(secret=base64.b32decode(OTHER_SECRET), name="b@example.com", issuer="eBay"),
+    )
+    done = teamotp(tmp_path, "import", "--qr", str(qr_file(tmp_path, export)))
+    assert done.returncode == 0, done.stderr
+    assert any(code in done.stdout for code in codes_now(SECRET))
+    assert any(code in done.stdout for code in codes_now(OTHER_SECRET))
+    listed = teamotp(tmp_path, "list").stdout
+    assert "amazon (Amazon)" in listed
+    assert "ebay (eBay)" in listed
+    assert SECRET not in done.stdout + done.stderr + listed
+
+
+def test_unreadable_image_file_is_refused_and_nothing_stored(tmp_path: Path) -> None:
+    done = teamotp(tmp_path, "import", "--qr", str(tmp_path / "missing.png"))
+    assert done.returncode == 1
+    assert "Cannot read the file" in done.stderr
+    assert "No accounts yet" in teamotp(tmp_path, "list").stdout

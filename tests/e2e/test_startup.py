@@ -50,9 +50,9 @@ def bot_env(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
     )
 
 
-async def run_to_exit(env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
-    """Run `teamotp run` that is expected to stop by itself; its exit code and stderr lines."""
-    process = await asyncio.create_subprocess_exec(
+async def spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """`teamotp run` as an operator starts it; stderr is what the tests read."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "teamotp",
@@ -60,9 +60,14 @@ async def run_to_exit(env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
         env=env,
         cwd=cwd,
         stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def run_to_exit(env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
+    """Run `teamotp run` that is expected to stop by itself; its exit code and stderr lines."""
+    process = await spawn(env, cwd)
     try:
         _, stderr = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
     except TimeoutError:
@@ -111,17 +116,7 @@ async def launch(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Callable[...
 
     async def start(env: dict[str, str], cwd: Path = tmp_path) -> Running:
         launched_at = time.time()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "teamotp",
-            "run",
-            env=env,
-            cwd=cwd,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await spawn(env, cwd)
         running = Running(process)
         started.append(running)
         try:
