@@ -31,6 +31,8 @@ WORKDIR /src
 # Only what the build needs: keeps local files (.env, data/, tests) out of the build.
 COPY pyproject.toml README.md ./
 COPY teamotp ./teamotp
+COPY bot ./bot
+COPY storage ./storage
 # All dependencies ship binary wheels for the common platforms, so no compiler is
 # needed. pip itself is removed afterwards: the running bot never installs anything.
 RUN /opt/teamotp/bin/pip install . \

@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from bot.messages import Html, language_for, plain, text
+from bot.rules.errors import TeamOtpError
+from bot.rules.model import OPERATOR, AddedAccount, ImportReport, Notice
+from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
+from bot.rules.services import Services, build_services
 from teamotp.app import StartupError, open_configured_store
 from teamotp.config import ConfigError, load_settings
-from teamotp.domain.errors import TeamOtpError
-from teamotp.domain.model import OPERATOR, AddedAccount, ImportReport, Notice
-from teamotp.domain.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
-from teamotp.domain.services import Services, build_services
-from teamotp.messages import Html, language_for, plain, text
 
 STDIN = "-"
 

@@ -14,16 +14,16 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from teamotp.bot.commands import MENU_LANGUAGES, menu
-from teamotp.bot.context import BotContext, Runtime
-from teamotp.bot.handlers import register
-from teamotp.bot.notifier import TelegramNotifier
-from teamotp.bot.sweeper import SWEEP_INTERVAL, sweep
+from bot.chat.commands import MENU_LANGUAGES, menu
+from bot.chat.context import BotContext, Runtime
+from bot.chat.handlers import register
+from bot.chat.notifier import TelegramNotifier
+from bot.chat.sweeper import SWEEP_INTERVAL, sweep
+from bot.rules.core import Clock
+from bot.rules.services import build_services
+from storage.database import Store, StoreError, open_store
 from teamotp.config import ConfigError, Settings
-from teamotp.domain.core import Clock
-from teamotp.domain.services import build_services
 from teamotp.logs import redact
-from teamotp.storage.database import Store, StoreError, open_store
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from teamotp.domain.model import CodeRequestNotice
-from teamotp.domain.services import Services, build_services
-from teamotp.storage.database import Store, open_store
+from bot.rules.model import CodeRequestNotice
+from bot.rules.services import Services, build_services
+from storage.database import Store, open_store
 
 # 2026-01-01 00:00:05 UTC: five seconds into a 30-second window.
 T0 = 1767225605.0

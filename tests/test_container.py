@@ -162,7 +162,7 @@ def test_run_writes_its_data_then_reports_the_unreachable_api(image: str, data_v
 def test_qr_codes_are_made_and_read_inside_the_image(image: str) -> None:
     """zxing-cpp and Pillow are native code: prove the image's copies load and work."""
     probe = (
-        "from teamotp.domain.qrcodes import make_qr_png, read_qr_codes; "
+        "from bot.rules.qrcodes import make_qr_png, read_qr_codes; "
         "print(read_qr_codes(make_qr_png('otpauth://totp/x?secret=JBSWY3DPEHPK3PXP')))"
     )
     result = run_image(image, "-c", probe, entrypoint="/opt/teamotp/bin/python")

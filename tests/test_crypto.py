@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from teamotp.storage.crypto import DecryptionError, SecretBox, decode_master_key, encode_master_key
+from storage.crypto import DecryptionError, SecretBox, decode_master_key, encode_master_key
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from teamotp.domain.errors import ChatNotApproved, InvalidInput, NotAllowed, NotAMember
-from teamotp.domain.model import IssuedCode, Person, Picker, Place, Role, Target
-from teamotp.domain.services import Services
+from bot.rules.errors import ChatNotApproved, InvalidInput, NotAllowed, NotAMember
+from bot.rules.model import IssuedCode, Person, Picker, Place, Role, Target
+from bot.rules.services import Services
 from tests.conftest import OWNER_ID, Clock, Notices
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -191,8 +191,8 @@ def test_notify_off_stops_notices_to_that_admin(team: Services, notices: Notices
 
 
 def test_claim_makes_the_first_claimant_owner_once(store: object, clock: Clock) -> None:
-    from teamotp.domain.services import build_services
-    from teamotp.storage.database import Store
+    from bot.rules.services import build_services
+    from storage.database import Store
 
     assert isinstance(store, Store)
     services = build_services(

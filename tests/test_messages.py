@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from teamotp.bot.commands import COMMANDS
-from teamotp.domain.model import Role
-from teamotp.messages import CATALOG, CHINESE, ENGLISH, Html, language_for, text
+from bot.chat.commands import COMMANDS
+from bot.messages import CATALOG, CHINESE, ENGLISH, Html, language_for, text
+from bot.rules.model import Role
 from tests.fake_telegram.html_entities import parse_html
 
-SOURCE = Path(__file__).resolve().parent.parent / "teamotp"
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [ROOT / package for package in ("teamotp", "bot", "storage")]
 
 # Functions whose argument at this position is a catalog key.
 KEY_ARGUMENT = {"text": 1, "_chunked": 1}
@@ -131,7 +132,7 @@ def _scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, dict[str, ast.expr]]]:
 
 def key_uses() -> list[Use]:
     uses: dict[tuple[str, int], Use] = {}
-    for path in sorted(SOURCE.rglob("*.py")):
+    for path in sorted(p for source in SOURCES for p in source.rglob("*.py")):
         if path.name == "messages.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -155,7 +156,7 @@ def key_uses() -> list[Use]:
                 params = None if splat else frozenset(k.arg for k in call.keywords if k.arg)
                 if params is not None:
                     params |= IMPLICIT_PARAMS.get(name, set())
-                where = f"{path.relative_to(SOURCE.parent)}:{call.lineno}"
+                where = f"{path.relative_to(ROOT)}:{call.lineno}"
                 uses[(where, call.col_offset)] = Use(where, keys, prefix, params)
     return list(uses.values())
 
@@ -205,7 +206,7 @@ def test_keys_built_from_parts_exist() -> None:
         assert f"role.{role.value}" in CATALOG
     for choice in ("on", "off"):
         assert f"notify.{choice}" in CATALOG
-    codes_py = (SOURCE / "domain" / "codes.py").read_text(encoding="utf-8")
+    codes_py = (ROOT / "bot" / "rules" / "codes.py").read_text(encoding="utf-8")
     reasons = {
         node.value.removeprefix("denied:")
         for node in ast.walk(ast.parse(codes_py))
@@ -218,7 +219,7 @@ def test_keys_built_from_parts_exist() -> None:
     reasons |= {
         key.removeprefix("code.")
         for use in USES
-        if use.where.startswith("teamotp/domain/codes.py:")
+        if use.where.startswith("bot/rules/codes.py:")
         for key in use.keys
         if key.startswith("code.")
     }

@@ -20,9 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from teamotp.domain import migration
-from teamotp.domain.errors import InvalidSecret
-from teamotp.domain.migration import (
+from bot.messages import CATALOG, CHINESE, ENGLISH
+from bot.rules import migration
+from bot.rules.errors import InvalidSecret
+from bot.rules.migration import (
     MAX_ENTRIES,
     MAX_MIGRATION_CHARS,
     MIGRATION_SCHEME,
@@ -36,15 +37,14 @@ from teamotp.domain.migration import (
     is_migration_uri,
     parse_migration,
 )
-from teamotp.domain.names import (
+from bot.rules.names import (
     MAX_NAME_LENGTH,
     check_name,
     imported_name,
     looks_like_secret,
     name_key,
 )
-from teamotp.domain.otp import MAX_NAME_CHARS, Algorithm, TotpSpec, code_at
-from teamotp.messages import CATALOG, CHINESE, ENGLISH
+from bot.rules.otp import MAX_NAME_CHARS, Algorithm, TotpSpec, code_at
 from tests.migration_payloads import (
     ALGO_MD5,
     ALGO_SHA1,

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from teamotp import messages
-from teamotp.domain.errors import InvalidSecret, TeamOtpError
-from teamotp.domain.otp import (
+from bot import messages
+from bot.messages import CHINESE, ENGLISH
+from bot.rules.errors import InvalidSecret, TeamOtpError
+from bot.rules.otp import (
     MAX_INPUT_CHARS,
     MIN_SECRET_BITS,
     SHORT_SECRET_BITS,
@@ -23,7 +24,6 @@ from teamotp.domain.otp import (
     parse_secret,
     to_uri,
 )
-from teamotp.messages import CHINESE, ENGLISH
 
 
 def b32(raw: bytes) -> str:

@@ -26,16 +26,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageDraw, ImageFile, ImageFilter, ImageOps
 
-from teamotp.domain import qrcodes
-from teamotp.domain.errors import TeamOtpError
-from teamotp.domain.qrcodes import (
+from bot.messages import CATALOG, CHINESE, ENGLISH, text
+from bot.rules import qrcodes
+from bot.rules.errors import TeamOtpError
+from bot.rules.qrcodes import (
     MAX_IMAGE_BYTES,
     MAX_IMAGE_PIXELS,
     InvalidImage,
     make_qr_png,
     read_qr_codes,
 )
-from teamotp.messages import CATALOG, CHINESE, ENGLISH, text
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared/fixtures/google-authenticator"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from teamotp.storage.crypto import DecryptionError, SecretBox, encode_master_key
-from teamotp.storage.database import StoreError, open_store
-from teamotp.storage.models import Account
+from storage.crypto import DecryptionError, SecretBox, encode_master_key
+from storage.database import StoreError, open_store
+from storage.models import Account
 
 
 def _url(tmp_path: Path) -> str:

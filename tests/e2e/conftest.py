@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from storage.database import Store
 from teamotp.app import BotApplication, build_application, open_configured_store, serve
 from teamotp.config import load_settings
-from teamotp.storage.database import Store
 from tests.conftest import Clock
 from tests.fake_telegram import FakeTelegram, FakeUser
 

@@ -15,7 +15,7 @@ from apscheduler.events import (
     JobEvent,
 )
 
-from teamotp.bot.sweeper import sweep
+from bot.chat.sweeper import sweep
 from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, setup_team
 from tests.fake_telegram import Call, FakeChat, FakeUser
 from tests.fake_telegram.utf16 import utf16_slice

@@ -276,7 +276,7 @@ async def test_failing_notice_does_not_break_the_reply(
     logged = [
         r.getMessage()
         for r in caplog.records
-        if r.name == "teamotp.bot.notifier" and r.levelno >= logging.WARNING
+        if r.name == "bot.chat.notifier" and r.levelno >= logging.WARNING
     ]
     assert any(f"notification to {target} failed" in line for line in logged)
     assert bot.tg.token not in caplog.text

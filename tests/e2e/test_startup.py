@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from teamotp.storage.crypto import SecretBox, encode_master_key
-from teamotp.storage.database import open_store
+from storage.crypto import SecretBox, encode_master_key
+from storage.database import open_store
 from tests.e2e.conftest import SECRET
 from tests.fake_telegram import FakeTelegram
 
@@ -247,7 +247,7 @@ async def test_token_refused_by_telegram_exits_with_one_line(
     code, lines = await run_to_exit({**bot_env, "TEAMOTP_BOT_TOKEN": wrong_token}, tmp_path)
     assert code != 0
     # The store was set up before Telegram was asked: the key file's warning may come first.
-    logged = [line for line in lines if " WARNING teamotp.storage.keys: " in line]
+    logged = [line for line in lines if " WARNING storage.keys: " in line]
     line = assert_one_line([line for line in lines if line not in logged], "TEAMOTP_BOT_TOKEN")
     assert "refused" in line
     assert wrong_token not in line
@@ -260,7 +260,7 @@ async def test_unreachable_bot_api_exits_with_one_line(
     env = {**bot_env, "TEAMOTP_API_URL": "http://127.0.0.1:9"}  # nothing listens there
     code, lines = await run_to_exit(env, tmp_path)
     assert code != 0
-    logged = [line for line in lines if " WARNING teamotp.storage.keys: " in line]
+    logged = [line for line in lines if " WARNING storage.keys: " in line]
     assert_one_line([line for line in lines if line not in logged], "TEAMOTP_API_URL")
 
 

@@ -1,0 +1,1 @@
+"""The bot: the team's rules (`bot.rules`, no Telegram) and the Telegram side (`bot.chat`)."""

@@ -1,0 +1,1 @@
+"""The Telegram side: the gate, the handlers, rendering and delivery of replies."""

@@ -1,0 +1,71 @@
+"""/code, /accounts and presses on the account picker."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+
+from bot.chat.context import BotContext
+from bot.chat.delivery import send_code
+from bot.chat.failures import user_errors
+from bot.chat.people import lang, person, place
+from bot.chat.render import PICK_PREFIX, account_list, picker
+from bot.chat.replies import reply
+from bot.messages import plain, text
+from bot.rules.model import Picker
+
+logger = logging.getLogger(__name__)
+
+
+@user_errors
+async def code_command(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    name = context.args[0] if context.args else None
+    who = person(user)
+    result = context.services.codes.request(who, place(message.chat), name)
+    if isinstance(result, Picker):
+        body, markup = picker(lang(update), result.accounts)
+        await reply(update, body, markup=markup)
+        return
+    in_group = message.chat.type != message.chat.PRIVATE
+    await send_code(context, message, result, lang(update), for_person=who if in_group else None)
+
+
+@user_errors
+async def pick_pressed(update: Update, context: BotContext) -> None:
+    """Authorized for the user who pressed, not the one who asked (anyone can press)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    anchor = query.message
+    if not isinstance(anchor, Message):
+        await query.answer(plain(text(lang(update), "error.button_expired")), show_alert=True)
+        return
+    try:
+        account_id = int(query.data.removeprefix(PICK_PREFIX))
+    except ValueError:
+        await query.answer(plain(text(lang(update), "error.button_expired")), show_alert=True)
+        return
+    who = person(user)
+    issued = context.services.codes.request_by_id(who, place(anchor.chat), account_id)
+    try:
+        await query.answer()
+    except TelegramError as failure:
+        # The answer only stops the button's spinner; the code matters more.
+        logger.warning("could not answer a button press: %s", type(failure).__name__)
+    in_group = anchor.chat.type != anchor.chat.PRIVATE
+    await send_code(context, anchor, issued, lang(update), for_person=who if in_group else None)
+
+
+@user_errors
+async def accounts_command(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    accounts = context.services.codes.accounts_for(person(user))
+    for chunk in account_list(lang(update), accounts):
+        await reply(update, chunk)

@@ -1,0 +1,30 @@
+"""The typed context every handler receives (see PTB's contexttypesbot example)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.rules.core import Clock
+from bot.rules.services import Services
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the composition root hands the bot layer."""
+
+    services: Services
+    clock: Clock
+    code_ttl: int
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    @property
+    def runtime(self) -> Runtime:
+        return cast(Runtime, self.bot_data["runtime"])
+
+    @property
+    def services(self) -> Services:
+        return self.runtime.services

@@ -1,0 +1,75 @@
+"""Which handler answers what. The gate runs first (group -1) for every update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.chat import admin, chats, codes, intake, members, secrets, start
+from bot.chat.failures import on_error
+from bot.chat.gate import gate
+from bot.chat.render import PICK_PREFIX
+
+GATE_GROUP = -1
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
+    commands = {
+        "start": start.help_command,
+        "help": start.help_command,
+        "claim": start.claim_command,
+        "cancel": start.cancel_command,
+        "code": codes.code_command,
+        "accounts": codes.accounts_command,
+        "add": members.add_command,
+        "revoke": members.revoke_command,
+        "promote": members.promote_command,
+        "demote": members.demote_command,
+        "members": members.members_command,
+        "secret": secrets.secret_command,
+        "approve": chats.approve_command,
+        "unapprove": chats.unapprove_command,
+        "notify": admin.notify_command,
+        "audit": admin.audit_command,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(codes.pick_pressed, pattern=f"^{PICK_PREFIX}"))
+    application.add_handler(
+        CallbackQueryHandler(
+            secrets.remove_pressed, pattern=f"^({secrets.REMOVE_PREFIX}|{secrets.KEEP_PREFIX})"
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            secrets.export_pressed,
+            pattern=f"^({secrets.EXPORT_PREFIX}|{secrets.NO_EXPORT_PREFIX})",
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, secrets.secret_sent
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL),
+            intake.image_received,
+        )
+    )
+    application.add_handler(
+        ChatMemberHandler(chats.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chats.migrated))
+    application.add_error_handler(on_error)

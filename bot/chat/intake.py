@@ -1,0 +1,134 @@
+"""QR images sent to the bot in private: read them, add what they hold, report.
+
+The image is deleted before anything else happens, whatever the outcome: a QR
+code of a secret is the secret (rule 4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Document, Message, PhotoSize, Update
+from telegram.error import TelegramError
+
+from bot.chat.context import BotContext
+from bot.chat.delivery import schedule_deletion, send_code
+from bot.chat.failures import user_errors
+from bot.chat.people import lang, person
+from bot.chat.replies import reply
+from bot.messages import Html, text
+from bot.rules.model import ImportReport, Role
+from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
+
+logger = logging.getLogger(__name__)
+
+AWAITING_RENAME = "awaiting_rename_of"
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/webp"}
+
+
+@user_errors
+async def image_received(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    await _delete(message)
+    who = person(user)
+    context.services.core.require_role(who.id, Role.ADMIN)
+    data = await _download(message)
+    # Decoding a large photo takes a moment; zxing releases the GIL, so the bot keeps going.
+    texts = await asyncio.to_thread(read_qr_codes, data)
+    caption = (message.caption or "").strip() or None
+    report = context.services.vault.import_texts(who, texts, caption)
+    await send_report(update, context, report)
+
+
+async def send_report(update: Update, context: BotContext, report: ImportReport) -> None:
+    """What was added (with its current code, rule 5), what was skipped and why."""
+    lng = lang(update)
+    message = update.effective_message
+    if message is None:
+        return
+    lines = [
+        text(
+            lng,
+            "import.added_line",
+            name=a.issued.account.name,
+            issuer=_issuer(a.issued.account.issuer),
+        )
+        for a in report.added
+    ]
+    parts = [text(lng, "import.added", count=len(report.added), lines=Html("\n".join(lines)))]
+    if report.batch is not None:
+        number, size = report.batch
+        parts.append(text(lng, "import.batch", number=number, size=size))
+    if report.skipped:
+        skipped = [
+            text(
+                lng,
+                "import.skipped_line",
+                label=s.label,
+                reason=text(lng, s.reason, **dict(s.params)),
+            )
+            for s in report.skipped
+        ]
+        parts.append(text(lng, "import.skipped", lines=Html("\n".join(skipped))))
+    if report.renamable:
+        parts.append(text(lng, "import.rename_offer"))
+        context.user_data[AWAITING_RENAME] = report.added[0].issued.account.id  # type: ignore[index]
+    if any(a.short_secret for a in report.added):
+        bits = min(a.secret_bits for a in report.added if a.short_secret)
+        parts.append(text(lng, "secret.short_warning", bits=bits))
+    if not report.added:
+        await reply(update, Html("\n\n".join(parts[1:])), quote=False)
+        return
+    await reply(update, Html("\n\n".join(parts)), quote=False)
+    if len(report.added) == 1:
+        await send_code(context, message, report.added[0].issued, lng, quote=False)
+        return
+    codes = "\n".join(
+        text(
+            lng,
+            "import.code_line",
+            name=a.issued.account.name,
+            code=a.issued.code.value,
+            seconds=a.issued.seconds_left,
+        )
+        for a in report.added
+    )
+    sent = await message.reply_text(
+        text(lng, "import.codes", lines=Html(codes)), protect_content=True, do_quote=False
+    )
+    schedule_deletion(context, sent, max(a.issued.expires_at for a in report.added))
+
+
+def _issuer(issuer: str | None) -> str:
+    return f" ({issuer})" if issuer else ""
+
+
+async def _delete(message: Message) -> None:
+    try:
+        await message.delete()
+    except TelegramError as failure:
+        logger.warning(
+            "could not delete an image that may hold a secret: %s", type(failure).__name__
+        )
+
+
+async def _download(message: Message) -> bytes:
+    """The image's bytes: the largest photo size, or the document if it is an image."""
+    attachment: PhotoSize | Document
+    if message.photo:
+        attachment = message.photo[-1]
+        size = attachment.file_size
+    elif message.document is not None:
+        if (message.document.mime_type or "") not in IMAGE_TYPES:
+            raise InvalidImage("image.unreadable")
+        attachment = message.document
+        size = attachment.file_size
+    else:
+        raise InvalidImage("image.unreadable")
+    if size is not None and size > MAX_IMAGE_BYTES:
+        raise InvalidImage("image.too_big", max_mb=MAX_IMAGE_BYTES // (1024 * 1024))
+    telegram_file = await attachment.get_file()
+    return bytes(await telegram_file.download_as_bytearray())

@@ -1,0 +1,54 @@
+"""Delivering notices in the background (rule 7): a slow or failing recipient never delays
+or breaks the reply to the person who asked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.chat.render import notice
+from bot.messages import language_for
+from bot.rules.model import Notice
+
+logger = logging.getLogger(__name__)
+
+# Long enough for Telegram on a bad day, short enough that shutdown is not held up for long.
+DELIVERY_TIMEOUT = 20.0
+
+
+class TelegramNotifier:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def publish(self, event: Notice) -> None:
+        for recipient in event.recipients:
+            task = asyncio.create_task(
+                self._deliver(recipient.chat_id, recipient.language_code, event)
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _deliver(self, chat_id: int, language_code: str | None, event: Notice) -> None:
+        try:
+            async with asyncio.timeout(DELIVERY_TIMEOUT):
+                await self._bot.send_message(chat_id, notice(language_for(language_code), event))
+        except TimeoutError:
+            logger.warning("notification to %s timed out", chat_id)
+        except TelegramError as failure:
+            # Typically: the admin never pressed Start, or blocked the bot.
+            logger.warning("notification to %s failed: %s", chat_id, type(failure).__name__)
+        except Exception as failure:
+            logger.error("notification to %s failed: %s", chat_id, type(failure).__name__)
+
+    async def drain(self, grace: float = 2.0) -> None:
+        """On shutdown: let nearly-done notices finish, then give up on the rest."""
+        if not self._pending:
+            return
+        _, stuck = await asyncio.wait(set(self._pending), timeout=grace)
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)

@@ -1,0 +1,194 @@
+"""Handing out codes: who may see which account's code, where, and who hears of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from bot.rules.core import Core
+from bot.rules.errors import ChatNotApproved, InvalidInput, NotAMember, TeamOtpError
+from bot.rules.model import (
+    AccountInfo,
+    CodeRequestNotice,
+    IssuedCode,
+    Notice,
+    Person,
+    Picker,
+    Place,
+    Recipient,
+    Role,
+)
+from bot.rules.names import echoable, name_key
+from bot.rules.otp import Algorithm, TotpSpec, code_at
+from storage.models import Account
+from storage.repositories import Repositories
+
+
+class Notifier(Protocol):
+    """Delivers notices without making the caller wait (rule 7)."""
+
+    def publish(self, notice: Notice) -> None: ...
+
+
+def account_info(account: Account) -> AccountInfo:
+    return AccountInfo(
+        id=account.id,
+        name=account.name,
+        issuer=account.issuer,
+        algorithm=account.algorithm,
+        digits=account.digits,
+        period=account.period,
+    )
+
+
+def visible_accounts(tx: Repositories, user_id: int, role: Role) -> list[Account]:
+    """Admins and owners use every account; a member those granted to them."""
+    accounts = list(tx.accounts.all())
+    if role is not Role.MEMBER:
+        return accounts
+    member = tx.members.get(user_id)
+    if member is None:
+        return []
+    if member.all_accounts:
+        return accounts
+    granted = {grant.account_id for grant in member.grants}
+    return [account for account in accounts if account.id in granted]
+
+
+def issue(tx: Repositories, account: Account, at: float) -> IssuedCode:
+    """Compute the code now; the plain secret lives only inside this call."""
+    spec = TotpSpec(
+        secret=tx.accounts.reveal(account),
+        algorithm=Algorithm(account.algorithm),
+        digits=account.digits,
+        period=account.period,
+    )
+    return IssuedCode(account=account_info(account), code=code_at(spec, at), at=at)
+
+
+class Codes:
+    def __init__(self, core: Core, notifier: Notifier, *, audit_chat_id: int | None) -> None:
+        self._core = core
+        self._notifier = notifier
+        self._audit_chat_id = audit_chat_id
+
+    def accounts_for(self, person: Person) -> list[AccountInfo]:
+        with self._core.store.transaction() as tx:
+            role = self._core.role_in(tx, person.id)
+            if role is None:
+                raise NotAMember(person.id)
+            return [account_info(a) for a in visible_accounts(tx, person.id, role)]
+
+    def request(
+        self, person: Person, place: Place, account_name: str | None
+    ) -> IssuedCode | Picker:
+        """`/code [account]`: one code, or a picker when several accounts fit."""
+        asked = account_name if account_name and echoable(account_name) else None
+        return self._decide(
+            person, place, lambda accounts: _by_name(accounts, account_name), lambda _: asked
+        )
+
+    def request_by_id(self, person: Person, place: Place, account_id: int) -> IssuedCode:
+        """A press on a picker button, authorized for whoever pressed it."""
+        result = self._decide(
+            person,
+            place,
+            lambda accounts: _by_id(accounts, account_id),
+            lambda tx: _name_of(tx, account_id),
+        )
+        assert isinstance(result, IssuedCode)  # noqa: S101 - _by_id never asks for a picker
+        return result
+
+    def _decide(
+        self,
+        person: Person,
+        place: Place,
+        choose: _Chooser,
+        asked: Callable[[Repositories], str | None],
+    ) -> IssuedCode | Picker:
+        """Decide, audit and notify. A refused request still names the account it asked
+        for in the audit log and the notices (admins only), never in the reply."""
+        core = self._core
+        error: TeamOtpError | None = None
+        result: IssuedCode | Picker | None = None
+        with core.store.transaction() as tx:
+            account_name = asked(tx)
+            role = core.role_in(tx, person.id)
+            if role is None:
+                error, outcome = NotAMember(person.id), "denied:not_member"
+            elif not place.private and tx.chats.get(place.chat_id) is None:
+                error, outcome = ChatNotApproved(), "denied:chat_not_approved"
+            else:
+                accounts = visible_accounts(tx, person.id, role)
+                try:
+                    chosen = choose(accounts)
+                except TeamOtpError as refused:
+                    error, outcome = refused, f"denied:{refused.key.removeprefix('code.')}"
+                else:
+                    if isinstance(chosen, Account):
+                        result = issue(tx, chosen, core.clock())
+                        account_name, outcome = chosen.name, "granted"
+                    else:
+                        # Nothing was handed out yet: the press on the picker is the request.
+                        return Picker(tuple(account_info(a) for a in chosen))
+            core.audit(
+                tx,
+                actor_id=person.id,
+                action="code",
+                outcome=outcome,
+                account=account_name,
+                chat_id=place.chat_id,
+            )
+            notice = CodeRequestNotice(
+                requester=person,
+                account=account_name,
+                place=place,
+                at=core.now(),
+                outcome=outcome,
+                recipients=self._recipients(tx, exclude=person.id),
+            )
+        if notice.recipients:
+            self._notifier.publish(notice)
+        if error is not None:
+            raise error
+        assert result is not None  # noqa: S101
+        return result
+
+    def _recipients(self, tx: Repositories, *, exclude: int) -> tuple[Recipient, ...]:
+        """Admins and owners who kept notifications on, plus the audit chat."""
+        recipients = self._core.admins(tx, exclude=exclude, notify_only=True)
+        if self._audit_chat_id is not None and all(
+            r.chat_id != self._audit_chat_id for r in recipients
+        ):
+            recipients += (Recipient(self._audit_chat_id, None),)
+        return recipients
+
+
+class _Chooser(Protocol):
+    def __call__(self, accounts: list[Account], /) -> Account | Sequence[Account]: ...
+
+
+def _by_name(accounts: list[Account], account_name: str | None) -> Account | Sequence[Account]:
+    if account_name is None:
+        if not accounts:
+            raise InvalidInput("code.no_accounts")
+        return accounts[0] if len(accounts) == 1 else accounts
+    key = name_key(account_name)
+    for account in accounts:
+        if account.name_key == key:
+            return account
+    if not echoable(account_name):
+        raise InvalidInput("code.not_a_name")
+    raise InvalidInput("code.unknown_account", name=account_name)
+
+
+def _name_of(tx: Repositories, account_id: int) -> str | None:
+    account = tx.accounts.by_id(account_id)
+    return None if account is None else account.name
+
+
+def _by_id(accounts: list[Account], account_id: int) -> Account:
+    for account in accounts:
+        if account.id == account_id:
+            return account
+    raise InvalidInput("code.button_not_yours")

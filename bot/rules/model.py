@@ -1,0 +1,194 @@
+"""The domain's values: plain, immutable, and free of any Telegram or database type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.rules.otp import Code
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+    @property
+    def rank(self) -> int:
+        return {Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who sent an update, as Telegram described them just now."""
+
+    id: int
+    first_name: str = ""
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+    @property
+    def full_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or str(self.id)
+
+
+# Whoever runs `teamotp accounts ...` on the server: they hold the database and the key
+# already, so they act as an owner. Telegram never uses user id 0.
+OPERATOR = Person(0, "server operator")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an update came from."""
+
+    chat_id: int
+    private: bool
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Whom an admin command is about, in one of the forms the handler could parse."""
+
+    user_id: int | None = None
+    username: str | None = None
+    person: Person | None = None
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    name: str
+    issuer: str | None
+    algorithm: str
+    digits: int
+    period: int
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    account: AccountInfo
+    code: Code
+    at: float
+    next_shown_below: int = 10
+
+    @property
+    def seconds_left(self) -> int:
+        return self.code.seconds_left(self.at)
+
+    @property
+    def shows_next(self) -> bool:
+        """Near the end of a window the next code is shown too, so nobody types a dying code."""
+        return self.seconds_left < self.next_shown_below
+
+    @property
+    def expires_at(self) -> float:
+        """When the last code the reply shows stops working."""
+        if self.shows_next:
+            return float(self.code.valid_until + self.account.period)
+        return float(self.code.valid_until)
+
+
+@dataclass(frozen=True)
+class AddedAccount:
+    issued: IssuedCode
+    secret_bits: int
+    short_secret: bool
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something in an import that was not added, and why (a catalog key)."""
+
+    label: str
+    reason: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[AddedAccount, ...]
+    skipped: tuple[Skipped, ...]
+    # Google Authenticator splits big exports over several QR codes: (number, of how many).
+    batch: tuple[int, int] | None = None
+    # A single account named from its issuer or label: the admin may want another name.
+    renamable: bool = False
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An account's setup link, for an owner moving it to a phone."""
+
+    account: AccountInfo
+    uri: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Picker:
+    """Several accounts fit: the user picks one."""
+
+    accounts: tuple[AccountInfo, ...]
+
+
+@dataclass(frozen=True)
+class MemberView:
+    user_id: int
+    role: Role
+    name: str
+    username: str | None
+    all_accounts: bool
+    accounts: tuple[str, ...]
+    notify: bool = True
+    configured_owner: bool = False
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    outcome: str
+    account: str | None
+    chat_id: int | None
+    target_id: int | None
+    target_name: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class CodeRequestNotice:
+    """What admins are told about one code request."""
+
+    requester: Person
+    account: str | None
+    place: Place
+    at: datetime
+    outcome: str
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ExportNotice:
+    """What every admin is told when an owner exports a secret."""
+
+    owner: Person
+    account: str
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+Notice = CodeRequestNotice | ExportNotice

@@ -1,0 +1,136 @@
+"""Opening the store: the engine, SQLite's pragmas, the schema and the key check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.crypto import SecretBox
+from storage.keys import MasterKeyError, load_master_key
+from storage.models import Base, Setting
+from storage.repositories import Repositories
+
+logger = logging.getLogger(__name__)
+
+KEY_CHECK = "key_check"
+
+
+class StoreError(Exception):
+    """The store cannot be used; a one-line reason for the operator, with no password in it."""
+
+
+class Store:
+    """The database plus the key that opens its secrets; hands out one transaction at a time."""
+
+    def __init__(self, engine: Engine, box: SecretBox) -> None:
+        self._engine = engine
+        self._box = box
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Repositories]:
+        """Everything inside commits together or not at all (rule: nothing stored half)."""
+        with self._sessions.begin() as session:
+            yield Repositories(session, self._box)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def open_store(database_url: str, master_key: str | None, key_file: Path) -> Store:
+    """Connect, check the master key against the store, then create what is missing.
+
+    A wrong key is found before anything is written, so the store stays as it was.
+    """
+    engine = _create_engine(database_url)
+    shown = _shown_url(database_url)
+    try:
+        with engine.connect() as connection:
+            has_schema = inspect(connection).has_table(Setting.__tablename__)
+            key_check = None
+            if has_schema:
+                key_check = connection.execute(
+                    select(Setting.value).where(Setting.key == KEY_CHECK)
+                ).scalar_one_or_none()
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise StoreError(f"cannot open the database {shown}: {_reason(error)}") from None
+
+    try:
+        key = load_master_key(master_key, key_file, may_create=key_check is None)
+    except MasterKeyError as error:
+        engine.dispose()
+        raise StoreError(str(error)) from None
+    box = SecretBox(key)
+    if key_check is not None and not box.matches(bytes.fromhex(key_check)):
+        engine.dispose()
+        raise StoreError(
+            "the master key does not match the store (it was written with another key); "
+            "nothing was changed"
+        )
+    try:
+        Base.metadata.create_all(engine)
+        if key_check is None:
+            with Session(engine) as session, session.begin():
+                session.merge(Setting(key=KEY_CHECK, value=box.key_check().hex()))
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise StoreError(f"cannot prepare the database {shown}: {_reason(error)}") from None
+    return Store(engine, box)
+
+
+def _create_engine(database_url: str) -> Engine:
+    try:
+        url = make_url(database_url)
+        kwargs: dict[str, Any] = {}
+        if url.get_backend_name() == "sqlite":
+            kwargs["connect_args"] = {"timeout": 15}
+        # hide_parameters: no value (a name, a ciphertext) in SQL logs or error messages.
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        raise StoreError(
+            f"TEAMOTP_DATABASE_URL is not a usable database URL ({type(error).__name__}); "
+            "expected e.g. sqlite:///data/teamotp.db or postgresql+psycopg://user@host/db"
+        ) from None
+    except ImportError as error:
+        raise StoreError(
+            f"TEAMOTP_DATABASE_URL needs a database driver that is not installed: {error.name}"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and the writer work at once; foreign keys make cascades real."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _shown_url(database_url: str) -> str:
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(unparsable URL)"
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    """The driver's first line, which names the problem without echoing parameters."""
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error)
+    return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__

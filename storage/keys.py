@@ -1,0 +1,52 @@
+"""Where the master key comes from: the environment, or a key file made on first run."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from storage.crypto import SecretBox, decode_master_key, encode_master_key
+
+logger = logging.getLogger(__name__)
+
+
+class MasterKeyError(Exception):
+    """The master key cannot be had; the message says what to do."""
+
+
+def load_master_key(env_value: str | None, key_file: Path, *, may_create: bool) -> bytes:
+    """Return the key from TEAMOTP_MASTER_KEY, else from the key file.
+
+    The file is only created when the store has never held a key check value:
+    making a fresh key for a store written with another one would only turn a
+    clear "key file missing" into a confusing "wrong key" on every later start.
+    """
+    if env_value is not None:
+        try:
+            return decode_master_key(env_value)
+        except ValueError:
+            raise MasterKeyError("TEAMOTP_MASTER_KEY must be 32 bytes, base64-encoded") from None
+    if key_file.exists():
+        try:
+            return decode_master_key(key_file.read_text(encoding="ascii"))
+        except (ValueError, UnicodeDecodeError):
+            raise MasterKeyError(
+                f"the master key file {key_file} does not hold a base64 32-byte key"
+            ) from None
+    if not may_create:
+        raise MasterKeyError(
+            f"the master key file {key_file} is missing, but the store was written with a key: "
+            "restore the file or set TEAMOTP_MASTER_KEY"
+        )
+    key = SecretBox.generate_key()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(encode_master_key(key) + "\n")
+    logger.warning(
+        "Created a new master key file at %s. Keep a copy somewhere other than this "
+        "server: without it the stored secrets cannot be read.",
+        key_file,
+    )
+    return key

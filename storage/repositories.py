@@ -1,0 +1,241 @@
+"""Data access, one small class per table group. No rules live here: the domain decides."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from storage.crypto import SecretBox
+from storage.models import (
+    Account,
+    ApprovedChat,
+    AuditEvent,
+    Grant,
+    KnownUser,
+    Member,
+    ScheduledDeletion,
+    Setting,
+)
+
+
+def _associated_data(account_uid: str) -> bytes:
+    return b"teamotp/account-secret/v1/" + account_uid.encode("ascii")
+
+
+class Accounts:
+    def __init__(self, session: Session, box: SecretBox) -> None:
+        self._session = session
+        self._box = box
+
+    def all(self) -> Sequence[Account]:
+        return self._session.scalars(select(Account).order_by(Account.name_key)).all()
+
+    def by_key(self, name_key: str) -> Account | None:
+        return self._session.scalars(select(Account).where(Account.name_key == name_key)).first()
+
+    def by_id(self, account_id: int) -> Account | None:
+        return self._session.get(Account, account_id)
+
+    def add(
+        self,
+        *,
+        name: str,
+        name_key: str,
+        secret: str,
+        issuer: str | None,
+        label: str | None,
+        algorithm: str,
+        digits: int,
+        period: int,
+        created_at: datetime,
+        created_by: int | None,
+    ) -> Account:
+        uid = secrets.token_hex(16)
+        account = Account(
+            uid=uid,
+            name=name,
+            name_key=name_key,
+            issuer=issuer,
+            label=label,
+            algorithm=algorithm,
+            digits=digits,
+            period=period,
+            secret_sealed=self._box.seal(secret.encode("ascii"), _associated_data(uid)),
+            created_at=created_at,
+            created_by=created_by,
+        )
+        self._session.add(account)
+        self._session.flush()
+        return account
+
+    def reveal(self, account: Account) -> str:
+        """The plain secret, for this one computation; callers must not keep it."""
+        return self._box.open(account.secret_sealed, _associated_data(account.uid)).decode("ascii")
+
+    def remove(self, account: Account) -> None:
+        self._session.execute(delete(Grant).where(Grant.account_id == account.id))
+        self._session.delete(account)
+        self._session.flush()
+
+
+class Members:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, user_id: int) -> Member | None:
+        return self._session.get(Member, user_id)
+
+    def all(self) -> Sequence[Member]:
+        return self._session.scalars(select(Member).order_by(Member.added_at)).all()
+
+    def with_role(self, *roles: str) -> Sequence[Member]:
+        return self._session.scalars(select(Member).where(Member.role.in_(roles))).all()
+
+    def add(self, member: Member) -> Member:
+        self._session.add(member)
+        self._session.flush()
+        return member
+
+    def remove(self, member: Member) -> None:
+        self._session.delete(member)
+        self._session.flush()
+
+    def set_grants(self, member: Member, account_ids: set[int]) -> None:
+        member.grants = [Grant(user_id=member.user_id, account_id=i) for i in sorted(account_ids)]
+        self._session.flush()
+
+
+class Users:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, user_id: int) -> KnownUser | None:
+        return self._session.get(KnownUser, user_id)
+
+    def by_username(self, username: str) -> KnownUser | None:
+        return self._session.scalars(
+            select(KnownUser)
+            .where(KnownUser.username_key == username.lower())
+            .order_by(KnownUser.last_seen.desc())
+        ).first()
+
+    def many(self, user_ids: set[int]) -> dict[int, KnownUser]:
+        if not user_ids:
+            return {}
+        rows = self._session.scalars(select(KnownUser).where(KnownUser.user_id.in_(user_ids)))
+        return {row.user_id: row for row in rows}
+
+    def upsert(
+        self,
+        *,
+        user_id: int,
+        username: str | None,
+        first_name: str,
+        last_name: str | None,
+        language_code: str | None,
+        seen_at: datetime,
+    ) -> None:
+        row = self._session.get(KnownUser, user_id)
+        if username is not None and (row is None or row.username != username):
+            # A username moves with its owner: nobody else may keep answering to it.
+            for other in self._session.scalars(
+                select(KnownUser).where(
+                    KnownUser.username_key == username.lower(), KnownUser.user_id != user_id
+                )
+            ):
+                other.username = other.username_key = None
+        if row is None:
+            row = KnownUser(user_id=user_id)
+            self._session.add(row)
+        row.username = username
+        row.username_key = username.lower() if username else None
+        row.first_name = first_name
+        row.last_name = last_name
+        row.language_code = language_code
+        row.last_seen = seen_at
+        self._session.flush()
+
+
+class Chats:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, chat_id: int) -> ApprovedChat | None:
+        return self._session.get(ApprovedChat, chat_id)
+
+    def add(self, chat: ApprovedChat) -> None:
+        self._session.add(chat)
+        self._session.flush()
+
+    def remove(self, chat: ApprovedChat) -> None:
+        self._session.delete(chat)
+        self._session.flush()
+
+
+class Audit:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, event: AuditEvent) -> None:
+        self._session.add(event)
+        self._session.flush()
+
+    def latest(self, limit: int) -> Sequence[AuditEvent]:
+        return self._session.scalars(
+            select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+        ).all()
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+class Settings:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, key: str) -> str | None:
+        row = self._session.get(Setting, key)
+        return None if row is None else row.value
+
+    def put(self, key: str, value: str) -> None:
+        self._session.merge(Setting(key=key, value=value))
+        self._session.flush()
+
+
+class Deletions:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def schedule(self, chat_id: int, message_id: int, delete_at: datetime) -> None:
+        self._session.add(
+            ScheduledDeletion(chat_id=chat_id, message_id=message_id, delete_at=delete_at)
+        )
+        self._session.flush()
+
+    def due(self, now: datetime, limit: int = 50) -> Sequence[ScheduledDeletion]:
+        return self._session.scalars(
+            select(ScheduledDeletion)
+            .where(ScheduledDeletion.delete_at <= now)
+            .order_by(ScheduledDeletion.delete_at)
+            .limit(limit)
+        ).all()
+
+    def done(self, deletion_id: int) -> None:
+        self._session.execute(delete(ScheduledDeletion).where(ScheduledDeletion.id == deletion_id))
+
+
+class Repositories:
+    """The repositories of one transaction."""
+
+    def __init__(self, session: Session, box: SecretBox) -> None:
+        self.accounts = Accounts(session, box)
+        self.members = Members(session)
+        self.users = Users(session)
+        self.chats = Chats(session)
+        self.audit = Audit(session)
+        self.settings = Settings(session)
+        self.deletions = Deletions(session)
