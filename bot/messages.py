@@ -189,6 +189,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "reason.unknown_account": {ENGLISH: "no such account for them", CHINESE: "无此账号或未授权"},
     "reason.not_a_name": {ENGLISH: "not an account name", CHINESE: "不是账号名称"},
     "reason.button_not_yours": {ENGLISH: "account not granted", CHINESE: "账号未授权"},
+    "reason.wrong_code": {ENGLISH: "wrong claim code", CHINESE: "认领码错误"},
+    "reason.role": {ENGLISH: "role too low", CHINESE: "权限不足"},
     "notify.private": {ENGLISH: "private chat", CHINESE: "私聊"},
     "notify.group": {ENGLISH: "group “{title}” ({chat_id})", CHINESE: "群组“{title}”（{chat_id}）"},
     "notify.no_account": {ENGLISH: "—", CHINESE: "—"},
@@ -636,6 +638,78 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "<b>最近 {count} 条记录</b>（UTC）：\n{lines}",
     },
     "audit.empty": {ENGLISH: "The audit log is empty.", CHINESE: "审计日志为空。"},
+    "audit.line": {
+        ENGLISH: "{time} {actor} {event}{outcome}",
+        CHINESE: "{time} {actor} {event}{outcome}",
+    },
+    "audit.refused": {ENGLISH: " — refused: {reason}", CHINESE: " — 已拒绝：{reason}"},
+    "audit.outcome.granted": {ENGLISH: " — granted", CHINESE: " — 已发放"},
+    "audit.outcome.approved": {ENGLISH: " — codes allowed there", CHINESE: " — 已开通验证码"},
+    "audit.outcome.not_approved": {ENGLISH: " — not approved", CHINESE: " — 未开通"},
+    "audit.event.code": {ENGLISH: "asked for a code: {account}", CHINESE: "请求验证码：{account}"},
+    "audit.event.code_unnamed": {ENGLISH: "asked for a code", CHINESE: "请求验证码"},
+    "audit.event.command": {ENGLISH: "used /{command}", CHINESE: "使用 /{command}"},
+    "audit.event.member.add": {
+        ENGLISH: "added {target} ({accounts})",
+        CHINESE: "添加成员 {target}（{accounts}）",
+    },
+    "audit.event.member.revoke": {ENGLISH: "removed {target}", CHINESE: "移除成员 {target}"},
+    "audit.event.member.revoke_some": {
+        ENGLISH: "took {accounts} from {target}",
+        CHINESE: "收回 {target} 的 {accounts}",
+    },
+    "audit.event.member.promote": {
+        ENGLISH: "made {target} an admin",
+        CHINESE: "将 {target} 设为管理员",
+    },
+    "audit.event.member.demote": {
+        ENGLISH: "made {target} a member again",
+        CHINESE: "将 {target} 改回成员",
+    },
+    "audit.event.notify.on": {ENGLISH: "turned notifications on", CHINESE: "开启通知"},
+    "audit.event.notify.off": {ENGLISH: "turned notifications off", CHINESE: "关闭通知"},
+    "audit.event.audit.read": {
+        ENGLISH: "read the last {count} events",
+        CHINESE: "查看最近 {count} 条记录",
+    },
+    "audit.event.account.add": {ENGLISH: "added account {account}", CHINESE: "添加账号 {account}"},
+    "audit.event.account.import": {
+        ENGLISH: "imported account {account}",
+        CHINESE: "导入账号 {account}",
+    },
+    "audit.event.account.remove": {
+        ENGLISH: "removed account {account}",
+        CHINESE: "删除账号 {account}",
+    },
+    "audit.event.account.rename": {
+        ENGLISH: "renamed account {from_name} to {account}",
+        CHINESE: "将账号 {from_name} 重命名为 {account}",
+    },
+    "audit.event.account.export": {
+        ENGLISH: "exported account {account}",
+        CHINESE: "导出账号 {account}",
+    },
+    "audit.event.chat.approve": {
+        ENGLISH: "allowed codes in group {chat}",
+        CHINESE: "在群 {chat} 开通验证码",
+    },
+    "audit.event.chat.unapprove": {
+        ENGLISH: "stopped codes in group {chat}",
+        CHINESE: "在群 {chat} 停止验证码",
+    },
+    "audit.event.chat.bot_added": {
+        ENGLISH: "added the bot to group {chat}",
+        CHINESE: "将机器人加入群 {chat}",
+    },
+    "audit.event.chat.bot_removed": {
+        ENGLISH: "removed the bot from group {chat}",
+        CHINESE: "将机器人移出群 {chat}",
+    },
+    "audit.event.chat.migrate": {
+        ENGLISH: "group {from_chat} became supergroup {chat}",
+        CHINESE: "群 {from_chat} 升级为超级群 {chat}",
+    },
+    "audit.event.claim": {ENGLISH: "claimed the bot", CHINESE: "认领机器人"},
     "audit.usage": {
         ENGLISH: "Usage: /audit [N], N from 1 to 100 (default 20).",
         CHINESE: "用法：/audit [N]，N 为 1 到 100（默认 20）。",

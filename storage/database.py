@@ -1,22 +1,22 @@
-"""Opening the store: the engine, SQLite's pragmas, the schema and the key check."""
+"""Opening the store: the engine, SQLite's pragmas, the schema and the key check.
+
+Only the wiring in `teamotp` opens the store; everything else is handed the `Store`."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from storage.crypto import SecretBox
 from storage.keys import MasterKeyError, load_master_key
 from storage.models import Base, Setting
-from storage.repositories import Repositories
+from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -25,28 +25,6 @@ KEY_CHECK = "key_check"
 
 class StoreError(Exception):
     """The store cannot be used; a one-line reason for the operator, with no password in it."""
-
-
-class Store:
-    """The database plus the key that opens its secrets; hands out one transaction at a time."""
-
-    def __init__(self, engine: Engine, box: SecretBox) -> None:
-        self._engine = engine
-        self._box = box
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @property
-    def dialect(self) -> str:
-        return self._engine.dialect.name
-
-    @contextmanager
-    def transaction(self) -> Iterator[Repositories]:
-        """Everything inside commits together or not at all (rule: nothing stored half)."""
-        with self._sessions.begin() as session:
-            yield Repositories(session, self._box)
-
-    def close(self) -> None:
-        self._engine.dispose()
 
 
 def open_store(database_url: str, master_key: str | None, key_file: Path) -> Store:
@@ -82,6 +60,7 @@ def open_store(database_url: str, master_key: str | None, key_file: Path) -> Sto
         )
     try:
         Base.metadata.create_all(engine)
+        _add_missing_columns(engine)
         if key_check is None:
             with Session(engine) as session, session.begin():
                 session.merge(Setting(key=KEY_CHECK, value=box.key_check().hex()))
@@ -89,6 +68,28 @@ def open_store(database_url: str, master_key: str | None, key_file: Path) -> Sto
         engine.dispose()
         raise StoreError(f"cannot prepare the database {shown}: {_reason(error)}") from None
     return Store(engine, box)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a store made by an earlier version up to date: `create_all` makes missing
+    tables but never alters one, so new nullable columns are added here."""
+    with engine.begin() as connection:
+        inspector = inspect(connection)
+        for table in Base.metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable:
+                    raise StoreError(
+                        f"the store's table {table.name} lacks the column {column.name}, "
+                        "which cannot be added to existing rows"
+                    )
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(
+                    text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                )
+                logger.info("store upgraded: added %s.%s", table.name, column.name)
 
 
 def _create_engine(database_url: str) -> Engine:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -135,7 +136,8 @@ class ApprovedChat(Base):
 
 
 class AuditEvent(Base):
-    """One request or admin action; never holds a secret or a code."""
+    """One request or admin action, as an event code and its parameters (rendered in the
+    reader's language when read); never holds a secret or a code."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_at", "at"),)
@@ -148,6 +150,8 @@ class AuditEvent(Base):
     account: Mapped[str | None] = mapped_column(String(64))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     target_id: Mapped[int | None] = mapped_column(BigInteger)
+    params: Mapped[dict[str, str | int] | None] = mapped_column(JSON)
+    # Free English text written by the first version; shown as it is, never written now.
     detail: Mapped[str | None] = mapped_column(String(256))
 
 

@@ -1,9 +1,10 @@
-"""Data access, one small class per table group. No rules live here: the domain decides."""
+"""Data access, one small class per table group. Repositories take plain values and build
+the rows themselves; they hold no rules (who may do what is decided in `bot.rules`)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -76,6 +77,10 @@ class Accounts:
         """The plain secret, for this one computation; callers must not keep it."""
         return self._box.open(account.secret_sealed, _associated_data(account.uid)).decode("ascii")
 
+    def rename(self, account: Account, name: str, name_key: str) -> None:
+        account.name, account.name_key = name, name_key
+        self._session.flush()
+
     def remove(self, account: Account) -> None:
         self._session.execute(delete(Grant).where(Grant.account_id == account.id))
         self._session.delete(account)
@@ -95,14 +100,51 @@ class Members:
     def with_role(self, *roles: str) -> Sequence[Member]:
         return self._session.scalars(select(Member).where(Member.role.in_(roles))).all()
 
-    def add(self, member: Member) -> Member:
+    def add(
+        self,
+        *,
+        user_id: int,
+        role: str,
+        all_accounts: bool,
+        notify: bool,
+        added_by: int | None,
+        added_at: datetime,
+    ) -> Member:
+        member = Member(
+            user_id=user_id,
+            role=role,
+            all_accounts=all_accounts,
+            notify=notify,
+            added_by=added_by,
+            added_at=added_at,
+            grants=[],
+        )
         self._session.add(member)
         self._session.flush()
         return member
 
+    def update(
+        self,
+        member: Member,
+        *,
+        role: str | None = None,
+        all_accounts: bool | None = None,
+        notify: bool | None = None,
+    ) -> None:
+        if role is not None:
+            member.role = role
+        if all_accounts is not None:
+            member.all_accounts = all_accounts
+        if notify is not None:
+            member.notify = notify
+        self._session.flush()
+
     def remove(self, member: Member) -> None:
         self._session.delete(member)
         self._session.flush()
+
+    def granted(self, member: Member) -> set[int]:
+        return {grant.account_id for grant in member.grants}
 
     def set_grants(self, member: Member, account_ids: set[int]) -> None:
         member.grants = [Grant(user_id=member.user_id, account_id=i) for i in sorted(account_ids)]
@@ -110,6 +152,8 @@ class Members:
 
 
 class Users:
+    """The user directory: who the bot has seen, so admins can name people by @username."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
 
@@ -160,15 +204,23 @@ class Users:
         self._session.flush()
 
 
-class Chats:
+class ApprovedChats:
+    """Groups where codes may be shown."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def get(self, chat_id: int) -> ApprovedChat | None:
         return self._session.get(ApprovedChat, chat_id)
 
-    def add(self, chat: ApprovedChat) -> None:
-        self._session.add(chat)
+    def add(
+        self, *, chat_id: int, title: str | None, approved_by: int | None, approved_at: datetime
+    ) -> None:
+        self._session.add(
+            ApprovedChat(
+                chat_id=chat_id, title=title, approved_by=approved_by, approved_at=approved_at
+            )
+        )
         self._session.flush()
 
     def remove(self, chat: ApprovedChat) -> None:
@@ -176,12 +228,34 @@ class Chats:
         self._session.flush()
 
 
-class Audit:
+class AuditEvents:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def record(self, event: AuditEvent) -> None:
-        self._session.add(event)
+    def record(
+        self,
+        *,
+        at: datetime,
+        actor_id: int | None,
+        action: str,
+        outcome: str,
+        account: str | None,
+        chat_id: int | None,
+        target_id: int | None,
+        params: Mapping[str, str | int],
+    ) -> None:
+        self._session.add(
+            AuditEvent(
+                at=at,
+                actor_id=actor_id,
+                action=action,
+                outcome=outcome,
+                account=account,
+                chat_id=chat_id,
+                target_id=target_id,
+                params=dict(params) or None,
+            )
+        )
         self._session.flush()
 
     def latest(self, limit: int) -> Sequence[AuditEvent]:
@@ -193,7 +267,9 @@ class Audit:
         return self._session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-class Settings:
+class StoreSettings:
+    """Small key/value facts about the store itself (the key check value, ...)."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
 
@@ -207,6 +283,8 @@ class Settings:
 
 
 class Deletions:
+    """Bot messages to delete later (codes past their window)."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
 
@@ -224,8 +302,10 @@ class Deletions:
             .limit(limit)
         ).all()
 
-    def done(self, deletion_id: int) -> None:
-        self._session.execute(delete(ScheduledDeletion).where(ScheduledDeletion.id == deletion_id))
+    def done(self, deletion_ids: list[int]) -> None:
+        self._session.execute(
+            delete(ScheduledDeletion).where(ScheduledDeletion.id.in_(deletion_ids))
+        )
 
 
 class Repositories:
@@ -235,7 +315,7 @@ class Repositories:
         self.accounts = Accounts(session, box)
         self.members = Members(session)
         self.users = Users(session)
-        self.chats = Chats(session)
-        self.audit = Audit(session)
-        self.settings = Settings(session)
+        self.chats = ApprovedChats(session)
+        self.audit = AuditEvents(session)
+        self.settings = StoreSettings(session)
         self.deletions = Deletions(session)

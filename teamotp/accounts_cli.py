@@ -19,9 +19,9 @@ from bot.messages import Html, language_for, plain, text
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import OPERATOR, AddedAccount, ImportReport, Notice
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
-from bot.rules.services import Services, build_services
-from teamotp.app import StartupError, open_configured_store
+from bot.rules.services import Services
 from teamotp.config import ConfigError, load_settings
+from teamotp.wiring import StartupError, build_rules, open_configured_store
 
 STDIN = "-"
 
@@ -80,13 +80,7 @@ def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, out: TextIO = sys.s
         print(f"teamotp: {error}", file=sys.stderr)
         return 2
     try:
-        services = build_services(
-            store,
-            _NoNotices(),
-            owner_ids=settings.owner_ids,
-            audit_chat_id=None,
-            clock=time.time,
-        )
+        services = build_rules(settings, store, _NoNotices(), time.time, audit_chat=False)
         return _dispatch(args, services, lang, stdin, say)
     except TeamOtpError as refused:
         say(text(lang, refused.key, **refused.params), sys.stderr)

@@ -1,11 +1,10 @@
-"""The composition root: builds the store, the domain services and the Telegram
-application, and runs them. `teamotp run` and the tests both start the bot here."""
+"""The composition root: builds the rules and the Telegram application over an opened
+store, and runs them. `teamotp run` and the tests both start the bot here."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from typing import Any
 
@@ -19,11 +18,12 @@ from bot.chat.context import BotContext, Runtime
 from bot.chat.handlers import register
 from bot.chat.notifier import TelegramNotifier
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
-from bot.rules.core import Clock
-from bot.rules.services import build_services
-from storage.database import Store, StoreError, open_store
+from bot.chat.worker import offload
+from bot.rules.clock import Clock
+from storage.store import Store
 from teamotp.config import ConfigError, Settings
 from teamotp.logs import redact
+from teamotp.wiring import StartupError, build_rules
 
 logger = logging.getLogger(__name__)
 
@@ -34,37 +34,14 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 POLL_TIMEOUT = 10
 
 
-class StartupError(Exception):
-    """The bot cannot start; the message is one line for the operator."""
-
-
-def open_configured_store(settings: Settings) -> Store:
-    uses_data_dir = settings.master_key is None or settings.database_url.startswith("sqlite:")
-    if uses_data_dir:
-        try:
-            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise StartupError(
-                f"cannot create the data directory {settings.data_dir}: {error.strerror}"
-            ) from None
-        if not os.access(settings.data_dir, os.W_OK | os.X_OK):
-            raise StartupError(
-                f"the data directory {settings.data_dir} is not writable by this user "
-                f"(uid {os.getuid()}): fix its owner or permissions"
-            )
-    try:
-        return open_store(
-            settings.database_url,
-            settings.master_key.get() if settings.master_key else None,
-            settings.master_key_file,
-        )
-    except StoreError as error:
-        raise StartupError(str(error)) from None
-
-
 def build_application(
-    settings: Settings, store: Store, *, clock: Clock = time.time
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Clock = time.time,
+    sweep_interval: float = SWEEP_INTERVAL,
 ) -> BotApplication:
+    """The bot, ready to `serve`: `teamotp run` and the end-to-end tests both build it here."""
     try:
         token = settings.require_token()
     except ConfigError as error:
@@ -89,24 +66,21 @@ def build_application(
         .build()
     )
     notifier = TelegramNotifier(application.bot)
-    services = build_services(
-        store,
-        notifier,
-        owner_ids=settings.owner_ids,
-        audit_chat_id=settings.audit_chat_id,
-        clock=clock,
-    )
+    services = build_rules(settings, store, notifier, clock)
     application.bot_data["runtime"] = Runtime(
         services=services, clock=clock, code_ttl=settings.code_ttl
     )
     application.bot_data["notifier"] = notifier
+    application.bot_data["sweep_interval"] = sweep_interval
     register(application)
     return application
 
 
 async def _on_start(application: BotApplication) -> None:
     runtime: Runtime = application.bot_data["runtime"]
-    claim_code = runtime.services.bootstrap.start()
+    notifier: TelegramNotifier = application.bot_data["notifier"]
+    notifier.start(asyncio.get_running_loop())
+    claim_code = await offload(runtime.services.bootstrap.start)
     if claim_code is not None:
         logger.warning(
             "No owner is configured. Send /claim %s to @%s in a private chat to become the "
@@ -122,7 +96,8 @@ async def _on_start(application: BotApplication) -> None:
         except TelegramError as failure:
             logger.warning("could not register the command menu: %s", type(failure).__name__)
     assert application.job_queue is not None  # noqa: S101 - the job-queue extra is a dependency
-    application.job_queue.run_repeating(sweep, interval=SWEEP_INTERVAL, first=SWEEP_INTERVAL)
+    interval: float = application.bot_data["sweep_interval"]
+    application.job_queue.run_repeating(sweep, interval=interval, first=interval)
 
 
 async def _on_stop(application: BotApplication) -> None:

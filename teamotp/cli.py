@@ -7,10 +7,14 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from teamotp import __version__, accounts_cli, logs
-from teamotp.app import StartupError, build_application, open_configured_store, serve
 from teamotp.config import ConfigError, load_settings
+from teamotp.wiring import StartupError, open_configured_store
+
+if TYPE_CHECKING:
+    from teamotp.app import BotApplication
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run() -> int:
+    # Imported here: `teamotp accounts` and `--version` need no Telegram library.
+    from teamotp.app import build_application
+
     try:
         settings = load_settings()
         logs.configure(settings.log_level)
@@ -58,9 +65,11 @@ def _run() -> int:
     return 0
 
 
-async def _serve_until_signalled(application: object) -> None:
+async def _serve_until_signalled(application: BotApplication) -> None:
+    from teamotp.app import serve
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(application, stop)  # type: ignore[arg-type]
+    await serve(application, stop)

@@ -20,8 +20,6 @@ import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from telegram import Update
-
 REDACTED = "<redacted>"
 OMITTED = "<content omitted>"
 
@@ -77,11 +75,18 @@ def _safe_argument(value: object) -> object:
         return value
     if isinstance(value, str) and _SAFE_TEXT.fullmatch(value):
         return value
-    if isinstance(value, Update):
-        return f"Update(update_id={value.update_id})"
+    if _is_update(value):
+        return f"Update(update_id={getattr(value, 'update_id', '?')})"
     if isinstance(value, BaseException):
         return type(value).__name__
     return OMITTED
+
+
+def _is_update(value: object) -> bool:
+    """A `telegram.Update`, told apart without importing the library: the command line's
+    `accounts` commands configure logging too, and need no Telegram library."""
+    kind = type(value)
+    return kind.__name__ == "Update" and kind.__module__.partition(".")[0] == "telegram"
 
 
 def redact(secrets: Iterable[str]) -> None:

@@ -65,7 +65,7 @@ def test_unapproved_group_is_refused_until_approved(team: Services) -> None:
     team.roster.add(ADMIN, Target(user_id=MEMBER.id), [])
     with pytest.raises(ChatNotApproved):
         team.codes.request(MEMBER, GROUP, None)
-    assert team.chats.approve(ADMIN, GROUP)
+    assert team.groups.approve(ADMIN, GROUP)
     assert isinstance(team.codes.request(MEMBER, GROUP, None), IssuedCode)
 
 
@@ -109,7 +109,7 @@ def test_add_by_unknown_username_is_refused(team: Services) -> None:
 def test_add_with_unknown_account_stores_nothing(team: Services) -> None:
     with pytest.raises(InvalidInput, match="account.unknown"):
         team.roster.add(ADMIN, Target(user_id=MEMBER.id), ["amazon-us", "nope"])
-    assert team.core.role_of(MEMBER.id) is None
+    assert team.access.role_of(MEMBER.id) is None
 
 
 def test_member_cannot_manage_members(team: Services) -> None:
@@ -124,7 +124,7 @@ def test_revoking_an_admin_needs_an_owner(team: Services) -> None:
     with pytest.raises(NotAllowed, match="members.revoke_admin_needs_owner"):
         team.roster.revoke(ADMIN, Target(user_id=other_admin.id), [])
     team.roster.revoke(OWNER, Target(user_id=other_admin.id), [])
-    assert team.core.role_of(other_admin.id) is None
+    assert team.access.role_of(other_admin.id) is None
 
 
 def test_owners_cannot_be_revoked_or_demoted(team: Services) -> None:
@@ -138,9 +138,9 @@ def test_only_owners_promote(team: Services) -> None:
     with pytest.raises(NotAllowed, match="access.owner_only"):
         team.roster.promote(ADMIN, Target(user_id=MEMBER.id))
     team.roster.promote(OWNER, Target(user_id=MEMBER.id))
-    assert team.core.role_of(MEMBER.id) is Role.ADMIN
+    assert team.access.role_of(MEMBER.id) is Role.ADMIN
     team.roster.demote(OWNER, Target(user_id=MEMBER.id))
-    assert team.core.role_of(MEMBER.id) is Role.MEMBER
+    assert team.access.role_of(MEMBER.id) is Role.MEMBER
 
 
 def test_account_names_are_unique_without_regard_to_case(team: Services) -> None:
@@ -192,7 +192,7 @@ def test_notify_off_stops_notices_to_that_admin(team: Services, notices: Notices
 
 def test_claim_makes_the_first_claimant_owner_once(store: object, clock: Clock) -> None:
     from bot.rules.services import build_services
-    from storage.database import Store
+    from storage.store import Store
 
     assert isinstance(store, Store)
     services = build_services(
@@ -203,14 +203,14 @@ def test_claim_makes_the_first_claimant_owner_once(store: object, clock: Clock) 
     with pytest.raises(InvalidInput, match="claim.wrong_code"):
         services.bootstrap.claim(STRANGER, "WRONG")
     services.bootstrap.claim(STRANGER, code.lower())
-    assert services.core.role_of(STRANGER.id) is Role.OWNER
+    assert services.access.role_of(STRANGER.id) is Role.OWNER
     with pytest.raises(InvalidInput, match="claim.not_open"):
         services.bootstrap.claim(MEMBER, code)
     assert services.bootstrap.start() is None
 
 
 def test_migrated_group_keeps_its_approval(team: Services) -> None:
-    team.chats.approve(ADMIN, GROUP)
-    team.chats.migrated(GROUP.chat_id, -1001234)
-    assert team.chats.is_approved(-1001234)
-    assert not team.chats.is_approved(GROUP.chat_id)
+    team.groups.approve(ADMIN, GROUP)
+    team.groups.migrated(GROUP.chat_id, -1001234)
+    assert team.groups.is_approved(-1001234)
+    assert not team.groups.is_approved(GROUP.chat_id)

@@ -9,6 +9,7 @@ from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
 from bot.chat.render import audit_list
 from bot.chat.replies import reply
+from bot.chat.worker import offload
 from bot.messages import text
 from bot.rules.auditlog import DEFAULT_ENTRIES, MAX_ENTRIES
 
@@ -22,7 +23,7 @@ async def notify_command(update: Update, context: BotContext) -> None:
     if choice not in {"on", "off"} or len(context.args or []) != 1:
         await reply(update, text(lang(update), "notify.usage"))
         return
-    context.services.roster.set_notify(person(user), choice == "on")
+    await offload(context.services.roster.set_notify, person(user), choice == "on")
     await reply(update, text(lang(update), f"notify.{choice}"))
 
 
@@ -38,6 +39,6 @@ async def audit_command(update: Update, context: BotContext) -> None:
             await reply(update, text(lang(update), "audit.usage"))
             return
         count = int(args[0])
-    entries = context.services.audit.latest(person(user), count)
+    entries = await offload(context.services.audit.latest, person(user), count)
     for chunk in audit_list(lang(update), entries):
         await reply(update, chunk, quote=False)

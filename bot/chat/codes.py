@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.error import TelegramError
 
+from bot.chat import buttons
 from bot.chat.context import BotContext
 from bot.chat.delivery import send_code
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person, place
-from bot.chat.render import PICK_PREFIX, account_list, picker
+from bot.chat.render import account_list, picker
 from bot.chat.replies import reply
-from bot.messages import plain, text
+from bot.chat.worker import offload
 from bot.rules.model import Picker
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ async def code_command(update: Update, context: BotContext) -> None:
         return
     name = context.args[0] if context.args else None
     who = person(user)
-    result = context.services.codes.request(who, place(message.chat), name)
+    result = await offload(context.services.codes.request, who, place(message.chat), name)
     if isinstance(result, Picker):
         body, markup = picker(lang(update), result.accounts)
         await reply(update, body, markup=markup)
@@ -38,22 +39,16 @@ async def code_command(update: Update, context: BotContext) -> None:
 @user_errors
 async def pick_pressed(update: Update, context: BotContext) -> None:
     """Authorized for the user who pressed, not the one who asked (anyone can press)."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None or query.data is None:
+    user = update.effective_user
+    press = await buttons.read(update, buttons.Kind.PICK)
+    if press is None or user is None or update.callback_query is None:
         return
-    anchor = query.message
-    if not isinstance(anchor, Message):
-        await query.answer(plain(text(lang(update), "error.button_expired")), show_alert=True)
-        return
+    who, anchor = person(user), press.message
+    issued = await offload(
+        context.services.codes.request_by_id, who, place(anchor.chat), press.account_id
+    )
     try:
-        account_id = int(query.data.removeprefix(PICK_PREFIX))
-    except ValueError:
-        await query.answer(plain(text(lang(update), "error.button_expired")), show_alert=True)
-        return
-    who = person(user)
-    issued = context.services.codes.request_by_id(who, place(anchor.chat), account_id)
-    try:
-        await query.answer()
+        await update.callback_query.answer()
     except TelegramError as failure:
         # The answer only stops the button's spinner; the code matters more.
         logger.warning("could not answer a button press: %s", type(failure).__name__)
@@ -66,6 +61,6 @@ async def accounts_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    accounts = context.services.codes.accounts_for(person(user))
+    accounts = await offload(context.services.codes.accounts_for, person(user))
     for chunk in account_list(lang(update), accounts):
         await reply(update, chunk)

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.rules.core import Clock
+from bot.rules.clock import Clock
 from bot.rules.services import Services
 
 

@@ -6,6 +6,7 @@ from telegram import Message
 
 from bot.chat.context import BotContext
 from bot.chat.render import code_message
+from bot.chat.worker import offload
 from bot.rules.model import IssuedCode, Person
 
 
@@ -29,12 +30,17 @@ async def send_code(
         # The request may be gone already (tidy groups delete commands); the code is not.
         allow_sending_without_reply=True,
     )
-    schedule_deletion(context, sent, issued.expires_at)
+    await delete_later(context, [sent], issued.expires_at)
     return sent
 
 
-def schedule_deletion(context: BotContext, sent: Message, expires_at: float) -> None:
-    """Delete a message showing codes once the last of them has expired (plus the TTL)."""
+async def delete_later(context: BotContext, sent: list[Message], expires_at: float) -> None:
+    """Delete messages showing codes once the last of them has expired (plus the TTL).
+    One transaction after the send: the message id exists only once Telegram answers."""
     ttl = context.runtime.code_ttl
     if ttl >= 0:
-        context.services.cleanup.schedule(sent.chat_id, sent.message_id, expires_at + ttl)
+        await offload(
+            context.services.cleanup.schedule,
+            [(m.chat_id, m.message_id) for m in sent],
+            expires_at + ttl,
+        )

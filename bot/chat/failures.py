@@ -6,7 +6,6 @@ import functools
 import logging
 import traceback
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -21,7 +20,8 @@ from bot.rules.errors import TeamOtpError
 
 logger = logging.getLogger(__name__)
 
-_PACKAGE = __name__.split(".", 1)[0]  # "teamotp": its frames say where in our code
+# The project's top-level packages: their frames say where in our code a failure began.
+OUR_PACKAGES = frozenset({"teamotp", "bot", "storage"})
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -49,9 +49,11 @@ async def on_error(update: object, context: BotContext) -> None:
     an update may carry a secret, and an exception's text may quote it."""
     failure = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    where = _where(failure)
     logger.error(
-        "update %s failed: %s at %s", update_id, type(failure).__name__ if failure else "?", where
+        "update %s failed: %s at %s",
+        update_id,
+        type(failure).__name__ if failure else "?",
+        where(failure),
     )
     if isinstance(update, Update) and not isinstance(failure, TelegramError):
         try:
@@ -63,17 +65,24 @@ async def on_error(update: object, context: BotContext) -> None:
             logger.warning("could not report the error to the user: %s", type(again).__name__)
 
 
-def _where(failure: BaseException | None) -> str:
-    """The innermost frame of our own code, and the library frame it failed in if any."""
+def where(failure: BaseException | None) -> str:
+    """The innermost frame of our own code, and the library frame it failed in if any.
+
+    "Ours" is decided by the frame's module name, not its file's path: an install
+    or a checkout may well sit in a folder named after the project."""
     if failure is None or failure.__traceback__ is None:
         return "?"
-    frames: Any = traceback.extract_tb(failure.__traceback__)
-    ours = [f for f in frames if _PACKAGE in Path(f.filename).parts]
+    frames = [
+        (str(frame.f_globals.get("__name__", "?")), lineno, frame.f_code.co_name)
+        for frame, lineno in traceback.walk_tb(failure.__traceback__)
+    ]
+    ours = [f for f in frames if f[0].partition(".")[0] in OUR_PACKAGES]
     last = frames[-1]
     if not ours or ours[-1] is last:
         return _frame(last)
     return f"{_frame(ours[-1])} (via {_frame(last)})"
 
 
-def _frame(frame: traceback.FrameSummary) -> str:
-    return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+def _frame(frame: tuple[str, int, str]) -> str:
+    module, lineno, function = frame
+    return f"{module}:{lineno} in {function}"

@@ -12,15 +12,15 @@ import logging
 import re
 
 from telegram import Message, Update
-from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.chat import pending
 from bot.chat.commands import BY_NAME, Where
 from bot.chat.context import BotContext
 from bot.chat.people import is_anonymous, lang, person
 from bot.chat.render import error
-from bot.chat.replies import reply
-from bot.chat.secrets import AWAITING_SECRET
+from bot.chat.replies import delete, reply
+from bot.chat.worker import offload
 from bot.messages import text
 from bot.rules.errors import TeamOtpError
 from bot.rules.names import looks_like_secret
@@ -63,7 +63,7 @@ async def gate(update: Update, context: BotContext) -> None:
     if user is None:
         return
     if not user.is_bot:
-        context.services.directory.seen(person(user))
+        await offload(context.services.directory.seen, person(user))
     message = update.message
     if message is None:
         # The bot being added or removed counts whoever did it, also an anonymous admin;
@@ -72,7 +72,8 @@ async def gate(update: Update, context: BotContext) -> None:
             raise ApplicationHandlerStop
         return
     command = command_of(message, context.bot.username)
-    awaiting = bool(context.user_data and context.user_data.get(AWAITING_SECRET))
+    waiting = pending.current(context)
+    awaiting = waiting is not None and waiting.waiting is pending.Waiting.SECRET
     if carries_secret(message, command, awaiting):  # whoever posted it, anonymous or not
         await _contain_secret(update, context, message, unasked=command is None and not awaiting)
     if command is None:
@@ -88,9 +89,11 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if spec.role is not None:
         try:
-            context.services.core.require_role(user.id, spec.role)
+            await offload(context.services.access.require_role, user.id, spec.role)
         except TeamOtpError as refused:
-            context.services.audit.refused(person(user), command, message.chat.id)
+            await offload(
+                context.services.audit.refused, person(user), command, message.chat.id, refused
+            )
             await reply(update, error(lang(update), refused))
             raise ApplicationHandlerStop from None
     private = message.chat.type == message.chat.PRIVATE
@@ -108,7 +111,7 @@ async def _contain_secret(
     """Delete a message that may hold a secret as soon as it is read (rule 4).
 
     `unasked`: a bare secret pasted in private with no `/secret add` to go with it."""
-    deleted = await _try_delete(message)
+    deleted = await delete(message, "a message that may hold a secret")
     lng = lang(update)
     if message.chat.type == message.chat.PRIVATE:
         if not deleted:
@@ -119,14 +122,5 @@ async def _contain_secret(
         return
     note = text(lng, "secret.in_group_deleted" if deleted else "secret.in_group_not_deleted")
     await reply(update, text(lng, "secret.in_group", deleted=note), quote=not deleted)
-    if context.user_data:
-        context.user_data.pop(AWAITING_SECRET, None)
+    pending.cancel(context)
     raise ApplicationHandlerStop
-
-
-async def _try_delete(message: Message) -> bool:
-    try:
-        return await message.delete()
-    except TelegramError as failure:
-        logger.info("could not delete a message: %s", type(failure).__name__)
-        return False

@@ -15,10 +15,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, chats, codes, intake, members, secrets, start
+from bot.chat import admin, codes, groups, intake, members, secrets, start
+from bot.chat.buttons import Kind, pattern
 from bot.chat.failures import on_error
 from bot.chat.gate import gate
-from bot.chat.render import PICK_PREFIX
 
 GATE_GROUP = -1
 
@@ -38,28 +38,23 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "demote": members.demote_command,
         "members": members.members_command,
         "secret": secrets.secret_command,
-        "approve": chats.approve_command,
-        "unapprove": chats.unapprove_command,
+        "approve": groups.approve_command,
+        "unapprove": groups.unapprove_command,
         "notify": admin.notify_command,
         "audit": admin.audit_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
-    application.add_handler(CallbackQueryHandler(codes.pick_pressed, pattern=f"^{PICK_PREFIX}"))
-    application.add_handler(
-        CallbackQueryHandler(
-            secrets.remove_pressed, pattern=f"^({secrets.REMOVE_PREFIX}|{secrets.KEEP_PREFIX})"
-        )
-    )
-    application.add_handler(
-        CallbackQueryHandler(
-            secrets.export_pressed,
-            pattern=f"^({secrets.EXPORT_PREFIX}|{secrets.NO_EXPORT_PREFIX})",
-        )
-    )
+    presses = {
+        codes.pick_pressed: pattern(Kind.PICK),
+        secrets.remove_pressed: pattern(Kind.REMOVE, Kind.KEEP),
+        secrets.export_pressed: pattern(Kind.EXPORT, Kind.NO_EXPORT),
+    }
+    for on_press, kinds in presses.items():
+        application.add_handler(CallbackQueryHandler(on_press, pattern=kinds))
     application.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, secrets.secret_sent
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, secrets.answer_sent
         )
     )
     application.add_handler(
@@ -69,7 +64,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         )
     )
     application.add_handler(
-        ChatMemberHandler(chats.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+        ChatMemberHandler(groups.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chats.migrated))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
     application.add_error_handler(on_error)

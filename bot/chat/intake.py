@@ -6,24 +6,22 @@ code of a secret is the secret (rule 4).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Document, Message, PhotoSize, Update
-from telegram.error import TelegramError
 
+from bot.chat import pending
 from bot.chat.context import BotContext
-from bot.chat.delivery import schedule_deletion, send_code
+from bot.chat.delivery import delete_later, send_code
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
-from bot.chat.replies import reply
+from bot.chat.render import issuer_suffix
+from bot.chat.replies import delete, reply
+from bot.chat.worker import offload
 from bot.messages import Html, text
 from bot.rules.model import ImportReport, Role
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 
-logger = logging.getLogger(__name__)
-
-AWAITING_RENAME = "awaiting_rename_of"
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/webp"}
 
 
@@ -32,14 +30,13 @@ async def image_received(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    await _delete(message)
+    await delete(message, "an image that may hold a secret", level=logging.WARNING)
     who = person(user)
-    context.services.core.require_role(who.id, Role.ADMIN)
+    await offload(context.services.access.require_role, who.id, Role.ADMIN)
     data = await _download(message)
-    # Decoding a large photo takes a moment; zxing releases the GIL, so the bot keeps going.
-    texts = await asyncio.to_thread(read_qr_codes, data)
+    texts = await offload(read_qr_codes, data)
     caption = (message.caption or "").strip() or None
-    report = context.services.vault.import_texts(who, texts, caption)
+    report = await offload(context.services.vault.import_texts, who, texts, caption)
     await send_report(update, context, report)
 
 
@@ -54,7 +51,7 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
             lng,
             "import.added_line",
             name=a.issued.account.name,
-            issuer=_issuer(a.issued.account.issuer),
+            issuer=issuer_suffix(a.issued.account.issuer),
         )
         for a in report.added
     ]
@@ -75,7 +72,7 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
         parts.append(text(lng, "import.skipped", lines=Html("\n".join(skipped))))
     if report.renamable:
         parts.append(text(lng, "import.rename_offer"))
-        context.user_data[AWAITING_RENAME] = report.added[0].issued.account.id  # type: ignore[index]
+        pending.offer_rename(context, report.added[0].issued.account.id)
     if any(a.short_secret for a in report.added):
         bits = min(a.secret_bits for a in report.added if a.short_secret)
         parts.append(text(lng, "secret.short_warning", bits=bits))
@@ -99,20 +96,7 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
     sent = await message.reply_text(
         text(lng, "import.codes", lines=Html(codes)), protect_content=True, do_quote=False
     )
-    schedule_deletion(context, sent, max(a.issued.expires_at for a in report.added))
-
-
-def _issuer(issuer: str | None) -> str:
-    return f" ({issuer})" if issuer else ""
-
-
-async def _delete(message: Message) -> None:
-    try:
-        await message.delete()
-    except TelegramError as failure:
-        logger.warning(
-            "could not delete an image that may hold a secret: %s", type(failure).__name__
-        )
+    await delete_later(context, [sent], max(a.issued.expires_at for a in report.added))
 
 
 async def _download(message: Message) -> bytes:

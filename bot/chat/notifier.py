@@ -20,11 +20,27 @@ DELIVERY_TIMEOUT = 20.0
 
 
 class TelegramNotifier:
+    """The rules publish from worker threads; delivery runs as tasks on the bot's loop."""
+
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
         self._pending: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Deliver on `loop` from now on (the bot's, once it runs)."""
+        self._loop = loop
 
     def publish(self, event: Notice) -> None:
+        if self._loop is None:
+            logger.error("a notice was published before the bot started; it is dropped")
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._deliver_all, event)
+        except RuntimeError:  # the loop has closed: the bot is shutting down
+            logger.warning("a notice came after shutdown; it is dropped")
+
+    def _deliver_all(self, event: Notice) -> None:
         for recipient in event.recipients:
             task = asyncio.create_task(
                 self._deliver(recipient.chat_id, recipient.language_code, event)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.messages import Html, text
+from bot.chat.buttons import Kind, data
+from bot.messages import CATALOG, Html, text
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
@@ -23,6 +24,16 @@ from bot.rules.model import (
 
 def error(lang: str, failure: TeamOtpError) -> Html:
     return text(lang, failure.key, **failure.params)
+
+
+def issuer_suffix(issuer: str | None) -> str:
+    """` (Amazon)` after an account's name, or nothing."""
+    return f" ({issuer})" if issuer else ""
+
+
+def username_suffix(username: str | None) -> str:
+    """` @mia` after a person's name, or nothing."""
+    return f" @{username}" if username else ""
 
 
 def code_message(
@@ -56,12 +67,9 @@ def code_message(
     return body, InlineKeyboardMarkup([buttons])
 
 
-PICK_PREFIX = "code:"
-
-
 def picker(lang: str, accounts: tuple[AccountInfo, ...]) -> tuple[Html, InlineKeyboardMarkup]:
     rows = [
-        [InlineKeyboardButton(account.name, callback_data=f"{PICK_PREFIX}{account.id}")]
+        [InlineKeyboardButton(account.name, callback_data=data(Kind.PICK, account.id))]
         for account in accounts
     ]
     return text(lang, "code.pick"), InlineKeyboardMarkup(rows)
@@ -82,7 +90,7 @@ def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
             lang,
             "secret.list_line",
             name=a.name,
-            issuer=f" ({a.issuer})" if a.issuer else "",
+            issuer=issuer_suffix(a.issuer),
             digits=a.digits,
             period=a.period,
             algorithm=a.algorithm,
@@ -106,7 +114,7 @@ def member_list(lang: str, views: list[MemberView]) -> list[Html]:
             lang,
             "members.line",
             name=v.name,
-            username=f" @{v.username}" if v.username else "",
+            username=username_suffix(v.username),
             role=text(lang, f"role.{v.role.value}"),
             user_id=v.user_id,
             accounts=grants(lang, v),
@@ -136,19 +144,52 @@ def _chunked(lang: str, key: str, lines: Sequence[str], **params: object) -> lis
 def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
     if not entries:
         return [text(lang, "audit.empty")]
-    lines = []
-    for e in entries:
-        parts = [e.at.strftime("%m-%d %H:%M:%S"), e.actor_name or "—", e.action]
-        if e.account:
-            parts.append(e.account)
-        if e.target_name:
-            parts.append(f"→ {e.target_name}")
-        if e.outcome != "ok":
-            parts.append(f"[{e.outcome}]")
-        if e.detail:
-            parts.append(f"({e.detail})")
-        lines.append(html.escape(" ".join(parts)))
+    lines = [
+        text(
+            lang,
+            "audit.line",
+            time=e.at.strftime("%m-%d %H:%M:%S"),
+            actor=e.actor_name or "—",
+            event=_audit_event(lang, e),
+            outcome=_audit_outcome(lang, e.outcome),
+        )
+        for e in entries
+    ]
     return _chunked(lang, "audit.header", lines, count=len(entries))
+
+
+def _audit_event(lang: str, entry: AuditEntry) -> Html:
+    """The event in the reader's language, from its code and parameters."""
+    values: dict[str, object] = {
+        "account": entry.account or "—",
+        "target": entry.target_name or "—",
+        "chat": entry.chat_id if entry.chat_id is not None else "—",
+        **dict(entry.params),
+    }
+    key = f"audit.event.{entry.action}"
+    if entry.action == "member.add" and "accounts" not in values:
+        values["accounts"] = text(lang, "members.all_accounts")
+    if entry.action == "member.revoke" and "accounts" in values:
+        key = "audit.event.member.revoke_some"
+    if entry.action == "code" and entry.account is None:
+        key = "audit.event.code_unnamed"
+    try:
+        return text(lang, key, **values)
+    except KeyError:
+        # Written by an earlier version (free text), or an event this version does not know.
+        detail = f" ({entry.legacy_detail})" if entry.legacy_detail else ""
+        return Html(html.escape(f"{entry.action}{detail}", quote=False))
+
+
+def _audit_outcome(lang: str, outcome: str) -> Html:
+    if outcome in ("ok", "owner"):
+        return Html("")
+    reason = outcome.removeprefix("denied:")
+    if reason != outcome and f"reason.{reason}" in CATALOG:
+        return text(lang, "audit.refused", reason=text(lang, f"reason.{reason}"))
+    if f"audit.outcome.{outcome}" in CATALOG:
+        return text(lang, f"audit.outcome.{outcome}")
+    return Html(html.escape(f" [{outcome}]", quote=False))
 
 
 def notice(lang: str, event: Notice) -> Html:
@@ -158,7 +199,7 @@ def notice(lang: str, event: Notice) -> Html:
             "notify.export",
             account=event.account,
             name=event.owner.full_name,
-            username=f" @{event.owner.username}" if event.owner.username else "",
+            username=username_suffix(event.owner.username),
             user_id=event.owner.id,
             time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         )
@@ -182,7 +223,7 @@ def _code_notice(lang: str, event: CodeRequestNotice) -> Html:
         "notify.code",
         outcome=outcome,
         name=who.full_name,
-        username=f" @{who.username}" if who.username else "",
+        username=username_suffix(who.username),
         user_id=who.id,
         account=event.account or text(lang, "notify.no_account"),
         place=where,

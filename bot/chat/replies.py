@@ -1,10 +1,16 @@
-"""Sending replies the same way everywhere: HTML, in the right thread, quoting when it helps."""
+"""Sending replies the same way everywhere (HTML, in the right thread, quoting when it
+helps), and deleting messages."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 
 from bot.messages import Html
+
+logger = logging.getLogger(__name__)
 
 
 async def reply(
@@ -29,3 +35,14 @@ async def reply(
         # The message may already be gone (deleted as a secret, or by its sender).
         allow_sending_without_reply=True,
     )
+
+
+async def delete(message: Message, what: str, *, level: int = logging.INFO) -> bool:
+    """Delete `message`; False (logged at `level` with the error's kind) if Telegram
+    refused, e.g. no right to delete in a group, or the message is already gone.
+    `what` names the message in the log line and must never quote its content."""
+    try:
+        return await message.delete()
+    except TelegramError as failure:
+        logger.log(level, "could not delete %s: %s", what, type(failure).__name__)
+        return False

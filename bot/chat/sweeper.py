@@ -11,17 +11,19 @@ import logging
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.chat.context import BotContext
+from bot.chat.worker import offload
 
 logger = logging.getLogger(__name__)
 
 # Seconds between looks at the due list: a dead code should vanish promptly, and one
-# indexed query per look costs next to nothing.
+# indexed query per look costs next to nothing. The composition root may choose another.
 SWEEP_INTERVAL = 0.5
 
 
 async def sweep(context: BotContext) -> None:
     cleanup = context.services.cleanup
-    for due in cleanup.due():
+    finished: list[int] = []
+    for due in await offload(cleanup.due):
         if not due.too_old:
             try:
                 await context.bot.delete_message(due.chat_id, due.message_id)
@@ -34,4 +36,6 @@ async def sweep(context: BotContext) -> None:
                     "deleting an expired code failed, will retry: %s", type(failure).__name__
                 )
                 continue
-        cleanup.done(due.id)
+        finished.append(due.id)
+    if finished:
+        await offload(cleanup.done, finished)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from bot.rules.core import Core
+from bot.rules.access import Access
+from bot.rules.auditlog import record
+from bot.rules.clock import Clock, utc
 from bot.rules.errors import InvalidInput
 from bot.rules.model import Person, Role
-from storage.models import Member
+from storage.store import Store
 
 # No look-alikes (0/O, 1/I/L), so it can be read off a log and typed on a phone.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -16,14 +18,16 @@ _LENGTH = 12
 
 
 class Bootstrap:
-    def __init__(self, core: Core) -> None:
-        self._core = core
+    def __init__(self, store: Store, access: Access, clock: Clock) -> None:
+        self._store = store
+        self._access = access
+        self._clock = clock
         self._claim_code: str | None = None
 
     def has_owner(self) -> bool:
-        if self._core.owner_ids:
+        if self._access.owner_ids:
             return True
-        with self._core.store.transaction() as tx:
+        with self._store.transaction() as tx:
             return bool(tx.members.with_role(Role.OWNER))
 
     def start(self) -> str | None:
@@ -35,30 +39,32 @@ class Bootstrap:
         return self._claim_code
 
     def claim(self, person: Person, code: str) -> None:
-        core = self._core
         expected = self._claim_code
         given = code.strip().upper().replace("-", "").replace(" ", "")
         if expected is None or self.has_owner():
             raise InvalidInput("claim.not_open")
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            with core.store.transaction() as tx:
-                core.audit(tx, actor_id=person.id, action="claim", outcome="denied: wrong code")
+            with self._store.transaction() as tx:
+                record(
+                    tx,
+                    self._clock(),
+                    actor_id=person.id,
+                    action="claim",
+                    outcome="denied:wrong_code",
+                )
             raise InvalidInput("claim.wrong_code")
-        with core.store.transaction() as tx:
+        with self._store.transaction() as tx:
             member = tx.members.get(person.id)
             if member is None:
                 tx.members.add(
-                    Member(
-                        user_id=person.id,
-                        role=Role.OWNER,
-                        all_accounts=True,
-                        notify=True,
-                        added_by=None,
-                        added_at=core.now(),
-                    )
+                    user_id=person.id,
+                    role=Role.OWNER,
+                    all_accounts=True,
+                    notify=True,
+                    added_by=None,
+                    added_at=utc(self._clock()),
                 )
             else:
-                member.role = Role.OWNER
-                member.all_accounts = True
-            core.audit(tx, actor_id=person.id, action="claim", outcome="owner")
+                tx.members.update(member, role=Role.OWNER, all_accounts=True)
+            record(tx, self._clock(), actor_id=person.id, action="claim")
         self._claim_code = None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from bot.rules.core import Core
+from bot.rules.clock import Clock, utc
+from storage.store import Store
 
 # Telegram refuses to delete anything older than 48 hours.
 DELETABLE_FOR = timedelta(hours=48)
@@ -20,21 +21,24 @@ class DueDeletion:
 
 
 class Cleanup:
-    def __init__(self, core: Core) -> None:
-        self._core = core
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
 
-    def schedule(self, chat_id: int, message_id: int, at: float) -> None:
-        with self._core.store.transaction() as tx:
-            tx.deletions.schedule(chat_id, message_id, datetime.fromtimestamp(at, UTC))
+    def schedule(self, messages: list[tuple[int, int]], at: float) -> None:
+        """Delete these (chat id, message id) pairs at `at`, in one transaction."""
+        with self._store.transaction() as tx:
+            for chat_id, message_id in messages:
+                tx.deletions.schedule(chat_id, message_id, utc(at))
 
     def due(self) -> list[DueDeletion]:
-        now = self._core.now()
-        with self._core.store.transaction() as tx:
+        now = utc(self._clock())
+        with self._store.transaction() as tx:
             return [
                 DueDeletion(d.id, d.chat_id, d.message_id, now - d.delete_at > DELETABLE_FOR)
                 for d in tx.deletions.due(now)
             ]
 
-    def done(self, deletion_id: int) -> None:
-        with self._core.store.transaction() as tx:
-            tx.deletions.done(deletion_id)
+    def done(self, deletion_ids: list[int]) -> None:
+        with self._store.transaction() as tx:
+            tx.deletions.done(deletion_ids)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.rules.core import Core
+from bot.rules.access import Access
+from bot.rules.accounts import account_info, spec_of
+from bot.rules.auditlog import record
+from bot.rules.clock import Clock, utc
 from bot.rules.errors import ChatNotApproved, InvalidInput, NotAMember, TeamOtpError
 from bot.rules.model import (
     AccountInfo,
     CodeRequestNotice,
     IssuedCode,
-    Notice,
     Person,
     Picker,
     Place,
@@ -19,26 +21,11 @@ from bot.rules.model import (
     Role,
 )
 from bot.rules.names import echoable, name_key
-from bot.rules.otp import Algorithm, TotpSpec, code_at
+from bot.rules.notices import Notifier
+from bot.rules.otp import code_at
 from storage.models import Account
 from storage.repositories import Repositories
-
-
-class Notifier(Protocol):
-    """Delivers notices without making the caller wait (rule 7)."""
-
-    def publish(self, notice: Notice) -> None: ...
-
-
-def account_info(account: Account) -> AccountInfo:
-    return AccountInfo(
-        id=account.id,
-        name=account.name,
-        issuer=account.issuer,
-        algorithm=account.algorithm,
-        digits=account.digits,
-        period=account.period,
-    )
+from storage.store import Store
 
 
 def visible_accounts(tx: Repositories, user_id: int, role: Role) -> list[Account]:
@@ -51,30 +38,34 @@ def visible_accounts(tx: Repositories, user_id: int, role: Role) -> list[Account
         return []
     if member.all_accounts:
         return accounts
-    granted = {grant.account_id for grant in member.grants}
+    granted = tx.members.granted(member)
     return [account for account in accounts if account.id in granted]
 
 
 def issue(tx: Repositories, account: Account, at: float) -> IssuedCode:
-    """Compute the code now; the plain secret lives only inside this call."""
-    spec = TotpSpec(
-        secret=tx.accounts.reveal(account),
-        algorithm=Algorithm(account.algorithm),
-        digits=account.digits,
-        period=account.period,
-    )
-    return IssuedCode(account=account_info(account), code=code_at(spec, at), at=at)
+    """Compute the code at `at`; the plain secret lives only inside this call."""
+    return IssuedCode(account=account_info(account), code=code_at(spec_of(tx, account), at), at=at)
 
 
 class Codes:
-    def __init__(self, core: Core, notifier: Notifier, *, audit_chat_id: int | None) -> None:
-        self._core = core
+    def __init__(
+        self,
+        store: Store,
+        access: Access,
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        audit_chat_id: int | None,
+    ) -> None:
+        self._store = store
+        self._access = access
+        self._clock = clock
         self._notifier = notifier
         self._audit_chat_id = audit_chat_id
 
     def accounts_for(self, person: Person) -> list[AccountInfo]:
-        with self._core.store.transaction() as tx:
-            role = self._core.role_in(tx, person.id)
+        with self._store.transaction() as tx:
+            role = self._access.role(tx, person.id)
             if role is None:
                 raise NotAMember(person.id)
             return [account_info(a) for a in visible_accounts(tx, person.id, role)]
@@ -106,14 +97,15 @@ class Codes:
         choose: _Chooser,
         asked: Callable[[Repositories], str | None],
     ) -> IssuedCode | Picker:
-        """Decide, audit and notify. A refused request still names the account it asked
-        for in the audit log and the notices (admins only), never in the reply."""
-        core = self._core
+        """Decide, audit and notify, in one transaction. A refused request still names the
+        account it asked for in the audit log and the notices (admins only), never in the
+        reply."""
         error: TeamOtpError | None = None
-        result: IssuedCode | Picker | None = None
-        with core.store.transaction() as tx:
+        result: IssuedCode | None = None
+        now = self._clock()
+        with self._store.transaction() as tx:
             account_name = asked(tx)
-            role = core.role_in(tx, person.id)
+            role = self._access.role(tx, person.id)
             if role is None:
                 error, outcome = NotAMember(person.id), "denied:not_member"
             elif not place.private and tx.chats.get(place.chat_id) is None:
@@ -125,14 +117,14 @@ class Codes:
                 except TeamOtpError as refused:
                     error, outcome = refused, f"denied:{refused.key.removeprefix('code.')}"
                 else:
-                    if isinstance(chosen, Account):
-                        result = issue(tx, chosen, core.clock())
-                        account_name, outcome = chosen.name, "granted"
-                    else:
+                    if not isinstance(chosen, Account):
                         # Nothing was handed out yet: the press on the picker is the request.
                         return Picker(tuple(account_info(a) for a in chosen))
-            core.audit(
+                    result = issue(tx, chosen, now)
+                    account_name, outcome = chosen.name, "granted"
+            record(
                 tx,
+                now,
                 actor_id=person.id,
                 action="code",
                 outcome=outcome,
@@ -143,7 +135,7 @@ class Codes:
                 requester=person,
                 account=account_name,
                 place=place,
-                at=core.now(),
+                at=utc(now),
                 outcome=outcome,
                 recipients=self._recipients(tx, exclude=person.id),
             )
@@ -156,7 +148,7 @@ class Codes:
 
     def _recipients(self, tx: Repositories, *, exclude: int) -> tuple[Recipient, ...]:
         """Admins and owners who kept notifications on, plus the audit chat."""
-        recipients = self._core.admins(tx, exclude=exclude, notify_only=True)
+        recipients = self._access.admins(tx, exclude=exclude, notify_only=True)
         if self._audit_chat_id is not None and all(
             r.chat_id != self._audit_chat_id for r in recipients
         ):

@@ -160,7 +160,9 @@ class AuditEntry:
     chat_id: int | None
     target_id: int | None
     target_name: str | None
-    detail: str | None
+    params: tuple[tuple[str, str | int], ...] = ()
+    # What the first version wrote as English text instead of parameters.
+    legacy_detail: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,31 @@
-"""The domain's services, built together over one store."""
+"""The rules, built together over one store: what the composition root hands the chat
+layer (and the accounts command line)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.rules.access import Access
 from bot.rules.auditlog import AuditLog
 from bot.rules.bootstrap import Bootstrap
-from bot.rules.chats import Chats
 from bot.rules.cleanup import Cleanup
-from bot.rules.codes import Codes, Notifier
-from bot.rules.core import Clock, Core
+from bot.rules.clock import Clock
+from bot.rules.codes import Codes
 from bot.rules.directory import Directory
+from bot.rules.groups import Groups
+from bot.rules.notices import Notifier
 from bot.rules.roster import Roster
 from bot.rules.vault import Vault
-from storage.database import Store
+from storage.store import Store
 
 
 @dataclass(frozen=True)
 class Services:
-    core: Core
+    access: Access
     codes: Codes
     roster: Roster
     vault: Vault
-    chats: Chats
+    groups: Groups
     directory: Directory
     audit: AuditLog
     bootstrap: Bootstrap
@@ -37,15 +40,16 @@ def build_services(
     audit_chat_id: int | None,
     clock: Clock,
 ) -> Services:
-    core = Core(store, owner_ids=owner_ids, clock=clock)
+    access = Access(store, owner_ids=owner_ids)
+    directory = Directory(store, clock)
     return Services(
-        core=core,
-        codes=Codes(core, notifier, audit_chat_id=audit_chat_id),
-        roster=Roster(core),
-        vault=Vault(core, notifier),
-        chats=Chats(core),
-        directory=Directory(core),
-        audit=AuditLog(core),
-        bootstrap=Bootstrap(core),
-        cleanup=Cleanup(core),
+        access=access,
+        codes=Codes(store, access, clock, notifier, audit_chat_id=audit_chat_id),
+        roster=Roster(store, access, clock, directory),
+        vault=Vault(store, access, clock, notifier),
+        groups=Groups(store, access, clock),
+        directory=directory,
+        audit=AuditLog(store, access, clock),
+        bootstrap=Bootstrap(store, access, clock),
+        cleanup=Cleanup(store, clock),
     )

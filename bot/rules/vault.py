@@ -1,15 +1,18 @@
 """The team's accounts and their secrets: adding, renaming, removing, listing.
 
-Secrets go in sealed and come out only inside `codes.issue`; nothing here
-returns or logs one.
+Secrets go in sealed and come out only through `accounts.spec_of`, to make a code or
+an owner's export; nothing here logs one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.rules.codes import Notifier, account_info, issue
-from bot.rules.core import Core
+from bot.rules.access import Access
+from bot.rules.accounts import account_info, existing, holder_of, named, spec_of
+from bot.rules.auditlog import record
+from bot.rules.clock import Clock, utc
+from bot.rules.codes import issue
 from bot.rules.errors import InvalidInput, TeamOtpError
 from bot.rules.migration import is_migration_uri, parse_migration
 from bot.rules.model import (
@@ -22,30 +25,33 @@ from bot.rules.model import (
     Role,
     Skipped,
 )
-from bot.rules.names import check_name, imported_name, name_key, shown
-from bot.rules.otp import Algorithm, TotpSpec, parse_secret, to_uri
+from bot.rules.names import check_name, imported_name, name_key
+from bot.rules.notices import Notifier
+from bot.rules.otp import TotpSpec, parse_secret, to_uri
 from storage.models import Account
 from storage.repositories import Repositories
+from storage.store import Store
 
 
 class Vault:
-    def __init__(self, core: Core, notifier: Notifier) -> None:
-        self._core = core
+    def __init__(self, store: Store, access: Access, clock: Clock, notifier: Notifier) -> None:
+        self._store = store
+        self._access = access
+        self._clock = clock
         self._notifier = notifier
 
     def add(self, actor: Person, name: str, secret_text: str) -> AddedAccount:
         """Store a new account and return its current code, for the site's "verify" step."""
-        core = self._core
         shown = check_name(name)
         spec = parse_secret(secret_text)
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.ADMIN)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
             if tx.accounts.by_key(name_key(shown)) is not None:
                 raise InvalidInput("account.exists", name=shown)
-            duplicate = _holder_of(tx, spec.secret)
+            duplicate = holder_of(tx, spec.secret)
             if duplicate is not None:
                 raise InvalidInput("account.duplicate_secret", name=duplicate)
-            return self._store(tx, actor, shown, spec, action="account.add")
+            return self._save(tx, actor, shown, spec, action="account.add")
 
     def import_texts(
         self, actor: Person, texts: Sequence[str], name: str | None = None
@@ -57,11 +63,10 @@ class Vault:
         account when exactly one is found; otherwise names come from issuer or label.
         When nothing at all can be added, the one clear reason is raised instead.
         """
-        core = self._core
         shown = check_name(name) if name else None
         found, skipped, batch = _collect(texts)
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.ADMIN)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
             named = shown if len(found) == 1 else None
             if named is not None and tx.accounts.by_key(name_key(named)) is not None:
                 raise InvalidInput("account.exists", name=named)
@@ -69,14 +74,14 @@ class Vault:
             seen: dict[str, str] = {}
             added: list[AddedAccount] = []
             for label, spec in found:
-                holder = seen.get(spec.secret) or _holder_of(tx, spec.secret)
+                holder = seen.get(spec.secret) or holder_of(tx, spec.secret)
                 if holder is not None:
                     skipped.append(Skipped(label, "import.duplicate", (("name", holder),)))
                     continue
                 account_name = named or imported_name(spec.issuer, spec.label, taken)
                 taken.add(name_key(account_name))
                 seen[spec.secret] = account_name
-                added.append(self._store(tx, actor, account_name, spec, action="account.import"))
+                added.append(self._save(tx, actor, account_name, spec, action="account.import"))
             if not added and len(skipped) == 1 and batch is None:
                 only = skipped[0]
                 raise InvalidInput(only.reason, **dict(only.params))
@@ -91,99 +96,91 @@ class Vault:
 
     def check_exportable(self, actor: Person, name: str) -> AccountInfo:
         """The account a confirm button would export; only owners get this far."""
-        core = self._core
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.OWNER)
-            return account_info(_named(tx, name))
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.OWNER)
+            return account_info(named(tx, name))
 
     def export(self, actor: Person, account_id: int) -> Exported:
         """The account's setup link, for moving it to a phone. Audited, and every admin is
         told: an exported secret is one more copy the team must trust."""
-        core = self._core
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.OWNER)
-            account = _existing(tx, account_id)
-            spec = TotpSpec(
-                secret=tx.accounts.reveal(account),
-                algorithm=Algorithm(account.algorithm),
-                digits=account.digits,
-                period=account.period,
-                issuer=account.issuer,
-            )
-            core.audit(tx, actor_id=actor.id, action="account.export", account=account.name)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.OWNER)
+            account = existing(tx, account_id)
+            now = self._clock()
+            record(tx, now, actor_id=actor.id, action="account.export", account=account.name)
             notice = ExportNotice(
                 owner=actor,
                 account=account.name,
-                at=core.now(),
-                recipients=core.admins(tx, exclude=actor.id),
+                at=utc(now),
+                recipients=self._access.admins(tx, exclude=actor.id),
             )
-            exported = Exported(account_info(account), to_uri(spec, account.name))
+            exported = Exported(account_info(account), to_uri(spec_of(tx, account), account.name))
         if notice.recipients:
             self._notifier.publish(notice)
         return exported
 
-    def prepare(self, actor: Person, name: str) -> str:
+    def check_new_name(self, actor: Person, name: str) -> str:
         """Check that an account may be added under this name, before asking for its secret."""
-        core = self._core
         shown = check_name(name)
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.ADMIN)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
             if tx.accounts.by_key(name_key(shown)) is not None:
                 raise InvalidInput("account.exists", name=shown)
         return shown
 
     def check_removable(self, actor: Person, name: str) -> AccountInfo:
         """The account a confirm button would remove (nothing changes yet)."""
-        core = self._core
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.ADMIN)
-            return account_info(_named(tx, name))
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            return account_info(named(tx, name))
 
-    def keep(self, actor: Person, account_id: int) -> AccountInfo:
-        """The account a "Keep" press leaves as it is (nothing changes)."""
-        core = self._core
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.ADMIN)
-            return account_info(_existing(tx, account_id))
+    def find(self, actor: Person, account_id: int) -> AccountInfo:
+        """The account a button was made for, if it still exists (nothing changes)."""
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            return account_info(existing(tx, account_id))
 
     def remove(self, actor: Person, account_id: int) -> AccountInfo:
-        core = self._core
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.ADMIN)
-            account = _existing(tx, account_id)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            account = existing(tx, account_id)
             info = account_info(account)
             tx.accounts.remove(account)
-            core.audit(tx, actor_id=actor.id, action="account.remove", account=info.name)
+            record(tx, self._clock(), actor_id=actor.id, action="account.remove", account=info.name)
             return info
 
     def rename(self, actor: Person, old: str, new: str) -> AccountInfo:
-        with self._core.store.transaction() as tx:
-            self._core.require(tx, actor.id, Role.ADMIN)
-            return self._rename(tx, actor, _named(tx, old), new)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            return self._rename(tx, actor, named(tx, old), new)
 
     def rename_by_id(self, actor: Person, account_id: int, new: str) -> AccountInfo:
         """The rename offered right after an import named an account by itself."""
-        with self._core.store.transaction() as tx:
-            self._core.require(tx, actor.id, Role.ADMIN)
-            return self._rename(tx, actor, _existing(tx, account_id), new)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            return self._rename(tx, actor, existing(tx, account_id), new)
 
     def _rename(self, tx: Repositories, actor: Person, account: Account, new: str) -> AccountInfo:
-        core = self._core
         shown = check_name(new)
         clash = tx.accounts.by_key(name_key(shown))
         if clash is not None and clash.id != account.id:
             raise InvalidInput("account.exists", name=shown)
         previous = account.name
-        account.name, account.name_key = shown, name_key(shown)
-        core.audit(
-            tx, actor_id=actor.id, action="account.rename", account=shown, detail=f"from {previous}"
+        tx.accounts.rename(account, shown, name_key(shown))
+        record(
+            tx,
+            self._clock(),
+            actor_id=actor.id,
+            action="account.rename",
+            account=shown,
+            params={"from_name": previous},
         )
         return account_info(account)
 
-    def _store(
+    def _save(
         self, tx: Repositories, actor: Person, name: str, spec: TotpSpec, *, action: str
     ) -> AddedAccount:
-        core = self._core
+        now = self._clock()
         account = tx.accounts.add(
             name=name,
             name_key=name_key(name),
@@ -193,44 +190,20 @@ class Vault:
             algorithm=spec.algorithm.value,
             digits=spec.digits,
             period=spec.period,
-            created_at=core.now(),
+            created_at=utc(now),
             created_by=actor.id,
         )
-        core.audit(tx, actor_id=actor.id, action=action, account=name)
+        record(tx, now, actor_id=actor.id, action=action, account=name)
         return AddedAccount(
-            issued=issue(tx, account, core.clock()),
+            issued=issue(tx, account, now),
             secret_bits=spec.secret_bits,
             short_secret=spec.is_short,
         )
 
     def list(self, actor: Person) -> list[AccountInfo]:
-        core = self._core
-        with core.store.transaction() as tx:
-            core.require(tx, actor.id, Role.ADMIN)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
             return [account_info(a) for a in tx.accounts.all()]
-
-
-def _named(tx: Repositories, name: str) -> Account:
-    account = tx.accounts.by_key(name_key(name))
-    if account is None:
-        raise InvalidInput("account.unknown", names=shown(name))
-    return account
-
-
-def _existing(tx: Repositories, account_id: int) -> Account:
-    """The account a button was made for; it may have been removed since."""
-    account = tx.accounts.by_id(account_id)
-    if account is None:
-        raise InvalidInput("account.already_removed")
-    return account
-
-
-def _holder_of(tx: Repositories, secret: str) -> str | None:
-    """The account that already holds this secret, if any (reported, never duplicated)."""
-    for other in tx.accounts.all():
-        if tx.accounts.reveal(other) == secret:
-            return other.name
-    return None
 
 
 def _collect(

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
-from storage.database import Store
-from teamotp.app import BotApplication, build_application, open_configured_store, serve
+from storage.store import Store
+from teamotp.app import BotApplication, build_application, serve
 from teamotp.config import load_settings
+from teamotp.wiring import open_configured_store
 from tests.conftest import Clock
+from tests.e2e.watch import LoopThreadGuard
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -79,15 +81,29 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 BotFactory = Callable[..., Any]
 
 
+# The sweeper looks for expired codes this often in tests: deletions follow the test's
+# clock within a few ticks, and no test waits on the production interval.
+SWEEP_INTERVAL = 0.05
+
+
 @pytest.fixture
 async def start_bot(
     tg: FakeTelegram, tmp_path: Path, clock: Clock
 ) -> AsyncIterator[Callable[..., Any]]:
-    """Start the bot with extra environment; stops it at the end of the test."""
+    """Start the bot with extra environment; stops it at the end of the test.
+
+    Every store it opens is watched: a test fails when the bot used the store from the
+    event loop's thread, where a slow database would stall every chat."""
     running: list[tuple[asyncio.Event, asyncio.Task[None], Store]] = []
+    guard = LoopThreadGuard()
     owner = tg.user("olga", last_name="Owner")
 
-    async def start(env: dict[str, str] | None = None, *, owners: bool = True) -> Bot:
+    async def start(
+        env: dict[str, str] | None = None,
+        *,
+        owners: bool = True,
+        sweep_interval: float = SWEEP_INTERVAL,
+    ) -> Bot:
         environ = {
             "TEAMOTP_BOT_TOKEN": tg.token,
             "TEAMOTP_API_URL": tg.api_url,
@@ -99,7 +115,8 @@ async def start_bot(
         environ.update(env or {})
         settings = load_settings(environ, env_file=None)
         store = open_configured_store(settings)
-        app = build_application(settings, store, clock=clock)
+        guard.watch(store)
+        app = build_application(settings, store, clock=clock, sweep_interval=sweep_interval)
         stop = asyncio.Event()
         task = asyncio.create_task(serve(app, stop))
         running.append((stop, task, store))
@@ -118,6 +135,7 @@ async def start_bot(
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
         store.close()
+    assert guard.misuses == [], "the store was used on the event loop's thread"
 
 
 @pytest.fixture

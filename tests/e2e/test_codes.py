@@ -206,7 +206,7 @@ async def test_secret_pasted_after_code_is_never_repeated(bot: Bot, pasted: str)
     )
     assert "denied (not an account name)" in notice.params["text"]
     log = await audit_lines(bot, 1)
-    assert log[0].endswith("@mia code [denied:not_a_name]")
+    assert log[0].endswith("@mia asked for a code — refused: not an account name")
     for seen in (reply["text"], notice.params["text"], *log):
         for piece in (SECRET[:8], SECRET[-8:], "JBSW", "jbsw", "otpauth"):
             assert piece not in seen
@@ -499,11 +499,11 @@ async def test_code_requests_are_written_to_the_audit_log(bot: Bot) -> None:
     await bot.tg.add_bot_to_group(side, by=p.member)
     await bot.tg.next_message(side)
     await bot.say(p.member, "/code amazon-us", chat=side)
-    lines = [line for line in await audit_lines(bot, 10) if " code " in line]
+    lines = [line for line in await audit_lines(bot, 10) if "asked for a code" in line]
     assert [line.split(" ", 2)[2] for line in reversed(lines)] == [
-        "@mia code ebay-de [granted]",
-        "@sam code amazon-us [denied:not_member]",  # the button asked for it
-        "@mia code nosuch [denied:unknown_account]",
-        "@sam code [denied:not_member]",
-        "@mia code amazon-us [denied:chat_not_approved]",
+        "@mia asked for a code: ebay-de — granted",
+        "@sam asked for a code: amazon-us — refused: not a member",  # the button asked for it
+        "@mia asked for a code: nosuch — refused: no such account for them",
+        "@sam asked for a code — refused: not a member",
+        "@mia asked for a code: amazon-us — refused: group not approved",
     ]

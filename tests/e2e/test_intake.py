@@ -268,7 +268,7 @@ async def test_owner_export_sends_qr_and_link_protected_then_deletes_them(bot: B
     assert bot.tg.is_deleted(chat, picture_id)
     await bot.tg.send(owner, chat, "/audit")
     await bot.tg.wait_for(
-        "sendMessage", where=lambda c: "account.export amazon-us" in str(c.params.get("text"))
+        "sendMessage", where=lambda c: "exported account amazon-us" in str(c.params.get("text"))
     )
 
 

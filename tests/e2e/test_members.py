@@ -375,8 +375,8 @@ async def test_member_changes_are_written_to_the_audit_log(bot: Bot) -> None:
     await ask(bot, p.member, f"/add {p.stranger.id}")  # refused: also recorded
 
     log = (await ask(bot, p.owner, "/audit 10"))["text"]
-    assert "@adam member.add → @sam (all accounts)" in log
-    assert "@adam member.revoke → @sam" in log
-    assert "@olga member.promote → @adam" in log
-    assert "@olga member.demote → @adam" in log
-    assert "@mia add [denied:role]" in log
+    assert "@adam added @sam (all accounts)" in log
+    assert "@adam removed @sam" in log
+    assert "@olga made @adam an admin" in log
+    assert "@olga made @adam a member again" in log
+    assert "@mia used /add — refused: role too low" in log

@@ -139,7 +139,10 @@ async def test_unexpected_failure_logs_kind_and_update_id_not_the_message(
     assert f"update {update_id} failed" in line
     assert "OperationalError" in line
     # Where in our code, and in which library call: enough to find it, nothing of the data.
-    assert re.search(r" at \w+\.py:\d+ in \w+ \(via \w+\.py:\d+ in \w+\)$", line), line
+    found = re.search(r" at ([\w.]+):\d+ in \w+ \(via ([\w.]+):\d+ in \w+\)$", line)
+    assert found is not None, line
+    assert found.group(1).startswith("storage."), line  # our code, found by module name
+    assert found.group(2).startswith("sqlalchemy."), line
     logged = everything_logged(caplog)
     assert leaks(logged) == []
     assert "amazon-us" not in logged

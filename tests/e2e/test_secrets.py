@@ -485,7 +485,7 @@ async def test_secret_remove_confirmed_deletes_the_account_and_is_audited(bot: B
     assert "No accounts yet" in await account_names(bot, owner)
     assert "no account named “amazon-us”" in (await bot.say(owner, "/code amazon-us"))["text"]
     audit = (await bot.say(owner, "/audit"))["text"]
-    assert "account.remove amazon-us" in audit
+    assert "@olga removed account amazon-us" in audit
 
 
 async def test_secret_remove_of_unknown_account_says_so(bot: Bot) -> None:
@@ -528,7 +528,8 @@ async def test_stranger_pressing_remove_button_cannot_remove(bot: Bot) -> None:
     assert live["text"] == confirm["text"]
     assert "amazon-us" in await account_names(bot, p.owner)
     audit = (await bot.say(p.owner, "/audit"))["text"]
-    assert "account.remove" not in audit
+    assert "removed account" not in audit
+    assert "@adam added account amazon-us" in audit  # the log was read, and has it
 
 
 async def test_remove_pressed_after_account_is_gone_says_so(bot: Bot) -> None:

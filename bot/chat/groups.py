@@ -8,6 +8,7 @@ from bot.chat.context import BotContext
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person, place
 from bot.chat.replies import reply
+from bot.chat.worker import offload
 from bot.messages import language_for, text
 
 
@@ -16,7 +17,7 @@ async def approve_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    changed = context.services.chats.approve(person(user), place(message.chat))
+    changed = await offload(context.services.groups.approve, person(user), place(message.chat))
     await reply(
         update, text(lang(update), "chats.approved" if changed else "chats.already_approved")
     )
@@ -27,7 +28,7 @@ async def unapprove_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    changed = context.services.chats.unapprove(person(user), place(message.chat))
+    changed = await offload(context.services.groups.unapprove, person(user), place(message.chat))
     await reply(update, text(lang(update), "chats.unapproved" if changed else "chats.not_approved"))
 
 
@@ -40,13 +41,13 @@ async def membership_changed(update: Update, context: BotContext) -> None:
     is_in = change.new_chat_member.status in _PRESENT
     who = person(change.from_user)
     if is_in and not was_in:
-        approved = context.services.chats.bot_added(who, place(change.chat))
+        approved = await offload(context.services.groups.bot_added, who, place(change.chat))
         key = "chats.approved" if approved else "chats.added_by_stranger"
         await context.bot.send_message(
             change.chat.id, text(language_for(change.from_user.language_code), key)
         )
     elif was_in and not is_in:
-        context.services.chats.bot_removed(who, place(change.chat))
+        await offload(context.services.groups.bot_removed, who, place(change.chat))
 
 
 _PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
@@ -58,6 +59,8 @@ async def migrated(update: Update, context: BotContext) -> None:
     if message is None:
         return
     if message.migrate_to_chat_id is not None:
-        context.services.chats.migrated(message.chat.id, message.migrate_to_chat_id)
+        await offload(context.services.groups.migrated, message.chat.id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id is not None:
-        context.services.chats.migrated(message.migrate_from_chat_id, message.chat.id)
+        await offload(
+            context.services.groups.migrated, message.migrate_from_chat_id, message.chat.id
+        )

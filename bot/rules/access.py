@@ -1,0 +1,67 @@
+"""Who is who: configured owners, and the roles kept in the store.
+
+Roles are read from the store on every call, never cached: a revocation takes effect
+on the very next update, including presses on old buttons.
+"""
+
+from __future__ import annotations
+
+from bot.rules.errors import NotAllowed, NotAMember
+from bot.rules.model import OPERATOR, Recipient, Role
+from storage.repositories import Repositories
+from storage.store import Store
+
+
+class Access:
+    def __init__(self, store: Store, *, owner_ids: frozenset[int]) -> None:
+        self._store = store
+        self.owner_ids = owner_ids
+
+    def role(self, tx: Repositories, user_id: int) -> Role | None:
+        if user_id in self.owner_ids or user_id == OPERATOR.id:
+            return Role.OWNER
+        member = tx.members.get(user_id)
+        return None if member is None else Role(member.role)
+
+    def require(self, tx: Repositories, user_id: int, needed: Role) -> Role:
+        """The rules' own check, behind the chat layer's gate."""
+        role = self.role(tx, user_id)
+        if role is None:
+            raise NotAMember(user_id)
+        if not role.at_least(needed):
+            raise NotAllowed("access.owner_only" if needed is Role.OWNER else "access.admin_only")
+        return role
+
+    def role_of(self, user_id: int) -> Role | None:
+        """`role` in a transaction of its own (the gate, the help text)."""
+        with self._store.transaction() as tx:
+            return self.role(tx, user_id)
+
+    def require_role(self, user_id: int, needed: Role) -> Role:
+        """`require` in a transaction of its own, before work that needs no store
+        (downloading an image only an admin may send)."""
+        with self._store.transaction() as tx:
+            return self.require(tx, user_id, needed)
+
+    def admins(
+        self, tx: Repositories, *, exclude: int, notify_only: bool = False
+    ) -> tuple[Recipient, ...]:
+        """Owners and admins to tell of something, in their own language; with
+        `notify_only`, those who kept /notify on."""
+        wanted: dict[int, bool] = dict.fromkeys(self.owner_ids, True)
+        for member in tx.members.with_role(Role.ADMIN, Role.OWNER):
+            wanted[member.user_id] = member.notify
+        for owner_id in self.owner_ids:
+            row = tx.members.get(owner_id)
+            if row is not None:
+                wanted[owner_id] = row.notify
+        ids = {
+            user_id
+            for user_id, on in wanted.items()
+            if (on or not notify_only) and user_id not in (exclude, OPERATOR.id)
+        }
+        users = tx.users.many(ids)
+        return tuple(
+            Recipient(user_id, users[user_id].language_code if user_id in users else None)
+            for user_id in sorted(ids)
+        )

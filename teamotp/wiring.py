@@ -1,0 +1,54 @@
+"""Opening the configured store and building the rules over it: shared by `teamotp run`
+(through `teamotp.app`) and `teamotp accounts`. Nothing here imports `telegram`, so the
+accounts command line starts without loading the Telegram library."""
+
+from __future__ import annotations
+
+import os
+
+from bot.rules.clock import Clock
+from bot.rules.notices import Notifier
+from bot.rules.services import Services, build_services
+from storage.database import StoreError, open_store
+from storage.store import Store
+from teamotp.config import Settings
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is one line for the operator."""
+
+
+def open_configured_store(settings: Settings) -> Store:
+    uses_data_dir = settings.master_key is None or settings.database_url.startswith("sqlite:")
+    if uses_data_dir:
+        try:
+            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise StartupError(
+                f"cannot create the data directory {settings.data_dir}: {error.strerror}"
+            ) from None
+        if not os.access(settings.data_dir, os.W_OK | os.X_OK):
+            raise StartupError(
+                f"the data directory {settings.data_dir} is not writable by this user "
+                f"(uid {os.getuid()}): fix its owner or permissions"
+            )
+    try:
+        return open_store(
+            settings.database_url,
+            settings.master_key.get() if settings.master_key else None,
+            settings.master_key_file,
+        )
+    except StoreError as error:
+        raise StartupError(str(error)) from None
+
+
+def build_rules(
+    settings: Settings, store: Store, notifier: Notifier, clock: Clock, *, audit_chat: bool = True
+) -> Services:
+    return build_services(
+        store,
+        notifier,
+        owner_ids=settings.owner_ids,
+        audit_chat_id=settings.audit_chat_id if audit_chat else None,
+        clock=clock,
+    )
