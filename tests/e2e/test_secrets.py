@@ -275,6 +275,19 @@ async def test_two_step_add_asks_for_secret_then_deletes_it(bot: Bot) -> None:
     assert not bot.tg.is_deleted(chat, later["message_id"])
 
 
+async def test_a_question_left_unanswered_for_five_minutes_is_forgotten(bot: Bot) -> None:
+    """A private "hello" long after `/secret add NAME` must not be taken as the secret."""
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    await bot.say(owner, "/secret add amazon-us")
+    bot.clock.advance(301)
+    later = await bot.tg.send(owner, chat, "hello")
+    await bot.settle()
+    assert not bot.tg.is_deleted(chat, later["message_id"])
+    assert "No accounts yet" in await account_names(bot, owner)
+    assert "Nothing to cancel" in (await bot.say(owner, "/cancel"))["text"]
+
+
 async def test_two_step_add_with_a_taken_name_asks_for_nothing(bot: Bot) -> None:
     owner = bot.people.owner
     chat = private(bot, owner)

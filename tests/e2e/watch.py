@@ -52,6 +52,9 @@ class Transaction:
     thread: str
     statements: list[str] = field(default_factory=list)
 
+    def touches(self, table: str) -> bool:
+        return any(f" {table}" in s for s in self.statements)
+
     def writes(self, table: str) -> bool:
         return any(
             s.startswith(("INSERT", "UPDATE", "DELETE")) and f" {table}" in s
@@ -66,6 +69,12 @@ class TransactionLog:
     transactions: list[Transaction] = field(default_factory=list)
     recording: bool = False
     _open: dict[int, Transaction] = field(default_factory=dict)
+    _expected: dict[str, threading.Event] = field(default_factory=dict)
+
+    def expect(self, table: str) -> threading.Event:
+        """Set once a recorded statement writes to `table` (the store runs on worker
+        threads: wait for it with `asyncio.to_thread(event.wait, seconds)`)."""
+        return self._expected.setdefault(table, threading.Event())
 
     def watch(self, store: Store) -> None:
         event.listen(store.engine, "begin", self._begin)
@@ -81,3 +90,6 @@ class TransactionLog:
         found = self._open.get(id(connection))
         if self.recording and found is not None:
             found.statements.append(" ".join(statement.split()))
+            for table, event in self._expected.items():
+                if found.writes(table):
+                    event.set()

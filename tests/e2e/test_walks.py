@@ -1,0 +1,62 @@
+"""How much work one update costs the store: a `/code` is one transaction for its
+decision, plus one to remember when to delete the reply, and nothing for the user
+directory when nobody's profile changed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from tests.e2e.conftest import Bot, ask, setup_team
+from tests.e2e.watch import TransactionLog
+
+# No sweeps during these tests: each look at the due list is a transaction of its own.
+QUIET = 3600.0
+
+
+async def test_code_request_makes_one_transaction_for_its_decision(
+    start_bot: Callable[..., Any],
+) -> None:
+    bot: Bot = await start_bot(sweep_interval=QUIET)
+    group = await setup_team(bot)
+    member = bot.people.member
+    await ask(bot, member, "/code")  # the directory has seen them now
+    await bot.settle()
+    log = TransactionLog()
+    log.watch(bot.store)
+    scheduled = log.expect("scheduled_deletions")
+
+    log.recording = True
+    reply = await ask(bot, member, "/code", chat=group)
+    # The handler's last step, after the reply was sent: remembering to delete it.
+    assert await asyncio.to_thread(scheduled.wait, 5)
+    await asyncio.sleep(0.2)  # room for anything else the update would (wrongly) do
+    log.recording = False
+
+    assert "amazon-us" in reply["text"]
+    decisions = [t for t in log.transactions if t.writes("audit_events")]
+    assert len(decisions) == 1
+    deletions = [t for t in log.transactions if t.writes("scheduled_deletions")]
+    assert len(deletions) == 1
+    assert len(log.transactions) == 2, [t.statements for t in log.transactions]
+    assert all(t.thread != "MainThread" for t in log.transactions)
+
+
+async def test_user_directory_is_written_only_when_someone_changed(bot: Bot) -> None:
+    await setup_team(bot)
+    member = bot.people.member
+    await ask(bot, member, "/accounts")
+    log = TransactionLog()
+    log.watch(bot.store)
+    log.recording = True
+
+    bot.clock.advance(60)
+    await ask(bot, member, "/accounts")
+    assert not any(t.touches("users") for t in log.transactions)
+
+    member.username = "mia_new"
+    await ask(bot, member, "/accounts")
+    assert sum(t.writes("users") for t in log.transactions) == 1
+    known = await ask(bot, bot.people.admin, "/members")
+    assert "@mia_new" in known["text"]
