@@ -67,7 +67,11 @@ class _NoNotices:
         return None
 
 
-def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """The streams default to `sys.stdin`/`sys.stdout` as they are when called, not when
+    this module was imported: a caller that replaced them since (a test) gets the I/O."""
+    stdin = sys.stdin if stdin is None else stdin
+    out = sys.stdout if out is None else out
     lang = language_for(os.environ.get("LC_ALL") or os.environ.get("LANG"))
 
     def say(message: Html, stream: TextIO = out) -> None:

@@ -1,4 +1,5 @@
-"""The `teamotp` command line, in process: arguments, and `run` refusing to start.
+"""The `teamotp` command line, in process: arguments, and `run` refusing to start; and,
+in a fresh interpreter, that `teamotp accounts` leaves the Telegram library unloaded.
 
 Running the bot for real (signals, `.env`, the command menu) is tested on a
 subprocess in tests/e2e/test_startup.py.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +104,30 @@ def test_run_reads_dot_env_in_working_directory(
     err = capsys.readouterr().err
     assert "TEAMOTP_OWNER_IDS" in err
     assert "TEAMOTP_BOT_TOKEN" not in err
+
+
+def test_accounts_list_does_not_load_the_telegram_library(tmp_path: Path) -> None:
+    """`teamotp accounts` works on the server without a chat: `teamotp.app`, and with it the
+    Telegram library, is imported by `run` only. This process has long loaded `telegram`,
+    so a fresh interpreter tells; it also checks the library is there to be loaded."""
+    script = (
+        "import importlib.util, sys\n"
+        "from teamotp import cli\n"
+        "code = cli.main(['accounts', 'list'])\n"
+        "loaded = 'telegram' in sys.modules\n"
+        "installed = importlib.util.find_spec('telegram') is not None\n"
+        "print(f'exit={code} loaded={loaded} installed={installed}')\n"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"TEAMOTP_DATA_DIR": str(tmp_path / "data"), "LANG": "C"},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "No accounts yet" in lines[0]
+    assert lines[-1] == "exit=0 loaded=False installed=True"

@@ -30,6 +30,10 @@ from tests.fake_telegram import FakeTelegram
 
 START_TIMEOUT = 30.0  # a cold interpreter importing the Telegram library
 STOP_DEADLINE = 5.0  # `docker stop` waits 10 s before it kills
+# The console script pip installed next to this interpreter: what operators (and the
+# container's ENTRYPOINT) run. Not `python -m teamotp`, which would import a `bot` or
+# `storage` from the working directory before this project's packages.
+TEAMOTP = Path(sys.executable).with_name("teamotp")
 
 
 def clean_environment(**settings: str) -> dict[str, str]:
@@ -53,9 +57,7 @@ def bot_env(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
 async def spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     """`teamotp run` as an operator starts it; stderr is what the tests read."""
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "teamotp",
+        TEAMOTP,
         "run",
         env=env,
         cwd=cwd,

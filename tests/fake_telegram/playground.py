@@ -4,9 +4,10 @@ Run from the repository root::
 
     python -m tests.fake_telegram [--port 8081] [--data-dir DIR] [--keep] [--bot-cmd CMD]
 
-It starts the fake Bot API on 127.0.0.1, starts the bot (``python -m teamotp run``)
-with ``TEAMOTP_BOT_TOKEN``/``TEAMOTP_API_URL`` pointing at it, a fresh data directory
-and the user ``alice`` as owner, and then reads lines like these from stdin::
+It starts the fake Bot API on 127.0.0.1, starts the bot (``teamotp run``, the command
+installed next to this Python) with ``TEAMOTP_BOT_TOKEN``/``TEAMOTP_API_URL`` pointing
+at it, a fresh data directory and the user ``alice`` as owner, and then reads
+lines like these from stdin::
 
     alice: /start                 alice writes in her private chat with the bot
     alice@team: /code             alice writes in group "team" (created on first use;
@@ -54,7 +55,7 @@ from .server import Call, FakeTelegram
 from .world import FakeChat, FakeUser
 
 DEFAULT_PORT = 8081
-DEFAULT_BOT_CMD = (sys.executable, "-m", "teamotp", "run")
+DEFAULT_BOT_CMD = (str(Path(sys.executable).with_name("teamotp")), "run")
 OWNER = "alice"
 HELP = (__doc__ or "").split("lines like these from stdin::", 1)[-1].split("Users are", 1)[0]
 
@@ -482,8 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     parser.add_argument(
         "--bot-cmd",
-        help=f"command that runs the bot (default: {shlex.join(DEFAULT_BOT_CMD[1:])!r} "
-        "with this Python)",
+        help=f"command that runs the bot (default: {shlex.join(DEFAULT_BOT_CMD)!r})",
     )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):

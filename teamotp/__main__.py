@@ -1,3 +1,0 @@
-from teamotp.cli import main
-
-raise SystemExit(main())
