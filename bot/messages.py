@@ -34,6 +34,16 @@ def plain(fragment: str) -> str:
 _TAG = re.compile(r"<[^>]+>")
 
 
+def issuer_suffix(issuer: str | None) -> str:
+    """` (Amazon)` after an account's name, or nothing: a value for `text()` to escape."""
+    return f" ({issuer})" if issuer else ""
+
+
+def username_suffix(username: str | None) -> str:
+    """` @mia` after a person's name, or nothing: a value for `text()` to escape."""
+    return f" @{username}" if username else ""
+
+
 def text(lang: str, key: str, **params: object) -> Html:
     entry = CATALOG[key]
     template = entry[CHINESE] if lang == CHINESE else entry[ENGLISH]

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from bot.messages import Html, language_for, plain, text
+from bot.messages import Html, issuer_suffix, language_for, plain, text
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import OPERATOR, AddedAccount, ImportReport, Notice
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
@@ -102,13 +102,12 @@ def _dispatch(
         if not accounts:
             say(text(lang, "secret.list_empty"))
         for account in accounts:
-            issuer = f" ({account.issuer})" if account.issuer else ""
             say(
                 text(
                     lang,
                     "secret.list_line",
                     name=account.name,
-                    issuer=issuer,
+                    issuer=issuer_suffix(account.issuer),
                     digits=account.digits,
                     period=account.period,
                     algorithm=account.algorithm,

@@ -17,6 +17,7 @@ import pytest
 
 import bot
 import storage
+import storage.models as storage_models
 import teamotp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,31 @@ def test_the_import_graph_keeps_the_house_rules() -> None:
 )
 def test_the_checker_finds_a_broken_rule(module: str, source: str) -> None:
     assert broken(list(imports_in(source, module))), source
+
+
+def rows_built(source: str, module: str) -> list[str]:
+    """Calls that build a database row (a model class) inside the rules: repositories
+    take plain values and build rows themselves."""
+    models = {
+        name
+        for name, value in vars(storage_models).items()
+        if isinstance(value, type) and issubclass(value, storage_models.Base)
+    }
+    return [
+        f"{module}:{node.lineno} builds {node.func.id}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in models
+    ]
+
+
+def test_the_rules_build_no_database_rows() -> None:
+    built = [
+        row
+        for path in sorted((ROOT / "bot" / "rules").rglob("*.py"))
+        for row in rows_built(path.read_text(encoding="utf-8"), module_name(path))
+    ]
+    assert built == []
+    assert rows_built("tx.members.add(Member(user_id=1))", "bot.rules.roster")
 
 
 def test_the_three_packages_come_from_one_installation() -> None:

@@ -15,10 +15,9 @@ from bot.chat.context import BotContext
 from bot.chat.delivery import delete_later, send_code
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
-from bot.chat.render import issuer_suffix
 from bot.chat.replies import delete, reply
 from bot.chat.worker import offload
-from bot.messages import Html, text
+from bot.messages import Html, issuer_suffix, text
 from bot.rules.model import ImportReport, Role
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 

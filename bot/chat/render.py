@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.buttons import Kind, data
-from bot.messages import CATALOG, Html, text
+from bot.messages import CATALOG, Html, issuer_suffix, text, username_suffix
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
@@ -24,16 +24,6 @@ from bot.rules.model import (
 
 def error(lang: str, failure: TeamOtpError) -> Html:
     return text(lang, failure.key, **failure.params)
-
-
-def issuer_suffix(issuer: str | None) -> str:
-    """` (Amazon)` after an account's name, or nothing."""
-    return f" ({issuer})" if issuer else ""
-
-
-def username_suffix(username: str | None) -> str:
-    """` @mia` after a person's name, or nothing."""
-    return f" @{username}" if username else ""
 
 
 def code_message(

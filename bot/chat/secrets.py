@@ -16,10 +16,10 @@ from bot.chat.delivery import send_code
 from bot.chat.failures import user_errors
 from bot.chat.intake import send_report
 from bot.chat.people import lang, person
-from bot.chat.render import issuer_suffix, secret_list
+from bot.chat.render import secret_list
 from bot.chat.replies import reply
 from bot.chat.worker import offload
-from bot.messages import Html, text
+from bot.messages import Html, issuer_suffix, text
 from bot.rules.model import Person
 from bot.rules.qrcodes import make_qr_png
 
