@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules.model import CodeRequestNotice
+from bot.rules.model import Notice
 from bot.rules.services import Services, build_services
-from storage.database import Store, open_store
+from storage.database import open_store
+from storage.store import Store
 
 # 2026-01-01 00:00:05 UTC: five seconds into a 30-second window.
 T0 = 1767225605.0
@@ -33,9 +34,9 @@ class Clock:
 class Notices:
     """Collects what the domain publishes (the real notifier is tested end to end)."""
 
-    published: list[CodeRequestNotice] = field(default_factory=list)
+    published: list[Notice] = field(default_factory=list)
 
-    def publish(self, notice: CodeRequestNotice) -> None:
+    def publish(self, notice: Notice) -> None:
         self.published.append(notice)
 
 
@@ -44,9 +45,14 @@ def clock() -> Clock:
     return Clock()
 
 
+def open_test_store(tmp_path: Path) -> Store:
+    """The store of the `store` fixture: call it again to reopen it, as after a restart."""
+    return open_store(f"sqlite:///{tmp_path / 'teamotp.db'}", None, tmp_path / "master.key")
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'teamotp.db'}", None, tmp_path / "master.key")
+    opened = open_test_store(tmp_path)
     yield opened
     opened.close()
 

@@ -150,6 +150,10 @@ def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
 
 def _audit_event(lang: str, entry: AuditEntry) -> Html:
     """The event in the reader's language, from its code and parameters."""
+    if entry.legacy_detail:
+        # Written by an earlier version as free text, which a template would drop (its
+        # `member.add` "gmail,aws" would read as all accounts): shown as it was written.
+        return _raw_event(entry)
     values: dict[str, object] = {
         "account": entry.account or "—",
         "target": entry.target_name or "—",
@@ -166,9 +170,19 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
     try:
         return text(lang, key, **values)
     except KeyError:
-        # Written by an earlier version (free text), or an event this version does not know.
-        detail = f" ({entry.legacy_detail})" if entry.legacy_detail else ""
-        return Html(html.escape(f"{entry.action}{detail}", quote=False))
+        return _raw_event(entry)  # an event this version does not know
+
+
+def _raw_event(entry: AuditEntry) -> Html:
+    """An event with no template, as the first version showed it: code, account, target."""
+    parts = [entry.action]
+    if entry.account:
+        parts.append(entry.account)
+    if entry.target_name:
+        parts.append(f"→ {entry.target_name}")
+    if entry.legacy_detail:
+        parts.append(f"({entry.legacy_detail})")
+    return Html(html.escape(" ".join(parts), quote=False))
 
 
 def _audit_outcome(lang: str, outcome: str) -> Html:

@@ -37,7 +37,7 @@ from bot.rules.qrcodes import (
     read_qr_codes,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared/fixtures/google-authenticator"
+FIXTURES = Path(__file__).resolve().parents[3] / "shared/fixtures/google-authenticator"
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 URI = f"otpauth://totp/Acme:alice%40example.com?secret={SECRET}&issuer=Acme"

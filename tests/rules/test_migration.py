@@ -68,7 +68,7 @@ from tests.migration_payloads import (
     varint,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared/fixtures/google-authenticator"
+FIXTURES = Path(__file__).resolve().parents[3] / "shared/fixtures/google-authenticator"
 needs_fixtures = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason="../shared/fixtures/google-authenticator is absent"
 )
