@@ -776,4 +776,23 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "cmd.promote": {ENGLISH: "Owner: make a member an admin", CHINESE: "所有者：设为管理员"},
     "cmd.demote": {ENGLISH: "Owner: make an admin a member", CHINESE: "所有者：撤销管理员"},
     "cmd.cancel": {ENGLISH: "Leave what you started", CHINESE: "取消当前操作"},
+    # --- /add @name, known bots and long argument lists ---
+    "members.username_seen": {
+        ENGLISH: "{username} was id <code>{user_id}</code> when I last saw them, {days} days ago ({date}).",
+        CHINESE: "我上次见到 {username} 是 {days} 天前（{date}），当时其 ID 为 <code>{user_id}</code>。",
+    },
+    "members.username_stale": {
+        ENGLISH: "Usernames change hands: add this id only if it is still the person you mean.",
+        CHINESE: "用户名可能已转给他人：请确认仍是你要添加的人，再添加此 ID。",
+    },
+    "members.add_stale_yes": {ENGLISH: "Add this id", CHINESE: "添加此 ID"},
+    "members.add_stale_no": {ENGLISH: "Cancel", CHINESE: "取消"},
+    "members.add_by_id_instead": {
+        ENGLISH: "If it is, send /add with that id and the account names.",
+        CHINESE: "如果确认无误，请发送 /add 加上该 ID 和账号名称。",
+    },
+    "members.too_many_accounts": {
+        ENGLISH: "That is more than {max} account names. Name at most {max}, or none for all accounts.",
+        CHINESE: "账号名称超过 {max} 个。最多写 {max} 个，不写则授权全部账号。",
+    },
 }

@@ -53,6 +53,14 @@ class Settings:
     code_ttl: int
     log_level: str
 
+    @property
+    def bot_id(self) -> int | None:
+        """The bot's own Telegram user id: a token is `<bot id>:<secret part>`."""
+        if self.bot_token is None:
+            return None
+        prefix = self.bot_token.get().partition(":")[0]
+        return int(prefix) if prefix.isascii() and prefix.isdecimal() else None
+
     def require_token(self) -> str:
         if self.bot_token is None:
             raise ConfigError(

@@ -51,4 +51,5 @@ def build_rules(
         owner_ids=settings.owner_ids,
         audit_chat_id=settings.audit_chat_id if audit_chat else None,
         clock=clock,
+        bot_ids=frozenset({settings.bot_id}) if settings.bot_id is not None else frozenset(),
     )

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / package for package in ("teamotp", "bot", "storage")]
 
 # Functions whose argument at this position is a catalog key.
-KEY_ARGUMENT = {"text": 1, "_chunked": 1}
+KEY_ARGUMENT = {"text": 1, "chunked": 1}
 # TeamOtpError and its subclasses take the key first; NotAMember/ChatNotApproved pass it
 # to super().__init__.
 ERROR_CLASSES = {
@@ -32,8 +32,8 @@ ERROR_CLASSES = {
     "InvalidImage",
     "__init__",
 }
-# _chunked fills {lines} itself.
-IMPLICIT_PARAMS = {"_chunked": {"lines"}}
+# chunked fills {lines} itself.
+IMPLICIT_PARAMS = {"chunked": {"lines"}}
 
 
 def placeholders(template: str) -> set[str]:

@@ -2,8 +2,9 @@
 
 Anyone can forge a callback query's data, and old buttons outlive what they were
 made for, so a press is only ever read here: anything that is not one of our own
-`kind:account-id` forms on a message the bot can still reach is answered with the
-"button expired" alert, and the handlers see just the kind, the id and the message.
+`kind:subject[:n.n.n]` forms (numbers only) on a message the bot can still reach is
+answered with the "button expired" alert, and the handlers see just the kind, the
+numbers and the message.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.chat.people import lang
 from bot.messages import plain, text
 
-# Account ids are database row ids; 18 digits is far beyond any and keeps int() cheap.
-_DATA = re.compile(r"([a-z]{1,8}):([0-9]{1,18})")
+# Row and user ids; 18 digits is far beyond any and keeps int() cheap. Telegram caps the
+# whole string at 64 bytes, which `data` checks before a button is made.
+_NUMBER = r"[0-9]{1,18}"
+_DATA = re.compile(rf"([a-z]{{1,8}}):({_NUMBER})(?::({_NUMBER}(?:\.{_NUMBER})*))?")
+MAX_DATA_BYTES = 64
 
 
 class Kind(StrEnum):
@@ -27,17 +31,32 @@ class Kind(StrEnum):
     KEEP = "keep"
     EXPORT = "exp"
     NO_EXPORT = "noexp"
+    ADD = "add"  # confirm `/add @name` for a username last seen long ago
+    NO_ADD = "noadd"
 
 
 @dataclass(frozen=True)
 class Press:
     kind: Kind
-    account_id: int
+    subject: int  # an account id, or for ADD the user id
     message: Message  # the message the button was on
+    extra: tuple[int, ...] = ()  # for ADD: the ids of the accounts to grant
 
 
-def data(kind: Kind, account_id: int) -> str:
-    return f"{kind.value}:{account_id}"
+def data(kind: Kind, subject: int, extra: tuple[int, ...] = ()) -> str:
+    """The callback data of a button; check `fits` first where `extra` may be long."""
+    found = _data(kind, subject, extra)
+    if len(found.encode()) > MAX_DATA_BYTES:
+        raise ValueError("callback data over Telegram's 64 bytes")
+    return found
+
+
+def fits(kind: Kind, subject: int, extra: tuple[int, ...] = ()) -> bool:
+    return len(_data(kind, subject, extra).encode()) <= MAX_DATA_BYTES
+
+
+def _data(kind: Kind, subject: int, extra: tuple[int, ...]) -> str:
+    return f"{kind.value}:{subject}" + (":" + ".".join(map(str, extra)) if extra else "")
 
 
 def pattern(*kinds: Kind) -> str:
@@ -53,18 +72,23 @@ async def read(update: Update, *kinds: Kind) -> Press | None:
     found = _DATA.fullmatch(query.data or "")
     anchor = query.message
     if found is not None and isinstance(anchor, Message) and found.group(1) in kinds:
-        return Press(Kind(found.group(1)), int(found.group(2)), anchor)
+        extra = tuple(int(n) for n in found.group(3).split(".")) if found.group(3) else ()
+        return Press(Kind(found.group(1)), int(found.group(2)), anchor, extra)
     await query.answer(plain(text(lang(update), "error.button_expired")), show_alert=True)
     return None
 
 
-def confirm(lng: str, keys: str, yes: Kind, no: Kind, account_id: int) -> InlineKeyboardMarkup:
+def confirm(
+    lng: str, keys: str, yes: Kind, no: Kind, subject: int, extra: tuple[int, ...] = ()
+) -> InlineKeyboardMarkup:
     """Two buttons, `{keys}_yes` and `{keys}_no`, for a step that cannot be undone."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(text(lng, f"{keys}_yes"), callback_data=data(yes, account_id)),
-                InlineKeyboardButton(text(lng, f"{keys}_no"), callback_data=data(no, account_id)),
+                InlineKeyboardButton(
+                    text(lng, f"{keys}_yes"), callback_data=data(yes, subject, extra)
+                ),
+                InlineKeyboardButton(text(lng, f"{keys}_no"), callback_data=data(no, subject)),
             ]
         ]
     )

@@ -45,7 +45,7 @@ async def pick_pressed(update: Update, context: BotContext) -> None:
         return
     who, anchor = person(user), press.message
     issued = await offload(
-        context.services.codes.request_by_id, who, place(anchor.chat), press.account_id
+        context.services.codes.request_by_id, who, place(anchor.chat), press.subject
     )
     try:
         await update.callback_query.answer()

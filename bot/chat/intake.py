@@ -15,9 +15,10 @@ from bot.chat.context import BotContext
 from bot.chat.delivery import delete_later, send_code
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
+from bot.chat.render import chunked, packed
 from bot.chat.replies import delete, reply
 from bot.chat.worker import offload
-from bot.messages import Html, issuer_suffix, text
+from bot.messages import issuer_suffix, text
 from bot.rules.model import ImportReport, Role
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 
@@ -40,12 +41,13 @@ async def image_received(update: Update, context: BotContext) -> None:
 
 
 async def send_report(update: Update, context: BotContext, report: ImportReport) -> None:
-    """What was added (with its current code, rule 5), what was skipped and why."""
+    """What was added (with its current code, rule 5), what was skipped and why; split
+    over several messages when a big export would not fit in one."""
     lng = lang(update)
     message = update.effective_message
     if message is None:
         return
-    lines = [
+    added = [
         text(
             lng,
             "import.added_line",
@@ -54,35 +56,32 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
         )
         for a in report.added
     ]
-    parts = [text(lng, "import.added", count=len(report.added), lines=Html("\n".join(lines)))]
+    parts = chunked(lng, "import.added", added, count=len(added)) if added else []
     if report.batch is not None:
         number, size = report.batch
         parts.append(text(lng, "import.batch", number=number, size=size))
-    if report.skipped:
-        skipped = [
-            text(
-                lng,
-                "import.skipped_line",
-                label=s.label,
-                reason=text(lng, s.reason, **dict(s.params)),
-            )
-            for s in report.skipped
-        ]
-        parts.append(text(lng, "import.skipped", lines=Html("\n".join(skipped))))
+    skipped = [
+        text(
+            lng, "import.skipped_line", label=s.label, reason=text(lng, s.reason, **dict(s.params))
+        )
+        for s in report.skipped
+    ]
+    if skipped:
+        parts += chunked(lng, "import.skipped", skipped)
     if report.renamable:
         parts.append(text(lng, "import.rename_offer"))
         pending.offer_rename(context, report.added[0].issued.account.id)
     if any(a.short_secret for a in report.added):
         bits = min(a.secret_bits for a in report.added if a.short_secret)
         parts.append(text(lng, "secret.short_warning", bits=bits))
+    for body in packed(parts):
+        await reply(update, body, quote=False)
     if not report.added:
-        await reply(update, Html("\n\n".join(parts[1:])), quote=False)
         return
-    await reply(update, Html("\n\n".join(parts)), quote=False)
     if len(report.added) == 1:
         await send_code(context, message, report.added[0].issued, lng, quote=False)
         return
-    codes = "\n".join(
+    codes = [
         text(
             lng,
             "import.code_line",
@@ -91,11 +90,12 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
             seconds=a.issued.seconds_left,
         )
         for a in report.added
-    )
-    sent = await message.reply_text(
-        text(lng, "import.codes", lines=Html(codes)), protect_content=True, do_quote=False
-    )
-    await delete_later(context, [sent], max(a.issued.expires_at for a in report.added))
+    ]
+    sent = [
+        await message.reply_text(body, protect_content=True, do_quote=False)
+        for body in chunked(lng, "import.codes", codes)
+    ]
+    await delete_later(context, sent, max(a.issued.expires_at for a in report.added))
 
 
 async def _download(message: Message) -> bytes:

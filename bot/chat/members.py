@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.chat import buttons
+from bot.chat.buttons import Kind
 from bot.chat.context import BotContext
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
@@ -11,7 +13,8 @@ from bot.chat.render import grants, member_list
 from bot.chat.replies import reply
 from bot.chat.targets import parse_target
 from bot.chat.worker import offload
-from bot.messages import text
+from bot.messages import Html, text
+from bot.rules.model import Sighting, Target
 
 
 @user_errors
@@ -19,13 +22,70 @@ async def add_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lng = lang(update)
+    lng, who, roster = lang(update), person(user), context.services.roster
     target, names = parse_target(message)
     if target is None:
         await reply(update, text(lng, "members.usage_add"))
         return
-    view = await offload(context.services.roster.add, person(user), target, names)
-    await reply(update, text(lng, "members.added", name=view.name, accounts=grants(lng, view)))
+    seen = Html("")
+    if target.username is not None:
+        # Usernames change hands and the Bot API cannot look them up: say whom the name
+        # meant when last seen, and ask first when that was long ago.
+        sighting = await offload(roster.sighting, who, target.username, names)
+        if sighting.stale:
+            await _confirm_stale(update, sighting)
+            return
+        if not sighting.recent:
+            seen = Html("\n" + _seen(lng, sighting))
+        target = Target(user_id=sighting.user_id)
+    view = await offload(roster.add, who, target, names)
+    added = text(lng, "members.added", name=view.name, accounts=grants(lng, view))
+    await reply(update, Html(added + seen))
+
+
+def _seen(lng: str, sighting: Sighting) -> Html:
+    return text(
+        lng,
+        "members.username_seen",
+        username=f"@{sighting.username}",
+        user_id=sighting.user_id,
+        days=sighting.days,
+        date=sighting.last_seen.strftime("%Y-%m-%d"),
+    )
+
+
+async def _confirm_stale(update: Update, sighting: Sighting) -> None:
+    lng = lang(update)
+    ask = Html(_seen(lng, sighting) + "\n" + text(lng, "members.username_stale"))
+    if not buttons.fits(Kind.ADD, sighting.user_id, sighting.account_ids):
+        # Too many accounts to carry in a button: the admin sends the id instead.
+        await reply(update, Html(ask + "\n" + text(lng, "members.add_by_id_instead")))
+        return
+    markup = buttons.confirm(
+        lng, "members.add_stale", Kind.ADD, Kind.NO_ADD, sighting.user_id, sighting.account_ids
+    )
+    await reply(update, ask, markup=markup)
+
+
+@user_errors
+async def add_pressed(update: Update, context: BotContext) -> None:
+    """The confirmation after `/add @name`: any admin may give it (the rules check)."""
+    query, user = update.callback_query, update.effective_user
+    press = await buttons.read(update, Kind.ADD, Kind.NO_ADD)
+    if press is None or query is None or user is None:
+        return
+    lng = lang(update)
+    if press.kind is Kind.NO_ADD:
+        await query.answer()
+        await query.edit_message_text(text(lng, "cancel.done"))
+        return
+    view = await offload(
+        context.services.roster.add_confirmed, person(user), press.subject, press.extra
+    )
+    await query.answer()
+    await query.edit_message_text(
+        text(lng, "members.added", name=view.name, accounts=grants(lng, view))
+    )
 
 
 @user_errors

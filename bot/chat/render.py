@@ -69,7 +69,7 @@ def account_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
     if not accounts:
         return [text(lang, "accounts.none")]
     lines = [f"• <b>{html.escape(a.name)}</b>" for a in accounts]
-    return _chunked(lang, "accounts.list", lines)
+    return chunked(lang, "accounts.list", lines)
 
 
 def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
@@ -87,7 +87,7 @@ def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
         )
         for a in accounts
     ]
-    return _chunked(lang, "secret.list", lines, count=len(accounts))
+    return chunked(lang, "secret.list", lines, count=len(accounts))
 
 
 def grants(lang: str, view: MemberView) -> Html:
@@ -111,15 +111,16 @@ def member_list(lang: str, views: list[MemberView]) -> list[Html]:
         )
         for v in views
     ]
-    return _chunked(lang, "members.list", lines, count=len(views))
+    return chunked(lang, "members.list", lines, count=len(views))
 
 
 # Telegram's limit is 4096 characters after parsing; leave room for the header.
 _CHUNK = 3500
 
 
-def _chunked(lang: str, key: str, lines: Sequence[str], **params: object) -> list[Html]:
-    """One message per chunk of whole lines, each under Telegram's length limit."""
+def chunked(lang: str, key: str, lines: Sequence[str], **params: object) -> list[Html]:
+    """The catalog message `key` (with a {lines} placeholder) once per chunk of whole
+    lines, each under Telegram's length limit: long lists become several messages."""
     chunks: list[list[str]] = [[]]
     size = 0
     for line in lines:
@@ -145,7 +146,7 @@ def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
         )
         for e in entries
     ]
-    return _chunked(lang, "audit.header", lines, count=len(entries))
+    return chunked(lang, "audit.header", lines, count=len(entries))
 
 
 def _audit_event(lang: str, entry: AuditEntry) -> Html:
@@ -233,3 +234,15 @@ def _code_notice(lang: str, event: CodeRequestNotice) -> Html:
         place=where,
         time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
+
+
+def packed(parts: Sequence[Html]) -> list[Html]:
+    """Parts (each under the limit, e.g. from `chunked`) joined by blank lines into as
+    few messages as fit under Telegram's length limit."""
+    messages: list[Html] = []
+    for part in parts:
+        if messages and len(messages[-1]) + 2 + len(part) <= _CHUNK:
+            messages[-1] = Html(messages[-1] + "\n\n" + part)
+        else:
+            messages.append(part)
+    return messages

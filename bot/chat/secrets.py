@@ -99,7 +99,7 @@ async def export_pressed(update: Update, context: BotContext) -> None:
         await query.answer()
         await query.edit_message_text(text(lng, "cancel.done"))
         return
-    exported = await offload(context.services.vault.export, person(user), press.account_id)
+    exported = await offload(context.services.vault.export, person(user), press.subject)
     gone_at = context.runtime.clock() + EXPORT_LIFETIME
     await query.answer()
     name = exported.account.name
@@ -147,10 +147,10 @@ async def remove_pressed(update: Update, context: BotContext) -> None:
         return
     lng, vault = lang(update), context.services.vault
     if press.kind is Kind.KEEP:
-        info = await offload(vault.find, person(user), press.account_id)
+        info = await offload(vault.find, person(user), press.subject)
         await query.answer()
         await query.edit_message_text(text(lng, "secret.kept", name=info.name))
         return
-    info = await offload(vault.remove, person(user), press.account_id)
+    info = await offload(vault.remove, person(user), press.subject)
     await query.answer()
     await query.edit_message_text(text(lng, "secret.removed", name=info.name))

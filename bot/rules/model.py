@@ -63,6 +63,19 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """What the bot knows of an @username: whose it was when last seen, and when."""
+
+    user_id: int
+    username: str
+    last_seen: datetime
+    days: int  # whole days since
+    recent: bool  # seen lately: no need to say more
+    stale: bool  # seen long ago: the name may belong to someone else now
+    account_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class AccountInfo:
     id: int
     name: str

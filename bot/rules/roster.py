@@ -3,55 +3,117 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.rules.access import Access
-from bot.rules.accounts import all_named
+from bot.rules.accounts import all_named, existing
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
 from bot.rules.directory import Directory
 from bot.rules.errors import InvalidInput, NotAllowed
-from bot.rules.model import MemberView, Person, Role, Target
-from storage.models import Member
+from bot.rules.model import MemberView, Person, Role, Sighting, Target
+from storage.models import Account, Member
 from storage.repositories import Repositories
 from storage.store import Store
 
+# Telegram's own accounts that post in chats: never a person to whitelist.
+# 777000: service notifications; 1087968824: GroupAnonymousBot (anonymous group admins);
+# 136817688: Channel_Bot (posts as a channel); 1271266957: the Replies bot.
+TELEGRAM_SERVICE_IDS = frozenset({777000, 1087968824, 136817688, 1271266957})
+
+# An @username last seen longer ago than this may belong to someone else by now: adding
+# by it asks for a confirmation first (the Bot API cannot look usernames up).
+STALE_USERNAME = timedelta(days=7)
+# Seen more recently than this, the username is taken as it is, without comment.
+RECENT_USERNAME = timedelta(days=1)
+
+MAX_ACCOUNT_NAMES = 20  # on one command: more is a paste gone wrong, not a grant
+
 
 class Roster:
-    def __init__(self, store: Store, access: Access, clock: Clock, directory: Directory) -> None:
+    def __init__(
+        self,
+        store: Store,
+        access: Access,
+        clock: Clock,
+        directory: Directory,
+        *,
+        bot_ids: frozenset[int] = frozenset(),
+    ) -> None:
         self._store = store
         self._access = access
         self._clock = clock
         self._directory = directory
+        self._bots = TELEGRAM_SERVICE_IDS | bot_ids
+
+    def sighting(self, actor: Person, username: str, account_names: Sequence[str] = ()) -> Sighting:
+        """Whom an @username stands for, as far as this bot has seen, and how long ago;
+        with the ids of the accounts an `/add` by it would grant (checked to exist)."""
+        _check_count(account_names)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            known = tx.users.by_username(username.lstrip("@"))
+            if known is None or known.username is None:
+                raise _unknown(username)
+            accounts = tuple(a.id for a in all_named(tx, account_names))
+            age = utc(self._clock()) - known.last_seen
+            return Sighting(
+                user_id=known.user_id,
+                username=known.username,
+                last_seen=known.last_seen,
+                days=max(0, age.days),
+                recent=age < RECENT_USERNAME,
+                stale=age > STALE_USERNAME,
+                account_ids=accounts,
+            )
 
     def add(self, actor: Person, target: Target, account_names: Sequence[str]) -> MemberView:
         """Whitelist someone: all accounts, or only the named ones (added to what they have)."""
+        _check_count(account_names)
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.ADMIN)
             user_id = self._resolve(tx, target)
-            wanted = all_named(tx, account_names)
-            role = self._access.role(tx, user_id)
-            member = tx.members.get(user_id)
-            if role is not None and role is not Role.MEMBER:
-                raise InvalidInput("members.already_admin", name=self._name(tx, user_id))
-            if member is None:
-                member = self._new_member(tx, actor, user_id, Role.MEMBER, not wanted)
-                tx.members.set_grants(member, {a.id for a in wanted})
-            elif not wanted:
-                tx.members.update(member, all_accounts=True)
-                tx.members.set_grants(member, set())
-            elif not member.all_accounts:
-                granted = tx.members.granted(member)
-                tx.members.set_grants(member, granted | {a.id for a in wanted})
-            named = {"accounts": ", ".join(a.name for a in wanted)} if wanted else {}
-            record(
-                tx,
-                self._clock(),
-                actor_id=actor.id,
-                action="member.add",
-                target_id=user_id,
-                params=named,
-            )
-            return self._view(tx, member)
+            return self._add(tx, actor, user_id, all_named(tx, account_names))
+
+    def add_confirmed(self, actor: Person, user_id: int, account_ids: Sequence[int]) -> MemberView:
+        """The confirm button after `/add @name`: the id and accounts it was shown with."""
+        _check_count(account_ids)
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            user_id = self._resolve(tx, Target(user_id=user_id))
+            wanted: list[Account] = []
+            for account_id in account_ids:
+                account = existing(tx, account_id)
+                if account not in wanted:
+                    wanted.append(account)
+            return self._add(tx, actor, user_id, wanted)
+
+    def _add(
+        self, tx: Repositories, actor: Person, user_id: int, wanted: list[Account]
+    ) -> MemberView:
+        role = self._access.role(tx, user_id)
+        member = tx.members.get(user_id)
+        if role is not None and role is not Role.MEMBER:
+            raise InvalidInput("members.already_admin", name=self._name(tx, user_id))
+        if member is None:
+            member = self._new_member(tx, actor, user_id, Role.MEMBER, not wanted)
+            tx.members.set_grants(member, {a.id for a in wanted})
+        elif not wanted:
+            tx.members.update(member, all_accounts=True)
+            tx.members.set_grants(member, set())
+        elif not member.all_accounts:
+            granted = tx.members.granted(member)
+            tx.members.set_grants(member, granted | {a.id for a in wanted})
+        named = {"accounts": ", ".join(a.name for a in wanted)} if wanted else {}
+        record(
+            tx,
+            self._clock(),
+            actor_id=actor.id,
+            action="member.add",
+            target_id=user_id,
+            params=named,
+        )
+        return self._view(tx, member)
 
     def revoke(
         self, actor: Person, target: Target, account_names: Sequence[str]
@@ -60,6 +122,7 @@ class Roster:
 
         Returns the person's name and what is left of the member (None: gone).
         """
+        _check_count(account_names)
         with self._store.transaction() as tx:
             actor_role = self._access.require(tx, actor.id, Role.ADMIN)
             user_id = self._resolve(tx, target)
@@ -164,13 +227,13 @@ class Roster:
             self._remember(tx, target.person)
             return target.person.id
         if target.user_id is not None:
+            if target.user_id in self._bots:
+                raise InvalidInput("members.target_is_bot")
             return target.user_id
         if target.username is not None:
             known = tx.users.by_username(target.username.lstrip("@"))
             if known is None:
-                raise InvalidInput(
-                    "members.unknown_username", username=f"@{target.username.lstrip('@')[:40]}"
-                )
+                raise _unknown(target.username)
             return known.user_id
         raise InvalidInput("members.no_target")
 
@@ -227,3 +290,12 @@ class Roster:
             notify=member.notify if member else True,
             configured_owner=True,
         )
+
+
+def _check_count(account_names: Sequence[object]) -> None:
+    if len(account_names) > MAX_ACCOUNT_NAMES:
+        raise InvalidInput("members.too_many_accounts", max=MAX_ACCOUNT_NAMES)
+
+
+def _unknown(username: str) -> InvalidInput:
+    return InvalidInput("members.unknown_username", username=f"@{username.lstrip('@')[:40]}")

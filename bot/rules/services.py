@@ -39,13 +39,15 @@ def build_services(
     owner_ids: frozenset[int],
     audit_chat_id: int | None,
     clock: Clock,
+    bot_ids: frozenset[int] = frozenset(),
 ) -> Services:
+    """`bot_ids`: the bot's own user id (and any other bot's) that can never be a member."""
     access = Access(store, owner_ids=owner_ids)
     directory = Directory(store, clock)
     return Services(
         access=access,
         codes=Codes(store, access, clock, notifier, audit_chat_id=audit_chat_id),
-        roster=Roster(store, access, clock, directory),
+        roster=Roster(store, access, clock, directory, bot_ids=bot_ids),
         vault=Vault(store, access, clock, notifier),
         groups=Groups(store, access, clock),
         directory=directory,
