@@ -795,4 +795,20 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "That is more than {max} account names. Name at most {max}, or none for all accounts.",
         CHINESE: "账号名称超过 {max} 个。最多写 {max} 个，不写则授权全部账号。",
     },
+    # --- stored secrets that no longer open (bound to their code settings) ---
+    "account.unreadable": {
+        ENGLISH: "⚠️ The stored secret of <b>{name}</b> cannot be read: it was changed outside "
+        "the bot. An admin has to re-add it: /secret remove {name}, then "
+        "/secret add {name} SECRET.",
+        CHINESE: "⚠️ <b>{name}</b> 保存的密钥无法读取：它在机器人之外被改动过。"
+        "需要管理员重新添加：先 /secret remove {name}，再 /secret add {name} 密钥。",
+    },
+    "secret.list_unreadable": {
+        ENGLISH: " ⚠️ <b>cannot be read</b>: changed outside the bot, re-add it",
+        CHINESE: " ⚠️ <b>无法读取</b>：已在机器人之外被改动，请重新添加",
+    },
+    "reason.unreadable_secret": {
+        ENGLISH: "its stored secret cannot be read",
+        CHINESE: "保存的密钥无法读取",
+    },
 }

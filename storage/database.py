@@ -21,6 +21,10 @@ from storage.store import Store
 logger = logging.getLogger(__name__)
 
 KEY_CHECK = "key_check"
+# How the stored secrets are bound to their rows (see storage.repositories): recorded so
+# that the upgrade from the first version's binding runs once.
+SECRET_BINDING = "secret_binding"  # noqa: S105 - a setting's name, not a secret
+CURRENT_BINDING = "v2"
 
 
 class StoreError(Exception):
@@ -64,10 +68,36 @@ def open_store(database_url: str, master_key: str | None, key_file: Path) -> Sto
         if key_check is None:
             with Session(engine) as session, session.begin():
                 session.merge(Setting(key=KEY_CHECK, value=box.key_check().hex()))
+        store = Store(engine, box)
+        _bind_secrets(store)
     except SQLAlchemyError as error:
         engine.dispose()
         raise StoreError(f"cannot prepare the database {shown}: {_reason(error)}") from None
-    return Store(engine, box)
+    return store
+
+
+def _bind_secrets(store: Store) -> None:
+    """Bind every stored secret to its code settings, once per store, in one transaction.
+
+    A store written by the first version has its secrets bound to the uid alone; those
+    are re-sealed now. Nothing here logs a secret; an account whose secret no longer
+    opens is named, so the operator knows which one to re-add."""
+    with store.transaction() as tx:
+        if tx.settings.get(SECRET_BINDING) == CURRENT_BINDING:
+            return
+        done = tx.accounts.rebind_v1()
+        tx.settings.put(SECRET_BINDING, CURRENT_BINDING)
+    if done.resealed:
+        logger.info(
+            "store upgraded: %d stored secrets are now bound to their code settings",
+            done.resealed,
+        )
+    if done.unreadable:
+        logger.warning(
+            "the stored secrets of these accounts cannot be read (changed outside the bot); "
+            "remove and re-add them: %s",
+            ", ".join(done.unreadable),
+        )
 
 
 def _add_missing_columns(engine: Engine) -> None:

@@ -63,8 +63,9 @@ class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Random and never reused: the secret's ciphertext is bound to it, so a
-    # ciphertext copied to another row does not open there.
+    # Random and never reused. The sealed secret is bound to it and to the algorithm,
+    # digits and period (storage.repositories): a ciphertext copied to another row, or a
+    # setting edited behind the bot's back, no longer opens instead of giving wrong codes.
     uid: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(32))
     name_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -174,3 +175,16 @@ class ScheduledDeletion(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     delete_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PendingInput(Base):
+    """What the bot waits for from one person in private (one question at a time): kept
+    here so a restart neither forgets a question nor keeps one past its deadline."""
+
+    __tablename__ = "pending_inputs"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    awaiting: Mapped[str] = mapped_column(String(16))
+    # The account name to add, or the id of the account to rename, as text.
+    subject: Mapped[str] = mapped_column(String(64))
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)

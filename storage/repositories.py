@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storage.crypto import SecretBox
+from storage.crypto import DecryptionError, SecretBox
 from storage.models import (
     Account,
     ApprovedChat,
@@ -18,13 +20,41 @@ from storage.models import (
     Grant,
     KnownUser,
     Member,
+    PendingInput,
     ScheduledDeletion,
     Setting,
 )
 
+# The associated data a stored secret is sealed with. v1 (the first version) bound only the
+# account's uid, so editing the digits, period or algorithm in the database gave wrong codes
+# with no error; v2 binds everything that makes the code. `rebind_v1` upgrades old rows.
+_AD_V1 = b"teamotp/account-secret/v1/"
+_AD_V2 = b"teamotp/account-secret/v2/"
 
-def _associated_data(account_uid: str) -> bytes:
-    return b"teamotp/account-secret/v1/" + account_uid.encode("ascii")
+
+def _v1_associated_data(account_uid: str) -> bytes:
+    return _AD_V1 + account_uid.encode("utf-8")
+
+
+def _associated_data(account_uid: str, algorithm: str, digits: int, period: int) -> bytes:
+    """`v2/uid/algorithm/digits/period`, each part percent-encoded so that no part holds a
+    `/`: one byte string can only ever be read back as one set of values, also from a row
+    whose text columns were edited to hold separators."""
+    parts = (account_uid, algorithm, str(digits), str(period))
+    return _AD_V2 + "/".join(quote(part, safe="") for part in parts).encode("ascii")
+
+
+def _bound_to(account: Account) -> bytes:
+    return _associated_data(account.uid, account.algorithm, account.digits, account.period)
+
+
+@dataclass(frozen=True)
+class Rebinding:
+    """What `Accounts.rebind_v1` did: how many secrets it re-sealed, and the names of the
+    accounts whose secret opened neither way (never a secret)."""
+
+    resealed: int
+    unreadable: tuple[str, ...]
 
 
 class Accounts:
@@ -65,7 +95,9 @@ class Accounts:
             algorithm=algorithm,
             digits=digits,
             period=period,
-            secret_sealed=self._box.seal(secret.encode("ascii"), _associated_data(uid)),
+            secret_sealed=self._box.seal(
+                secret.encode("ascii"), _associated_data(uid, algorithm, digits, period)
+            ),
             created_at=created_at,
             created_by=created_by,
         )
@@ -74,8 +106,39 @@ class Accounts:
         return account
 
     def reveal(self, account: Account) -> str:
-        """The plain secret, for this one computation; callers must not keep it."""
-        return self._box.open(account.secret_sealed, _associated_data(account.uid)).decode("ascii")
+        """The plain secret, for this one computation; callers must not keep it.
+
+        Raises `DecryptionError` when the row was changed outside the bot (its uid, its
+        code settings or its sealed secret)."""
+        return self._box.open(account.secret_sealed, _bound_to(account)).decode("ascii")
+
+    def opens(self, account: Account) -> bool:
+        """Whether the account's secret can still be read (it is not kept or returned)."""
+        try:
+            self._box.open(account.secret_sealed, _bound_to(account))
+        except DecryptionError:
+            return False
+        return True
+
+    def rebind_v1(self) -> Rebinding:
+        """Re-seal every secret sealed the first version's way (bound to the uid only) so
+        that it is bound to the code settings too. A row is re-sealed only when it opens
+        with its own current uid; one that opens neither way is left as it is, to be
+        reported by name wherever it is used. Rows already bound are left alone."""
+        resealed = 0
+        unreadable: list[str] = []
+        for account in self.all():
+            if self.opens(account):
+                continue
+            try:
+                secret = self._box.open(account.secret_sealed, _v1_associated_data(account.uid))
+            except DecryptionError:
+                unreadable.append(account.name)
+                continue
+            account.secret_sealed = self._box.seal(secret, _bound_to(account))
+            resealed += 1
+        self._session.flush()
+        return Rebinding(resealed, tuple(unreadable))
 
     def rename(self, account: Account, name: str, name_key: str) -> None:
         account.name, account.name_key = name, name_key
@@ -308,6 +371,33 @@ class Deletions:
         )
 
 
+class PendingInputs:
+    """What the bot waits for from each person in private: one row per person."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, user_id: int) -> PendingInput | None:
+        return self._session.get(PendingInput, user_id)
+
+    def put(self, *, user_id: int, awaiting: str, subject: str, deadline: datetime) -> None:
+        """Ask anew: whatever was awaited from this person before is replaced."""
+        self._session.merge(
+            PendingInput(user_id=user_id, awaiting=awaiting, subject=subject, deadline=deadline)
+        )
+        self._session.flush()
+
+    def remove(self, row: PendingInput) -> None:
+        self._session.delete(row)
+        self._session.flush()
+
+    def remove_expired(self, now: datetime) -> None:
+        self._session.execute(delete(PendingInput).where(PendingInput.deadline <= now))
+
+    def user_ids(self) -> Sequence[int]:
+        return self._session.scalars(select(PendingInput.user_id)).all()
+
+
 class Repositories:
     """The repositories of one transaction."""
 
@@ -319,3 +409,4 @@ class Repositories:
         self.audit = AuditEvents(session)
         self.settings = StoreSettings(session)
         self.deletions = Deletions(session)
+        self.pending = PendingInputs(session)

@@ -102,17 +102,18 @@ def _dispatch(
         if not accounts:
             say(text(lang, "secret.list_empty"))
         for account in accounts:
-            say(
-                text(
-                    lang,
-                    "secret.list_line",
-                    name=account.name,
-                    issuer=issuer_suffix(account.issuer),
-                    digits=account.digits,
-                    period=account.period,
-                    algorithm=account.algorithm,
-                )
+            line = text(
+                lang,
+                "secret.list_line",
+                name=account.name,
+                issuer=issuer_suffix(account.issuer),
+                digits=account.digits,
+                period=account.period,
+                algorithm=account.algorithm,
             )
+            if not account.readable:  # changed outside the bot: to be re-added
+                line = Html(line + text(lang, "secret.list_unreadable"))
+            say(line)
         return 0
     if args.action == "remove":
         info = vault.check_removable(OPERATOR, args.name)

@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.chat import pending
 from bot.chat.commands import MENU_LANGUAGES, menu
 from bot.chat.context import BotContext, Runtime
 from bot.chat.handlers import register
@@ -80,6 +81,7 @@ async def _on_start(application: BotApplication) -> None:
     runtime: Runtime = application.bot_data["runtime"]
     notifier: TelegramNotifier = application.bot_data["notifier"]
     notifier.start(asyncio.get_running_loop())
+    await pending.recall(runtime)
     claim_code = await offload(runtime.services.bootstrap.start)
     if claim_code is not None:
         logger.warning(

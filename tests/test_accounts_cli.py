@@ -26,6 +26,7 @@ import segno
 
 from teamotp.cli import main
 from tests.migration_payloads import TYPE_HOTP, Entry, encode_migration
+from tests.store_files import change_account
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 OTHER_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
@@ -234,3 +235,16 @@ def test_installed_command_ignores_look_alike_modules_in_the_working_directory(
     assert "Added amazon-us" in done.stdout
     assert any(code in done.stdout for code in codes_now(SECRET))
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_list_marks_an_account_changed_outside_the_bot(teamotp: Teamotp, tmp_path: Path) -> None:
+    teamotp("add", "amazon-us", "--secret", stdin=SECRET)
+    teamotp("add", "shop", "--secret", stdin=OTHER_SECRET)
+    change_account(tmp_path / "data", "amazon-us", "period", 60)
+    lines = teamotp("list").stdout.splitlines()
+    (amazon,) = [line for line in lines if "amazon-us" in line]
+    (shop,) = [line for line in lines if "shop" in line]
+    assert "cannot be read: changed outside the bot, re-add it" in amazon
+    assert "cannot be read" not in shop
+    done = teamotp("add", "third", "--secret", stdin="MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U")
+    assert done.returncode == 0, done.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from telegram.ext import CallbackContext, ExtBot
@@ -18,6 +18,9 @@ class Runtime:
     services: Services
     clock: Clock
     code_ttl: int
+    # Who may have a question open (bot.chat.pending): never fewer than the store holds, so
+    # a command from anyone else ends nothing and costs no database read.
+    asked: set[int] = field(default_factory=set)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

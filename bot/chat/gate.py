@@ -1,6 +1,7 @@
 """The gate: runs before every other handler (group -1) for every update.
 
-It records who was seen, keeps secrets out of chats (rule 4), and refuses
+It records who was seen, keeps secrets out of chats (rule 4), ends the question
+the bot asked someone when they send another command (bot.chat.pending), and refuses
 commands the sender's role or the chat does not allow. The domain checks the
 role again for every action, so a handler that slips past the gate still
 cannot act.
@@ -72,12 +73,19 @@ async def gate(update: Update, context: BotContext) -> None:
             raise ApplicationHandlerStop
         return
     command = command_of(message, context.bot.username)
-    waiting = pending.current(context)
-    awaiting = waiting is not None and waiting.waiting is pending.Waiting.SECRET
+    # Only a plain private message can answer a question: nothing else pays to look it up.
+    awaiting = (
+        command is None
+        and message.chat.type == message.chat.PRIVATE
+        and bool(message.text or message.caption)
+        and await pending.awaits_secret(context, user.id)
+    )
     if carries_secret(message, command, awaiting):  # whoever posted it, anonymous or not
         await _contain_secret(update, context, message, unasked=command is None and not awaiting)
     if command is None:
         return  # service messages (a group's migration) may come "from" a bot too
+    if command != "cancel":  # /cancel says whether there was one; `/secret add` asks anew
+        await pending.end(context, user.id)
     spec = BY_NAME.get(command)
     if spec is None:
         raise ApplicationHandlerStop
@@ -122,5 +130,6 @@ async def _contain_secret(
         return
     note = text(lng, "secret.in_group_deleted" if deleted else "secret.in_group_not_deleted")
     await reply(update, text(lng, "secret.in_group", deleted=note), quote=not deleted)
-    pending.cancel(context)
+    if update.effective_user is not None:
+        await pending.end(context, update.effective_user.id)
     raise ApplicationHandlerStop

@@ -68,9 +68,11 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
     ]
     if skipped:
         parts += chunked(lng, "import.skipped", skipped)
-    if report.renamable:
+    if report.renamable and update.effective_user is not None:
         parts.append(text(lng, "import.rename_offer"))
-        pending.offer_rename(context, report.added[0].issued.account.id)
+        await pending.offer_rename(
+            context, update.effective_user.id, report.added[0].issued.account.id
+        )
     if any(a.short_secret for a in report.added):
         bits = min(a.secret_bits for a in report.added if a.short_secret)
         parts.append(text(lng, "secret.short_warning", bits=bits))

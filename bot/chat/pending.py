@@ -1,66 +1,57 @@
-"""What the bot waits for from someone in a private chat: the secret after
-`/secret add NAME`, or a new name after an import named an account by itself.
+"""What the bot waits for from someone in a private chat (`bot.rules.pending` keeps it in
+the store): the secret after `/secret add NAME`, or a new name after an import.
 
-One thing at a time per person (a new question replaces the old one), and only for
-`LIFETIME` seconds: a plain "hello" days later must not be taken as a secret.
+A question ends when its deadline passes, when it is answered, and when the same person
+sends any other command, anywhere. The gate ends it for every command, so knowing whether
+there is one must be cheap: `Runtime.asked` holds everyone who may have a question open
+(filled from the store at start, added to before each question is stored), and only a
+command from one of them pays for the store. Whether a plain private message answers a
+question is always read from the store, the one source of truth.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
-from bot.chat.context import BotContext
-
-LIFETIME = 300.0
-_KEY = "pending"
+from bot.chat.context import BotContext, Runtime
+from bot.chat.worker import offload
+from bot.rules.pending import Question, Waiting
 
 
-class Waiting(Enum):
-    SECRET = "secret"  # noqa: S105 - a state's name, not a secret
-    RENAME = "rename"
+async def expect_secret(context: BotContext, user_id: int, name: str) -> None:
+    context.runtime.asked.add(user_id)  # first: never fewer than the store holds
+    await offload(context.services.questions.expect_secret, user_id, name)
 
 
-@dataclass(frozen=True)
-class Pending:
-    waiting: Waiting
-    subject: str | int  # the account name to add, or the id of the account to rename
-    until: float
+async def offer_rename(context: BotContext, user_id: int, account_id: int) -> None:
+    context.runtime.asked.add(user_id)
+    await offload(context.services.questions.offer_rename, user_id, account_id)
 
 
-def expect_secret(context: BotContext, name: str) -> None:
-    _put(context, Pending(Waiting.SECRET, name, context.runtime.clock() + LIFETIME))
+async def awaits_secret(context: BotContext, user_id: int) -> bool:
+    """Whether their plain private message is the secret the bot asked them for."""
+    question = await offload(context.services.questions.current, user_id)
+    return question is not None and question.waiting is Waiting.SECRET
 
 
-def offer_rename(context: BotContext, account_id: int) -> None:
-    _put(context, Pending(Waiting.RENAME, account_id, context.runtime.clock() + LIFETIME))
+async def take(context: BotContext, user_id: int) -> Question | None:
+    """What was awaited, answered now by a plain private message."""
+    context.runtime.asked.discard(user_id)
+    return await offload(context.services.questions.take, user_id)
 
 
-def current(context: BotContext) -> Pending | None:
-    """What is awaited now, if anything (an expired question is dropped)."""
-    found = context.user_data.get(_KEY) if context.user_data is not None else None
-    if not isinstance(found, Pending):
-        return None
-    if found.until <= context.runtime.clock():
-        cancel(context)
-        return None
-    return found
+async def cancel(context: BotContext, user_id: int) -> bool:
+    """`/cancel`: forget what was awaited, read from the store; True if something was."""
+    context.runtime.asked.discard(user_id)
+    return await offload(context.services.questions.cancel, user_id)
 
 
-def take(context: BotContext) -> Pending | None:
-    """What is awaited, answered now: it is no longer awaited."""
-    found = current(context)
-    cancel(context)
-    return found
+async def end(context: BotContext, user_id: int) -> None:
+    """Another command (or a secret posted in a group) ends the question, if any: free for
+    the many who have none."""
+    if user_id in context.runtime.asked:
+        context.runtime.asked.discard(user_id)
+        await offload(context.services.questions.cancel, user_id)
 
 
-def cancel(context: BotContext) -> bool:
-    """Forget what was awaited; True if something was."""
-    if context.user_data is None:
-        return False
-    return context.user_data.pop(_KEY, None) is not None
-
-
-def _put(context: BotContext, pending: Pending) -> None:
-    if context.user_data is not None:
-        context.user_data[_KEY] = pending
+async def recall(runtime: Runtime) -> None:
+    """At start: who still has a question open, as the store says."""
+    runtime.asked.update(await offload(runtime.services.questions.waiting))

@@ -85,6 +85,8 @@ def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
             period=a.period,
             algorithm=a.algorithm,
         )
+        # A secret that no longer opens is marked, so an admin sees which one to re-add.
+        + ("" if a.readable else text(lang, "secret.list_unreadable"))
         for a in accounts
     ]
     return chunked(lang, "secret.list", lines, count=len(accounts))

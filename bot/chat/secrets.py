@@ -21,6 +21,7 @@ from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.messages import Html, issuer_suffix, text
 from bot.rules.model import Person
+from bot.rules.pending import Waiting
 from bot.rules.qrcodes import make_qr_png
 
 # Long enough to scan from a second screen, short enough not to linger.
@@ -38,7 +39,7 @@ async def secret_command(update: Update, context: BotContext) -> None:
     vault = context.services.vault
     if action == "add" and len(args) == 2:
         name = await offload(vault.check_new_name, who, args[1])
-        pending.expect_secret(context, name)
+        await pending.expect_secret(context, user.id, name)
         await reply(update, text(lng, "secret.send_now", name=name))
     elif action == "add" and len(args) >= 3:
         await _add(update, context, message, who, args[1], " ".join(args[2:]))
@@ -74,11 +75,11 @@ async def answer_sent(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    awaited = pending.take(context)
+    awaited = await pending.take(context, user.id)
     if awaited is None:
         return
     who = person(user)
-    if awaited.waiting is pending.Waiting.SECRET:
+    if awaited.waiting is Waiting.SECRET:
         await _add(update, context, message, who, str(awaited.subject), message.text or "")
         return
     info = await offload(

@@ -56,6 +56,6 @@ async def claim_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
-    waiting = pending.current(context) is not None
-    pending.cancel(context)
+    user = update.effective_user
+    waiting = user is not None and await pending.cancel(context, user.id)
     await reply(update, text(lang(update), "cancel.done" if waiting else "cancel.nothing"))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.rules.errors import InvalidInput
+from bot.rules.errors import InvalidInput, UnreadableSecret
 from bot.rules.model import AccountInfo
 from bot.rules.names import name_key, shown
 from bot.rules.otp import Algorithm, TotpSpec
+from storage.crypto import DecryptionError
 from storage.models import Account
 from storage.repositories import Repositories
 
 
-def account_info(account: Account) -> AccountInfo:
+def account_info(account: Account, *, readable: bool = True) -> AccountInfo:
     return AccountInfo(
         id=account.id,
         name=account.name,
@@ -20,14 +21,22 @@ def account_info(account: Account) -> AccountInfo:
         algorithm=account.algorithm,
         digits=account.digits,
         period=account.period,
+        readable=readable,
     )
 
 
 def spec_of(tx: Repositories, account: Account) -> TotpSpec:
     """Everything that makes the account's codes, its secret included. The only caller of
-    `reveal`: the plain secret lives in the returned spec, which callers use and drop."""
+    `reveal`: the plain secret lives in the returned spec, which callers use and drop.
+
+    A secret that no longer opens (its row was changed outside the bot) is reported by
+    the account's name, never turned into a code."""
+    try:
+        secret = tx.accounts.reveal(account)
+    except DecryptionError:
+        raise UnreadableSecret(account.name) from None
     return TotpSpec(
-        secret=tx.accounts.reveal(account),
+        secret=secret,
         algorithm=Algorithm(account.algorithm),
         digits=account.digits,
         period=account.period,
@@ -37,9 +46,16 @@ def spec_of(tx: Repositories, account: Account) -> TotpSpec:
 
 
 def holder_of(tx: Repositories, secret: str) -> str | None:
-    """The account that already holds this secret, if any (reported, never duplicated)."""
+    """The account that already holds this secret, if any (reported, never duplicated).
+
+    An account whose secret cannot be read is skipped: it must not stop every later
+    account from being added (it is reported by name where it is used)."""
     for other in tx.accounts.all():
-        if spec_of(tx, other).secret == secret:
+        try:
+            held = spec_of(tx, other).secret
+        except UnreadableSecret:
+            continue
+        if held == secret:
             return other.name
     return None
 

@@ -9,7 +9,13 @@ from bot.rules.access import Access
 from bot.rules.accounts import account_info, spec_of
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
-from bot.rules.errors import ChatNotApproved, InvalidInput, NotAMember, TeamOtpError
+from bot.rules.errors import (
+    ChatNotApproved,
+    InvalidInput,
+    NotAMember,
+    TeamOtpError,
+    UnreadableSecret,
+)
 from bot.rules.model import (
     AccountInfo,
     CodeRequestNotice,
@@ -120,8 +126,13 @@ class Codes:
                     if not isinstance(chosen, Account):
                         # Nothing was handed out yet: the press on the picker is the request.
                         return Picker(tuple(account_info(a) for a in chosen))
-                    result = issue(tx, chosen, now)
-                    account_name, outcome = chosen.name, "granted"
+                    account_name = chosen.name
+                    try:
+                        result = issue(tx, chosen, now)
+                    except UnreadableSecret as unreadable:
+                        error, outcome = unreadable, "denied:unreadable_secret"
+                    else:
+                        outcome = "granted"
             record(
                 tx,
                 now,

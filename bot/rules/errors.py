@@ -39,3 +39,12 @@ class ChatNotApproved(TeamOtpError):
 
 class InvalidInput(TeamOtpError):
     """The command's arguments are malformed or name something that does not exist."""
+
+
+class UnreadableSecret(TeamOtpError):
+    """An account's stored secret no longer opens: its row was changed outside the bot (its
+    code settings edited, or its sealed secret swapped). Named, so an admin can re-add it;
+    never a wrong code."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("account.unreadable", name=name)

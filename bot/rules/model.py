@@ -83,6 +83,8 @@ class AccountInfo:
     algorithm: str
     digits: int
     period: int
+    # False when the stored secret no longer opens (its row was changed outside the bot).
+    readable: bool = True
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.rules.codes import Codes
 from bot.rules.directory import Directory
 from bot.rules.groups import Groups
 from bot.rules.notices import Notifier
+from bot.rules.pending import Questions
 from bot.rules.roster import Roster
 from bot.rules.vault import Vault
 from storage.store import Store
@@ -30,6 +31,7 @@ class Services:
     audit: AuditLog
     bootstrap: Bootstrap
     cleanup: Cleanup
+    questions: Questions
 
 
 def build_services(
@@ -54,4 +56,5 @@ def build_services(
         audit=AuditLog(store, access, clock),
         bootstrap=Bootstrap(store, access, clock),
         cleanup=Cleanup(store, clock),
+        questions=Questions(store, clock),
     )

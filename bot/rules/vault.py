@@ -203,7 +203,7 @@ class Vault:
     def list(self, actor: Person) -> list[AccountInfo]:
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.ADMIN)
-            return [account_info(a) for a in tx.accounts.all()]
+            return [account_info(a, readable=tx.accounts.opens(a)) for a in tx.accounts.all()]
 
 
 def _collect(

@@ -1,0 +1,92 @@
+"""What the bot waits for from someone in a private chat: the secret after
+`/secret add NAME`, or a new name after an import named an account by itself.
+
+One question at a time per person (a new one replaces the old), for `LIFETIME` seconds,
+kept in the store: a restart neither forgets a question (a secret sent while the bot was
+down is still taken as the answer) nor keeps one past its deadline (a plain "hello"
+days later is never taken as a secret).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.rules.clock import Clock, utc
+from storage.models import PendingInput
+from storage.store import Store
+
+LIFETIME = 300.0
+
+
+class Waiting(StrEnum):
+    SECRET = "secret"  # noqa: S105 - a question's kind, not a secret
+    RENAME = "rename"
+
+
+@dataclass(frozen=True)
+class Question:
+    waiting: Waiting
+    subject: str | int  # the account name to add, or the id of the account to rename
+    until: float
+
+
+class Questions:
+    """The questions of everyone, in the store; the time is always the clock's."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def expect_secret(self, user_id: int, name: str) -> Question:
+        """After `/secret add NAME`: the next plain private message is that secret."""
+        return self._ask(user_id, Waiting.SECRET, name)
+
+    def offer_rename(self, user_id: int, account_id: int) -> Question:
+        """After an import named an account by itself: the next plain message renames it."""
+        return self._ask(user_id, Waiting.RENAME, account_id)
+
+    def current(self, user_id: int) -> Question | None:
+        """What is awaited from this person now; a question past its deadline is none."""
+        with self._store.transaction() as tx:
+            row = tx.pending.get(user_id)
+            return None if row is None else self._live(row)
+
+    def take(self, user_id: int) -> Question | None:
+        """What was awaited, answered now: it is no longer awaited."""
+        with self._store.transaction() as tx:
+            row = tx.pending.get(user_id)
+            if row is None:
+                return None
+            question = self._live(row)
+            tx.pending.remove(row)
+            return question
+
+    def cancel(self, user_id: int) -> bool:
+        """Forget what was awaited (`/cancel`, or any other command); True if something was."""
+        return self.take(user_id) is not None
+
+    def waiting(self) -> frozenset[int]:
+        """Everyone with a question still open; the expired ones are forgotten here."""
+        with self._store.transaction() as tx:
+            tx.pending.remove_expired(utc(self._clock()))
+            return frozenset(tx.pending.user_ids())
+
+    def _ask(self, user_id: int, waiting: Waiting, subject: str | int) -> Question:
+        question = Question(waiting, subject, self._clock() + LIFETIME)
+        with self._store.transaction() as tx:
+            tx.pending.put(
+                user_id=user_id,
+                awaiting=waiting.value,
+                subject=str(subject),
+                deadline=utc(question.until),
+            )
+        return question
+
+    def _live(self, row: PendingInput) -> Question | None:
+        until = row.deadline.timestamp()
+        if until <= self._clock():
+            return None
+        waiting = Waiting(row.awaiting)
+        subject: str | int = int(row.subject) if waiting is Waiting.RENAME else row.subject
+        return Question(waiting, subject, until)
