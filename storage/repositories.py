@@ -27,7 +27,9 @@ from storage.models import (
 
 # The associated data a stored secret is sealed with. v1 (the first version) bound only the
 # account's uid, so editing the digits, period or algorithm in the database gave wrong codes
-# with no error; v2 binds everything that makes the code. `rebind_v1` upgrades old rows.
+# with no error; v2 binds the account's name and everything that makes the code, so that
+# neither an edit nor a swap of secrets, uids or names between rows goes unnoticed.
+# `rebind_v1` upgrades old rows; a rename re-seals.
 _AD_V1 = b"teamotp/account-secret/v1/"
 _AD_V2 = b"teamotp/account-secret/v2/"
 
@@ -36,16 +38,20 @@ def _v1_associated_data(account_uid: str) -> bytes:
     return _AD_V1 + account_uid.encode("utf-8")
 
 
-def _associated_data(account_uid: str, algorithm: str, digits: int, period: int) -> bytes:
-    """`v2/uid/algorithm/digits/period`, each part percent-encoded so that no part holds a
-    `/`: one byte string can only ever be read back as one set of values, also from a row
-    whose text columns were edited to hold separators."""
-    parts = (account_uid, algorithm, str(digits), str(period))
+def _associated_data(
+    account_uid: str, name_key: str, algorithm: str, digits: int, period: int
+) -> bytes:
+    """`v2/uid/name/algorithm/digits/period`, each part percent-encoded so that no part
+    holds a `/`: one byte string can only ever be read back as one set of values, also
+    from a row whose text columns were edited to hold separators."""
+    parts = (account_uid, name_key, algorithm, str(digits), str(period))
     return _AD_V2 + "/".join(quote(part, safe="") for part in parts).encode("ascii")
 
 
 def _bound_to(account: Account) -> bytes:
-    return _associated_data(account.uid, account.algorithm, account.digits, account.period)
+    return _associated_data(
+        account.uid, account.name_key, account.algorithm, account.digits, account.period
+    )
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class Accounts:
             digits=digits,
             period=period,
             secret_sealed=self._box.seal(
-                secret.encode("ascii"), _associated_data(uid, algorithm, digits, period)
+                secret.encode("ascii"), _associated_data(uid, name_key, algorithm, digits, period)
             ),
             created_at=created_at,
             created_by=created_by,
@@ -141,7 +147,13 @@ class Accounts:
         return Rebinding(resealed, tuple(unreadable))
 
     def rename(self, account: Account, name: str, name_key: str) -> None:
+        """The secret is bound to the name: re-sealed under the new one. One that no
+        longer opens stays as it is (it cannot be re-sealed, and stays reported)."""
+        readable = self.opens(account)
+        secret = self._box.open(account.secret_sealed, _bound_to(account)) if readable else None
         account.name, account.name_key = name, name_key
+        if secret is not None:
+            account.secret_sealed = self._box.seal(secret, _bound_to(account))
         self._session.flush()
 
     def remove(self, account: Account) -> None:

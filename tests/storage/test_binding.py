@@ -1,7 +1,7 @@
-"""A stored secret is bound to everything that makes its codes: the account's uid,
-algorithm, digits and period. A row changed outside the bot no longer opens (instead of
-giving wrong codes), and a store sealed the first version's way (uid only) is upgraded
-once, in place, when it is opened."""
+"""A stored secret is bound to its account and everything that makes its codes: the
+account's uid, name, algorithm, digits and period. A row changed outside the bot no
+longer opens (instead of giving wrong codes), and a store sealed the first version's way
+(uid only) is upgraded once, in place, when it is opened."""
 
 from __future__ import annotations
 
@@ -117,6 +117,37 @@ def test_secrets_swapped_between_rows_with_their_uids_do_not_open(
     for name in ("amazon-us", "cloud"):
         with pytest.raises(DecryptionError):
             reveal(store, name)
+
+
+def test_secrets_swapped_between_rows_with_the_same_settings_do_not_open(
+    store: Store, tmp_path: Path
+) -> None:
+    """Same algorithm, digits and period: only the name tells the rows apart, and it is
+    bound too, so amazon-us can never hand out ebay's codes."""
+    add(store, "ebay", OTHER_SECRET, "SHA1", 6, 30)
+    swap_secrets(tmp_path, "amazon-us", "ebay")
+    assert not opens(store, "amazon-us")
+    assert not opens(store, "ebay")
+
+
+def test_names_swapped_between_rows_do_not_open(store: Store, tmp_path: Path) -> None:
+    add(store, "ebay", OTHER_SECRET, "SHA1", 6, 30)
+    with closing(sqlite3.connect(tmp_path / "teamotp.db")) as db, db:
+        db.execute("UPDATE accounts SET name = 'x', name_key = 'x' WHERE name = 'amazon-us'")
+        db.execute(
+            "UPDATE accounts SET name = 'amazon-us', name_key = 'amazon-us' WHERE name = 'ebay'"
+        )
+        db.execute("UPDATE accounts SET name = 'ebay', name_key = 'ebay' WHERE name = 'x'")
+    assert not opens(store, "amazon-us")
+    assert not opens(store, "ebay")
+
+
+def test_a_renamed_account_is_sealed_again_under_its_new_name(store: Store) -> None:
+    with store.transaction() as tx:
+        account = tx.accounts.by_key("amazon-us")
+        assert isinstance(account, Account)
+        tx.accounts.rename(account, "Amazon-DE", "amazon-de")
+    assert reveal(store, "amazon-de") == SECRET
 
 
 def test_the_error_never_holds_the_secret(store: Store, tmp_path: Path) -> None:
