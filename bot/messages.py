@@ -392,9 +392,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "已重命名为 <b>{name}</b>。",
     },
     "account.bad_name": {
-        ENGLISH: "“{name}” can't be an account name: use 1–{max} letters, digits, - or _ "
+        ENGLISH: "That can't be an account name: use 1–{max} letters, digits, - or _ "
         "(e.g. amazon-us or 美国站).",
-        CHINESE: "“{name}”不能作为账号名：请使用 1–{max} 个字母、数字、- 或 _（例如 amazon-us 或 美国站）。",
+        CHINESE: "这不能作为账号名：请使用 1–{max} 个字母、数字、- 或 _（例如 amazon-us 或 美国站）。",
     },
     "account.name_like_secret": {
         ENGLISH: "That looks like an authenticator secret, not an account name (a message "
@@ -810,5 +810,15 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "reason.unreadable_secret": {
         ENGLISH: "its stored secret cannot be read",
         CHINESE: "保存的密钥无法读取",
+    },
+    # --- issue 7: the gate sees what is dispatched; secrets in odd shapes ---
+    "secret.name_missing": {
+        ENGLISH: "That looks like an authenticator secret with no account name, so I deleted "
+        "it and added nothing. Send the name first: /secret add NAME SECRET (e.g. /secret add "
+        "amazon-us SECRET). If the name looks like a group of the secret, put the secret in "
+        'quotes: /secret add NAME "SECRET".',
+        CHINESE: "这看起来是没有账号名称的身份验证器密钥，我已删除该消息，没有添加账号。"
+        "请先写账号名称：/secret add 名称 密钥（例如 /secret add amazon-us 密钥）。"
+        '如果名称看起来像密钥中的一组字符，请把密钥放在引号里：/secret add 名称 "密钥"。',
     },
 }

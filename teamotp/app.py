@@ -30,8 +30,14 @@ logger = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
-# What the bot asks Telegram for; `chat_member` is not needed yet.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# What the bot asks Telegram for; `chat_member` is not needed yet. Edited messages are
+# read only to delete a secret edited into a message (the gate runs no command for them).
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
 POLL_TIMEOUT = 10
 
 

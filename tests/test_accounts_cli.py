@@ -147,7 +147,7 @@ def test_import_google_authenticator_export_from_stdin(teamotp: Teamotp) -> None
 def test_bad_secret_is_refused_with_the_catalog_message_and_nothing_stored(
     teamotp: Teamotp,
 ) -> None:
-    done = teamotp("add", "amazon-us", "--secret", stdin="not a secret!")
+    done = teamotp("add", "amazon-us", "--secret", stdin="not a secret, 0189")
     assert done.returncode == 1
     assert "not a valid secret" in done.stderr
     assert "No accounts yet" in teamotp("list").stdout

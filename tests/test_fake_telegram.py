@@ -37,7 +37,7 @@ from tests.fake_telegram import (
     QUERY_TOO_OLD,
     FakeTelegram,
 )
-from tests.fake_telegram.formatting import auto_entities
+from tests.fake_telegram.formatting import auto_entities, bot_commands
 from tests.fake_telegram.html_entities import EntityParseError, parse_html
 from tests.fake_telegram.markdown import parse_markdown_v2
 from tests.fake_telegram.playground import (
@@ -650,6 +650,93 @@ async def test_privacy_mode_in_groups(fake: FakeTelegram, bot: telegram.Bot) -> 
     assert anonymous.from_user is not None
     assert anonymous.from_user.id == 1087968824
     assert len(fake.messages(team)) == 7  # the join message and everything said
+
+
+async def test_privacy_mode_reads_the_address_from_the_command_entity(
+    fake: FakeTelegram, bot: telegram.Bot
+) -> None:
+    """`/code@teamotp_test_bot.` is a command for this bot: the entity ends before the dot."""
+    alice = fake.user("alice")
+    team = fake.group("team")
+    await fake.add_bot_to_group(team, alice)
+    await bot.get_updates(offset=-1)
+    await fake.send(alice, team, "/code@teamotp_test_bot.")
+    await fake.send(alice, team, "/code@other_bot, please")
+    await fake.send(alice, team, "/members.")
+    texts = [u.message.text for u in await bot.get_updates(offset=fake.confirmed_offset + 1)]
+    assert texts == ["/code@teamotp_test_bot.", "/members."]
+
+
+@pytest.mark.parametrize(
+    ("text", "commands"),
+    [
+        # tdlib's own cases (test/message_entities.cpp), then punctuation after a command
+        ("/abc", ["/abc"]),
+        (" /abc ", ["/abc"]),
+        ("/a@abc", ["/a@abc"]),
+        ("/a@b", []),
+        ("/@bfdsa", []),
+        ("/test/", []),
+        ("a/start", []),
+        ("é/start", []),
+        ("/é", []),
+        ("</start>", []),
+        ("/a /b", ["/a", "/b"]),
+        ("/" + "a" * 64, ["/" + "a" * 64]),
+        ("/" + "a" * 65, []),
+        ("/start@" + "b" * 33, []),
+        ("/members.", ["/members"]),
+        ("/secret: add NAME SEED", ["/secret"]),
+        ("/secret:add", ["/secret"]),
+        ("/code!", ["/code"]),
+        ("/add, 42", ["/add"]),
+        ("/code@teamotp_test_bot.", ["/code@teamotp_test_bot"]),
+        ("/code-x", ["/code"]),
+        ("/code\u200b", ["/code"]),
+        ("/codeé", []),
+    ],
+)
+def test_bot_commands_are_marked_where_telegram_marks_them(text: str, commands: list[str]) -> None:
+    assert [text[start:end] for start, end in bot_commands(text)] == commands
+
+
+def test_a_command_entity_is_measured_in_utf16() -> None:
+    assert auto_entities("😀 /start.") == [{"offset": 3, "length": 6, "type": "bot_command"}]
+
+
+async def test_a_user_edits_a_message(fake: FakeTelegram, bot: telegram.Bot) -> None:
+    alice, bob = fake.user("alice"), fake.user("bob")
+    team = fake.group("team", bot_is_admin=True)
+    await fake.add_bot_to_group(team, alice)
+    await bot.get_updates(offset=-1, allowed_updates=["message", "edited_message"])
+    sent = await fake.send(alice, team, "hello")
+    edited = await fake.edit(alice, sent, "/code.")
+    assert edited["edit_date"] >= sent["date"]
+    updates = await bot.get_updates(offset=fake.confirmed_offset + 1)
+    assert [u.message.text for u in updates if u.message] == ["hello"]
+    [update] = [u for u in updates if u.edited_message]
+    assert update.edited_message.text == "/code."
+    assert update.edited_message.entities[0].length == 5  # "/code"
+    assert fake.messages(team)[-1]["text"] == "/code."
+    with pytest.raises(ValueError, match="cannot edit"):
+        await fake.edit(bob, sent, "mine now")
+    await bot.get_updates(offset=updates[-1].update_id + 1, allowed_updates=["message"])
+    await fake.edit(alice, sent, "again")  # edits are not asked for any more
+    assert all("edited_message" not in u for u in fake.pending_updates)
+
+
+async def test_a_forged_press_carries_any_data(fake: FakeTelegram, bot: telegram.Bot) -> None:
+    alice = fake.user("alice")
+    sent = await bot.send_message(alice.id, "no buttons here")
+    query = await fake.forge_press(
+        alice, {"chat": {"id": alice.id}, "message_id": sent.message_id}, "rm:" + "9" * 60
+    )
+    [update] = await bot.get_updates()
+    assert update.callback_query is not None
+    assert update.callback_query.id == query
+    assert update.callback_query.data == "rm:" + "9" * 60
+    await update.callback_query.answer("expired", show_alert=True)
+    assert fake.callback_answer(query) == {"text": "expired", "show_alert": True}
 
 
 async def test_get_updates_conflict(fake: FakeTelegram, bot: telegram.Bot) -> None:

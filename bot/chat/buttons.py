@@ -1,10 +1,12 @@
 """Inline buttons: what their callback data says, and reading it back from a press.
 
-Anyone can forge a callback query's data, and old buttons outlive what they were
-made for, so a press is only ever read here: anything that is not one of our own
-`kind:subject[:n.n.n]` forms (numbers only) on a message the bot can still reach is
+Anyone can forge a callback query's data (a modified client sends what it likes),
+and old buttons outlive what they were made for, so a press is only ever read here:
+anything that is not one of our own `kind:subject[:n.n.n]` forms (numbers only), or not
+a button of the message pressed (data copied from another chat's button, say), is
 answered with the "button expired" alert, and the handlers see just the kind, the
-numbers and the message.
+numbers and the message. What a real but stale button asks for is checked again by the
+rules.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from bot.chat.context import BotContext
 from bot.chat.people import lang
 from bot.messages import plain, text
 
@@ -69,13 +72,32 @@ async def read(update: Update, *kinds: Kind) -> Press | None:
     query = update.callback_query
     if query is None:
         return None
-    found = _DATA.fullmatch(query.data or "")
+    pressed = query.data or ""
+    found = _DATA.fullmatch(pressed)
     anchor = query.message
-    if found is not None and isinstance(anchor, Message) and found.group(1) in kinds:
+    if (
+        found is not None
+        and found.group(1) in kinds
+        and isinstance(anchor, Message)
+        and _offered(anchor, pressed)
+    ):
         extra = tuple(int(n) for n in found.group(3).split(".")) if found.group(3) else ()
         return Press(Kind(found.group(1)), int(found.group(2)), anchor, extra)
     await query.answer(plain(text(lang(update), "error.button_expired")), show_alert=True)
     return None
+
+
+def _offered(message: Message, pressed: str) -> bool:
+    """Whether `message` carries a button with this data (Telegram sends the message
+    with its keyboard as it is now)."""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else ()
+    return any(button.callback_data == pressed for row in rows for button in row)
+
+
+async def unknown_pressed(update: Update, _context: BotContext) -> None:
+    """A press no other handler took: none of our kinds, so it is told it has expired."""
+    await read(update)
 
 
 def confirm(

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, codes, groups, intake, members, secrets, start
+from bot.chat import admin, buttons, codes, groups, intake, members, secrets, start
 from bot.chat.buttons import Kind, pattern
 from bot.chat.failures import on_error
 from bot.chat.gate import gate
@@ -53,6 +53,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     }
     for on_press, kinds in presses.items():
         application.add_handler(CallbackQueryHandler(on_press, pattern=kinds))
+    # Any other press (a forged one, or a button of an older version): "expired".
+    application.add_handler(CallbackQueryHandler(buttons.unknown_pressed))
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, secrets.answer_sent

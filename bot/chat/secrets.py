@@ -20,6 +20,7 @@ from bot.chat.render import secret_list
 from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.messages import Html, issuer_suffix, text
+from bot.rules.detector import is_secret_alone
 from bot.rules.model import Person
 from bot.rules.pending import Waiting
 from bot.rules.qrcodes import make_qr_png
@@ -42,6 +43,10 @@ async def secret_command(update: Update, context: BotContext) -> None:
         await pending.expect_secret(context, user.id, name)
         await reply(update, text(lng, "secret.send_now", name=name))
     elif action == "add" and len(args) >= 3:
+        if await offload(is_secret_alone, " ".join(args[1:])):
+            # `/secret add KRSX G5CT MVRX EZLU`: the "name" is the secret's first group.
+            await reply(update, text(lng, "secret.name_missing"), quote=False)
+            return
         await _add(update, context, message, who, args[1], " ".join(args[2:]))
     elif action == "list" and len(args) == 1:
         for chunk in secret_list(lng, await offload(vault.list, who)):

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Collection
 
 from bot.rules.errors import InvalidInput, InvalidSecret
-from bot.rules.otp import parse_secret
+from bot.rules.otp import parse_secret, unwrap
 
 MAX_NAME_LENGTH = 32
 # \w is Unicode-aware: letters of any script (so 美国站 works), digits, underscore.
@@ -24,14 +24,19 @@ def check_name(raw: str) -> str:
         # Most likely `/secret add SECRET` with the name left out: never echo it back.
         raise InvalidInput("account.name_like_secret")
     if not _NAME.fullmatch(name):
-        raise InvalidInput("account.bad_name", name=name[:40], max=MAX_NAME_LENGTH)
+        # Not quoted back: what failed the check may be anything, a mangled secret too.
+        raise InvalidInput("account.bad_name", max=MAX_NAME_LENGTH)
     return name
 
 
-def looks_like_secret(word: str) -> bool:
-    """Whether `word` reads as an authenticator secret of at least 80 bits: 16 or more
+def looks_like_secret(typed: str) -> bool:
+    """Whether a word reads as an authenticator secret of at least 80 bits: 16 or more
     base32 characters with a digit among them (a name rarely is; a secret almost always),
-    maybe in dashed groups of four as sites print them (`amazon-us-2-shop` is a name)."""
+    maybe in dashed groups of four as sites print them (`amazon-us-2-shop` is a name).
+
+    Read as a person sees it: in quotes or brackets, with a full stop after it, in
+    full-width letters or with invisible zero-width characters inside, it is the same."""
+    word = plain(typed)
     if not _SECRET_LIKE.fullmatch(word) or not _BASE32_DIGIT.search(word):
         return False
     *groups, last = word.split("-")
@@ -42,6 +47,13 @@ def looks_like_secret(word: str) -> bool:
     except InvalidSecret:
         return False
     return True
+
+
+def plain(typed: str) -> str:
+    """What a person reads in `typed`: full-width letters folded to ASCII (NFKC), without
+    zero-width characters, and unwrapped from quotes, brackets and a trailing full stop."""
+    folded = unicodedata.normalize("NFKC", typed)
+    return unwrap("".join(ch for ch in folded if unicodedata.category(ch) != "Cf"))
 
 
 def echoable(typed: str) -> bool:

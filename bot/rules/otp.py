@@ -1,7 +1,8 @@
 """TOTP secrets as sites display them, and the codes they give at a given time.
 
 Parsing is lenient about presentation (case, spaces, dashes, padding, a pasted
-`otpauth://` URI) and strict about meaning: anything that would give wrong
+`otpauth://` URI, quotes or brackets around it, a full stop after it, invisible
+zero-width characters) and strict about meaning: anything that would give wrong
 codes is refused with an `InvalidSecret` whose key names the problem. No error
 text or repr ever contains the secret.
 
@@ -48,6 +49,8 @@ _UNPRINTABLE = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _KNOWN_PARAMS = frozenset({"secret", "issuer", "algorithm", "digits", "period"})
 # Base32 maps 5 bytes to 8 characters; these unpadded lengths mod 8 decode to nothing.
 _IMPOSSIBLE_LENGTHS = frozenset({1, 3, 6})
+# Symbols that wrap a pasted value like quotes do; other symbols ("=" padding) are kept.
+_WRAPPING_SYMBOLS = frozenset("<>`")
 
 
 class Algorithm(StrEnum):
@@ -156,7 +159,7 @@ def parse_secret(text: str) -> TotpSpec:
     """
     if len(text) > MAX_INPUT_CHARS:
         raise InvalidSecret("secret.too_long", max_chars=MAX_INPUT_CHARS)
-    stripped = text.strip()
+    stripped = unwrap(text)
     if not stripped:
         raise InvalidSecret("secret.empty")
     scheme = stripped[:20].lower()
@@ -167,6 +170,29 @@ def parse_secret(text: str) -> TotpSpec:
     if "://" in stripped:
         raise InvalidSecret("secret.bad_uri", reason="not otpauth")
     return TotpSpec(secret=_canonical_secret(stripped))
+
+
+def unwrap(text: str) -> str:
+    """`text` without what people put around a pasted value: spaces, quotes and brackets
+    (also full-width and CJK ones), a full stop or comma after it, zero-width characters.
+
+    Dashes and "=" stay: they can be part of how a secret is printed."""
+    start, end = 0, len(text)
+    while start < end and _wraps(text[start]):
+        start += 1
+    while end > start and _wraps(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _wraps(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return (
+        ch.isspace()
+        or category == "Cf"  # zero-width space, joiners, byte order mark, soft hyphen
+        or (category.startswith("P") and category not in {"Pd", "Pc"})
+        or ch in _WRAPPING_SYMBOLS
+    )
 
 
 def to_uri(spec: TotpSpec, name: str) -> str:
@@ -212,9 +238,12 @@ def _is_canonical(secret: str) -> bool:
 
 
 def _canonical_secret(text: str) -> str:
-    # NFKC folds full-width letters and spaces (from CJK input methods) to ASCII.
+    # NFKC folds full-width letters and spaces (from CJK input methods) to ASCII; a
+    # zero-width character pasted from a web page is invisible, so it is no part of it.
     normal = unicodedata.normalize("NFKC", text)
-    compact = "".join(ch for ch in normal if not ch.isspace() and ch != "-")
+    compact = "".join(
+        ch for ch in normal if not ch.isspace() and ch != "-" and unicodedata.category(ch) != "Cf"
+    )
     unpadded = compact.rstrip("=")
     if not _BASE32.fullmatch(unpadded) or len(unpadded) % 8 in _IMPOSSIBLE_LENGTHS:
         raise InvalidSecret("secret.not_base32")

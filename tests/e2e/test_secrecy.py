@@ -84,7 +84,7 @@ async def test_no_seed_in_any_request_or_log_and_no_token_in_logs(
         f"/secret add {FOURTH_SECRET} {FOURTH_SECRET}",
         f"/secret add AMAZON-us {FOURTH_SECRET}",
         f"/secret add copy {SECRET.lower()}",
-        f"/secret add bad {FOURTH_SECRET}!",
+        f"/secret add bad {FOURTH_SECRET}!1",
     ):
         await tg.send(p.admin, admin_chat, text)
         await tg.next_message(admin_chat)

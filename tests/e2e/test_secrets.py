@@ -190,15 +190,23 @@ async def test_invalid_secret_is_deleted_explained_and_not_stored(bot: Bot) -> N
     assert "No accounts yet" in await account_names(bot, owner)
 
 
-async def test_bad_account_name_is_refused_and_secret_still_deleted(bot: Bot) -> None:
+async def test_bad_account_name_is_refused_unquoted_and_secret_still_deleted(bot: Bot) -> None:
+    """Never echo input that failed a check: the refused name is not repeated."""
     owner = bot.people.owner
     sent, answer = await add_secret(bot, owner, f"/secret add amazon.us {SECRET}")
     assert await deleted_by_bot(bot, private(bot, owner), sent)
-    assert "“amazon.us” can't be an account name" in answer["text"]
-    assert "1–32 letters, digits, - or _" in answer["text"]
+    assert answer["text"] == (
+        "That can't be an account name: use 1–32 letters, digits, - or _ "
+        "(e.g. amazon-us or 美国站)."
+    )
     too_long = "a" * 33
     _, answer = await add_secret(bot, owner, f"/secret add {too_long} {SECRET}")
     assert "can't be an account name" in answer["text"]
+    assert too_long not in answer["text"]
+    # A mangled secret in the name's place is no more repeated than a secret is.
+    _, answer = await add_secret(bot, owner, f"/secret add {SECRET[:20]}#{SECRET[20:]} {SECRET}")
+    assert "can't be an account name" in answer["text"]
+    assert SECRET[:8] not in answer["text"]
     assert "No accounts yet" in await account_names(bot, owner)
 
 
@@ -304,7 +312,7 @@ async def test_two_step_invalid_secret_is_deleted_and_explained(bot: Bot) -> Non
     owner = bot.people.owner
     chat = private(bot, owner)
     await bot.say(owner, "/secret add amazon-us")
-    sent = await bot.tg.send(owner, chat, "not a secret at all!")
+    sent = await bot.tg.send(owner, chat, "not a secret at all, 0189")
     answer = await bot.tg.next_message(chat)
     assert await deleted_by_bot(bot, chat, sent)
     assert "not a valid secret" in answer["text"]
@@ -612,3 +620,128 @@ async def test_seed_pasted_where_a_name_belongs_is_never_repeated(bot: Bot) -> N
         assert SHORT_SECRET not in reply["text"], command
         assert SHORT_SECRET.lower() not in reply["text"].lower(), command
     assert all(SHORT_SECRET not in str(call.params) for call in bot.tg.requests)
+
+
+# ------------------------------------------------------------------ secrets in odd shapes
+
+
+async def test_secret_in_quotes_or_with_a_full_stop_is_added_and_deleted(bot: Bot) -> None:
+    """Issue 7: what the gate recognises as a secret, `/secret add` reads as one."""
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    shapes = {
+        "quoted": f'"{SECRET}"',
+        "stopped": f"{SECRET}.",
+        "grouped-in-quotes": f"'{spaced(SECRET)}'",
+        "curly": f"“{SECRET.lower()}”",
+        "cjk": f"「{spaced(SECRET)}」。",
+        "zero-width": f"{SECRET[:16]}\u200b{SECRET[16:]}\u200b",
+    }
+    for name, shown in shapes.items():
+        sent, added = await add_secret(bot, owner, f"/secret add {name} {shown}")
+        assert await deleted_by_bot(bot, chat, sent), name
+        assert f"Added {name}" in added["text"], name
+        code = await bot.tg.next_message(chat)
+        assert pyotp.TOTP(SECRET).at(bot.clock.now) in code["text"], name
+        confirm = await bot.say(owner, f"/secret remove {name}")  # the same seed, next time
+        await bot.tg.press(owner, confirm, text="Remove")
+        removed = await bot.tg.wait_for("editMessageText")
+        assert "Removed" in removed.params["text"], name
+
+
+async def test_secret_in_odd_shapes_without_a_name_is_deleted_and_never_echoed(bot: Bot) -> None:
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    for text in (
+        f'/secret add "{SECRET}"',
+        f"/secret add {SECRET}.",
+        f"/secret add （{SECRET}）",
+        f"/secret add {SECRET[:10]}\u200b{SECRET[10:]}",
+    ):
+        sent, answer = await add_secret(bot, owner, text)
+        assert await deleted_by_bot(bot, chat, sent), text
+        assert "not an account name" in answer["text"], text
+        assert SECRET[:8] not in answer["text"].upper(), text
+    assert "No accounts yet" in await account_names(bot, owner)
+
+
+async def test_grouped_secret_without_a_name_adds_no_account_named_after_its_first_group(
+    bot: Bot,
+) -> None:
+    """`/secret add KRSX G5CT MVRX …`: the first group is not a name."""
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    for text in (
+        f"/secret add {spaced(OTHER_SECRET).upper()}",
+        f"/secret add {spaced(OTHER_SECRET)}",
+        f'/secret add "{spaced(OTHER_SECRET)}"',
+    ):
+        sent, answer = await add_secret(bot, owner, text)
+        assert await deleted_by_bot(bot, chat, sent), text
+        assert answer["text"].startswith(
+            "That looks like an authenticator secret with no account name"
+        ), text
+        assert "KRSX" not in answer["text"].upper(), text
+    assert "No accounts yet" in await account_names(bot, owner)
+    # The way out the answer offers, for a name that looks like a group of the secret:
+    _, added = await add_secret(bot, owner, f'/secret add KRSX "{spaced(OTHER_SECRET)}"')
+    assert "Added KRSX" in added["text"]
+
+
+def hidden_link(url: str) -> dict[str, Any]:
+    return {"type": "text_link", "offset": 0, "length": 3, "url": url}
+
+
+async def test_seed_in_a_group_is_deleted_whatever_carries_it(bot: Bot) -> None:
+    """A bare seed, grouped or not, as a plain message, a reply or any command's
+    argument: deleted with the same warning as a seed in `/secret add`."""
+    p = bot.people
+    await setup_team(bot, approve_group=False)
+    group = await _group_with_bot(bot, admin_bot=True)
+    announcement = await bot.say(p.member, "/help", chat=group)
+    for user, text, kwargs in (
+        (p.member, spaced(OTHER_SECRET), {}),
+        (p.member, f"key: “{OTHER_SECRET}”.", {}),
+        (p.stranger, f"{OTHER_SECRET[:12]}\u200b{OTHER_SECRET[12:]}", {}),
+        (p.member, spaced(OTHER_SECRET).upper(), {"reply_to": announcement}),
+        (p.member, f"/code {OTHER_SECRET}", {}),
+        (p.admin, f'/secret add "{OTHER_SECRET}"', {}),
+        (p.admin, f"/add {p.stranger.id} {spaced(OTHER_SECRET)}", {}),
+        # A link behind a word: the text shows "our login", the link holds the secret.
+        (p.member, "our login", {"entities": [hidden_link(f"otpauth://totp/x?secret={SECRET}")]}),
+    ):
+        sent = await bot.tg.send(user, group, text, **kwargs)
+        warning = await bot.tg.next_message(group)
+        assert await deleted_by_bot(bot, group, sent), text
+        assert "Never post a secret in a group" in warning["text"], text
+        assert "deleted the message" in warning["text"], text
+    listed = await account_names(bot, p.owner)
+    assert "Accounts (1)" in listed
+
+
+async def test_seed_in_a_reply_where_the_bot_may_not_delete_asks_the_sender_to(
+    bot: Bot,
+) -> None:
+    """Privacy mode: a plain bot sees commands and replies to itself, and cannot delete."""
+    p = bot.people
+    group = await _group_with_bot(bot, admin_bot=False)
+    announcement = await bot.say(p.owner, "/help", chat=group)
+    sent = await bot.tg.send(p.stranger, group, spaced(SECRET), reply_to=announcement)
+    warning = await bot.tg.next_message(group)
+    assert not bot.tg.is_deleted(group, sent["message_id"])
+    assert "delete it yourself now" in warning["text"]
+
+
+async def test_ordinary_group_talk_is_left_alone(bot: Bot) -> None:
+    p = bot.people
+    group = await _group_with_bot(bot, admin_bot=True)
+    texts = (
+        "please send the amazon code, order 12345678 is waiting",
+        "area code 2345 wait for me",
+        "new login from iphone 15 pro max 256gb",
+        "@amazonsellerhk23 can you check?",
+        "/code amazon-us-2",
+    )
+    sent = [await bot.tg.send(p.member, group, text) for text in texts]
+    await bot.say(p.owner, "/help", chat=group)  # handled after all of them
+    assert not any(bot.tg.is_deleted(group, m["message_id"]) for m in sent)

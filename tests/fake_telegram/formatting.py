@@ -8,6 +8,7 @@ is a ``code`` entity over the six digits".
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from .errors import bad_request
@@ -22,10 +23,12 @@ CAPTION_LIMIT = 1024
 _TRIMMED = " \t\n\r\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b"
 
 _AUTO_ENTITY_RE = re.compile(
-    r"(?P<bot_command>(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/]))"
-    r"|(?P<mention>(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}(?!\w))"
+    r"(?P<mention>(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}(?!\w))"
     r"|(?P<url>\bhttps?://[^\s<>\"]+)"
 )
+
+#: What a bot command's name and a bot's @name are made of (ASCII only, as in tdlib).
+_COMMAND_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def parse_formatted(
@@ -105,14 +108,54 @@ def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str
 
 def auto_entities(text: str) -> list[dict[str, Any]]:
     """Entities Telegram detects in a user's plain text: commands, @mentions, URLs."""
-    result: list[dict[str, Any]] = []
+    spans = [(start, end, "bot_command") for start, end in bot_commands(text)]
     for m in _AUTO_ENTITY_RE.finditer(text):
-        kind = m.lastgroup or "url"
-        result.append(
-            {
-                "offset": utf16_len(text[: m.start()]),
-                "length": utf16_len(m.group(0)),
-                "type": kind,
-            }
-        )
-    return result
+        if not any(start < m.end() and m.start() < end for start, end, _ in spans):
+            spans.append((m.start(), m.end(), m.lastgroup or "url"))
+    return [
+        {
+            "offset": utf16_len(text[:start]),
+            "length": utf16_len(text[start:end]),
+            "type": kind,
+        }
+        for start, end, kind in sorted(spans)
+    ]
+
+
+def bot_commands(text: str) -> list[tuple[int, int]]:
+    """Where Telegram marks bot commands in ``text`` (start and end, in code points), as
+    tdlib's ``match_bot_commands`` finds them: "/" and 1-64 of ``[A-Za-z0-9_]``, then
+    maybe "@" and a bot's name of 3-32 of them (a shorter or longer one drops the
+    command); neither side may touch a letter, digit, "_", "/", "<" or ">". So a command
+    ends at the first character that cannot be part of one: ``/members.`` is
+    ``/members``, ``/secret:add`` is ``/secret``; ``/start/x`` and ``a/start`` are none.
+    """
+    found: list[tuple[int, int]] = []
+    position = 0
+    while (slash := text.find("/", position)) >= 0:
+        position = slash + 1
+        if slash > 0 and _touches_command(text[slash - 1]):
+            continue
+        position = _skip_command_chars(text, position)
+        if not 1 <= position - (slash + 1) <= 64:
+            continue
+        if position < len(text) and text[position] == "@":
+            name_start = position + 1
+            position = _skip_command_chars(text, name_start)
+            if not 3 <= position - name_start <= 32:
+                continue
+        if position < len(text) and _touches_command(text[position]):
+            continue
+        found.append((slash, position))
+    return found
+
+
+def _skip_command_chars(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _COMMAND_CHARS:
+        position += 1
+    return position
+
+
+def _touches_command(ch: str) -> bool:
+    """tdlib's ``is_word_character`` (letters and numbers of any script, "_") or "/<>"."""
+    return ch in "_/<>" or unicodedata.category(ch)[0] in "LN"

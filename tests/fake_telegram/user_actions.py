@@ -18,6 +18,7 @@ from .files import FileStore
 from .formatting import auto_entities
 from .keyboards import callback_buttons
 from .updates import UpdateQueue
+from .utf16 import utf16_slice
 from .world import FakeChat, FakeUser, World, chat_member, public_message
 
 ChatRef = FakeChat | FakeUser | int
@@ -321,7 +322,13 @@ class UserActions:
         text = str(message.get("text") or message.get("caption") or "")
         username = (self.world.bot.username or "").lower()
         if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
+            # The command as Telegram marked it: `/code@this_bot.` is for this bot.
+            entities = message.get("entities") or message.get("caption_entities") or []
+            first = entities[0] if entities else {}
+            if first.get("type") == "bot_command" and first.get("offset") == 0:
+                command = utf16_slice(text, 0, int(first["length"]))
+            else:
+                command = text.split(maxsplit=1)[0]
             return "@" not in command or command.split("@", 1)[1].lower() == username
         reply = message.get("reply_to_message")
         if reply and reply.get("from", {}).get("id") == self.world.bot.id:
@@ -458,13 +465,29 @@ class UserActions:
                 f"no callback button text={text!r} data={data!r} on message "
                 f"{live['message_id']} in {chat.label}; its buttons: {labels}"
             )
+        return self._push_press(user, chat, live, str(matches[0]["callback_data"]))
+
+    async def forge_press(self, user: FakeUser, message: dict[str, Any], data: str) -> str:
+        """``user``'s client sends a press with any ``data`` for a bot message that has
+        no such button, as a modified or outdated client can; returns the query id.
+
+        Nothing but the bot's own checks stands between such data and its handlers, so
+        tests of those checks send it here. The message must still exist.
+        """
+        chat = self.chat(int(message["chat"]["id"]))
+        live = chat.get(int(message["message_id"]))
+        if live is None:
+            raise AssertionError(f"message {message['message_id']} in {chat.label} was deleted")
+        return self._push_press(user, chat, live, data)
+
+    def _push_press(self, user: FakeUser, chat: FakeChat, live: dict[str, Any], data: str) -> str:
         query_id = str(next(self._query_ids))
         self.api.queries[query_id] = CallbackQueryRecord(
             id=query_id,
             user=user,
             chat_id=chat.id,
             message_id=int(live["message_id"]),
-            data=matches[0]["callback_data"],
+            data=data,
             pressed_at=time.monotonic(),
         )
         if chat.bot_is_member and not (chat.is_private and user.blocked):
@@ -475,7 +498,39 @@ class UserActions:
                     "from": user.to_dict(),
                     "message": public_message(live),
                     "chat_instance": str(abs(chat.id) * 7919 % 10**18),
-                    "data": matches[0]["callback_data"],
+                    "data": data,
                 },
             )
         return query_id
+
+    async def edit(
+        self,
+        user: FakeUser,
+        message: dict[str, Any],
+        text: str,
+        *,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """``user`` edits the text of a message they sent; returns it as edited.
+
+        Only the author may edit, and only a text message that still exists. The bot
+        gets an ``edited_message`` update (with ``edit_date``) when it would receive
+        the message as edited (privacy mode, membership) and did not leave edits out
+        of ``allowed_updates``. Entities are detected again, as for :meth:`send`.
+        """
+        chat = self.chat(int(message["chat"]["id"]))
+        live = chat.get(int(message["message_id"]))
+        if live is None:
+            raise AssertionError(f"message {message['message_id']} in {chat.label} was deleted")
+        if live.get("from", {}).get("id") != user.id or "text" not in live:
+            raise ValueError(f"{user.first_name} cannot edit message {live['message_id']}")
+        live["text"] = text
+        found = auto_entities(text) if entities is None else entities
+        if found:
+            live["entities"] = found
+        else:
+            live.pop("entities", None)
+        live["edit_date"] = self.world.now()
+        if self._bot_receives(chat, live):
+            self.updates.push("edited_message", public_message(live))
+        return copy.deepcopy(live)

@@ -171,6 +171,12 @@ def test_times_pyotp_cannot_represent_are_refused(at: float) -> None:
         "Jbsw Y3dp-Ehpk 3PXP",
         "ＪＢＳＷ　Ｙ３ＤＰ　ＥＨＰＫ　３ＰＸＰ",  # full-width, from a CJK input method
         "JBSW\u00a0Y3DP\u00a0EHPK\u00a03PXP",  # non-breaking spaces from a web page
+        '"JBSWY3DPEHPK3PXP"',  # quoted, or with a full stop after it
+        "JBSWY3DPEHPK3PXP.",
+        "「jbsw y3dp ehpk 3pxp」。",
+        "(JBSW-Y3DP-EHPK-3PXP),",
+        "JBSWY3DP\u200bEHPK3PXP\u200b",  # zero-width spaces are invisible, so no part of it
+        "\ufeffJBSWY3DPEHPK3PXP",
     ],
 )
 def test_display_forms_parse_to_the_canonical_secret(text: str) -> None:
