@@ -123,7 +123,10 @@ async def gate(update: Update, context: BotContext) -> None:
         meant_to_carry_secret(dispatch) if dispatch is not None else awaiting
     )
     if carries:  # whoever posted it, anonymous or not
-        unasked = edited or (dispatch is None and not awaiting)
+        # Only `/secret` goes on with a secret (its handler explains what was wrong): any
+        # other command holding one (`/code JBSW Y3DP …`) stops here, so no reply can
+        # quote a piece of it.
+        unasked = edited or (not awaiting if dispatch is None else dispatch.name != "secret")
         await _contain_secret(update, context, message, unasked=unasked)
     if edited:
         raise ApplicationHandlerStop

@@ -625,6 +625,17 @@ async def test_seed_pasted_where_a_name_belongs_is_never_repeated(bot: Bot) -> N
 # ------------------------------------------------------------------ secrets in odd shapes
 
 
+async def test_secret_after_another_command_in_private_stops_there(bot: Bot) -> None:
+    """`/code JBSW Y3DP …`: the message goes, and no reply names a piece of it."""
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    sent = await bot.tg.send(owner, chat, f"/code {spaced(SECRET)}")
+    answer = await bot.tg.next_message(chat)
+    assert await deleted_by_bot(bot, chat, sent)
+    assert "That looked like an authenticator secret, so I deleted it" in answer["text"]
+    assert SECRET[:4] not in answer["text"].upper()
+
+
 async def test_secret_in_quotes_or_with_a_full_stop_is_added_and_deleted(bot: Bot) -> None:
     """Issue 7: what the gate recognises as a secret, `/secret add` reads as one."""
     owner = bot.people.owner
