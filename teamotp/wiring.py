@@ -51,4 +51,5 @@ def build_rules(
         owner_ids=settings.owner_ids,
         audit_chat_id=settings.audit_chat_id if audit_chat else None,
         clock=clock,
+        codes_per_minute=settings.codes_per_minute,
     )

@@ -14,7 +14,7 @@ import re
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.chat import pending
+from bot.chat import pending, screening
 from bot.chat.commands import BY_NAME, Where
 from bot.chat.context import BotContext
 from bot.chat.people import is_anonymous, lang, person
@@ -23,6 +23,7 @@ from bot.chat.replies import delete, reply
 from bot.chat.worker import offload
 from bot.messages import text
 from bot.rules.errors import TeamOtpError
+from bot.rules.limits import Answer
 from bot.rules.names import looks_like_secret
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,18 @@ async def gate(update: Update, context: BotContext) -> None:
     command = command_of(message, context.bot.username)
     waiting = pending.current(context)
     awaiting = waiting is not None and waiting.waiting is pending.Waiting.SECRET
-    if carries_secret(message, command, awaiting):  # whoever posted it, anonymous or not
-        await _contain_secret(update, context, message, unasked=command is None and not awaiting)
+    secret = carries_secret(message, command, awaiting)
+    screened = await screening.screen(update, context, message, answerable=bool(command or secret))
+    if secret:  # whoever posted it, anonymous or not
+        await _contain_secret(
+            update,
+            context,
+            message,
+            unasked=command is None and not awaiting,
+            quiet=screening.hushes_warnings(screened),
+        )
+    if screened.answer is not Answer.YES:
+        await screening.stay_quiet(update, context, message, command, screened)
     if command is None:
         return  # service messages (a group's migration) may come "from" a bot too
     spec = BY_NAME.get(command)
@@ -106,12 +117,15 @@ async def gate(update: Update, context: BotContext) -> None:
 
 
 async def _contain_secret(
-    update: Update, context: BotContext, message: Message, *, unasked: bool
+    update: Update, context: BotContext, message: Message, *, unasked: bool, quiet: bool
 ) -> None:
     """Delete a message that may hold a secret as soon as it is read (rule 4).
 
-    `unasked`: a bare secret pasted in private with no `/secret add` to go with it."""
+    `unasked`: a bare secret pasted in private with no `/secret add` to go with it.
+    `quiet`: deleted without a word (a stranger past their replies)."""
     deleted = await delete(message, "a message that may hold a secret")
+    if quiet:
+        raise ApplicationHandlerStop
     lng = lang(update)
     if message.chat.type == message.chat.PRIVATE:
         if not deleted:

@@ -39,3 +39,10 @@ class ChatNotApproved(TeamOtpError):
 
 class InvalidInput(TeamOtpError):
     """The command's arguments are malformed or name something that does not exist."""
+
+
+class TooManyCodes(TeamOtpError):
+    """Someone asked for codes faster than the set rate; says when to try again."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__("limits.too_many_codes", seconds=seconds)

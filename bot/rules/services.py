@@ -13,6 +13,7 @@ from bot.rules.clock import Clock
 from bot.rules.codes import Codes
 from bot.rules.directory import Directory
 from bot.rules.groups import Groups
+from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
 from bot.rules.notices import Notifier
 from bot.rules.roster import Roster
 from bot.rules.vault import Vault
@@ -30,6 +31,7 @@ class Services:
     audit: AuditLog
     bootstrap: Bootstrap
     cleanup: Cleanup
+    limits: Limits
 
 
 def build_services(
@@ -39,12 +41,20 @@ def build_services(
     owner_ids: frozenset[int],
     audit_chat_id: int | None,
     clock: Clock,
+    codes_per_minute: int = DEFAULT_CODES_PER_MINUTE,
 ) -> Services:
     access = Access(store, owner_ids=owner_ids)
     directory = Directory(store, clock)
     return Services(
         access=access,
-        codes=Codes(store, access, clock, notifier, audit_chat_id=audit_chat_id),
+        codes=Codes(
+            store,
+            access,
+            clock,
+            notifier,
+            audit_chat_id=audit_chat_id,
+            per_minute=codes_per_minute,
+        ),
         roster=Roster(store, access, clock, directory),
         vault=Vault(store, access, clock, notifier),
         groups=Groups(store, access, clock),
@@ -52,4 +62,5 @@ def build_services(
         audit=AuditLog(store, access, clock),
         bootstrap=Bootstrap(store, access, clock),
         cleanup=Cleanup(store, clock),
+        limits=Limits(store, access, clock),
     )
