@@ -87,7 +87,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret list | remove NAME | rename OLD NEW\n"
         "/approve, /unapprove — allow or stop codes in a group\n"
         "/notify on|off — notifications of code requests\n"
-        "/audit [N] — the last N events",
+        "/audit [N] [admin|denied|@user] — the last N events, or only some",
         CHINESE: "/code [账号]、/accounts — 获取验证码\n"
         "/add、/revoke — 回复某人的消息，或填写 ID 或 @用户名；可在后面写账号名以限定权限\n"
         "/members — 查看谁有权限（私聊）\n"
@@ -95,7 +95,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret list | remove 名称 | rename 旧名 新名\n"
         "/approve、/unapprove — 允许或停止在群里发验证码\n"
         "/notify on|off — 验证码请求通知\n"
-        "/audit [N] — 最近 N 条记录",
+        "/audit [N] [admin|denied|@用户名] — 最近 N 条记录，或只看其中一部分",
     },
     "help.owner": {
         ENGLISH: "/promote, /demote — make a member an admin, or back (owners only)",
@@ -721,8 +721,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "audit.event.claim": {ENGLISH: "claimed the bot", CHINESE: "认领机器人"},
     "audit.usage": {
-        ENGLISH: "Usage: /audit [N], N from 1 to 100 (default 20).",
-        CHINESE: "用法：/audit [N]，N 为 1 到 100（默认 20）。",
+        ENGLISH: "Usage: /audit [N] [admin] [denied] [@user], N from 1 to 100 (default 20): "
+        "the last N events; <code>admin</code> only changes made by admins, "
+        "<code>denied</code> only refusals, <code>@user</code> only those of one person.",
+        CHINESE: "用法：/audit [N] [admin] [denied] [@用户名]，N 为 1 到 100（默认 20）："
+        "最近 N 条记录；<code>admin</code> 只看管理员的操作，<code>denied</code> 只看被拒绝的请求，"
+        "<code>@用户名</code> 只看此人的记录。",
     },
     # --- claim, cancel, misc ---
     "claim.usage": {
@@ -820,5 +824,33 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "这看起来是没有账号名称的身份验证器密钥，我已删除该消息，没有添加账号。"
         "请先写账号名称：/secret add 名称 密钥（例如 /secret add amazon-us 密钥）。"
         '如果名称看起来像密钥中的一组字符，请把密钥放在引号里：/secret add 名称 "密钥"。',
+    },
+    # --- limits: strangers, floods and coalesced notices (issue 7) ---
+    "limits.group_not_approved": {
+        ENGLISH: "This group is not approved for codes: an admin of the team can allow it with "
+        "/approve. Until then I stay quiet here.",
+        CHINESE: "本群尚未开通验证码：团队管理员可发送 /approve 开通。在此之前我不会在这里回复。",
+    },
+    "limits.too_many_codes": {
+        ENGLISH: "Too many codes in a short time. Try again in {seconds} s.",
+        CHINESE: "短时间内请求验证码过多，请在 {seconds} 秒后再试。",
+    },
+    "reason.too_many_codes": {ENGLISH: "too many requests", CHINESE: "请求过于频繁"},
+    "notify.digest": {
+        ENGLISH: "🔔 Code requests of the last minute, not told one by one:\n{lines}",
+        CHINESE: "🔔 最近一分钟内未逐条通知的验证码请求：\n{lines}",
+    },
+    "notify.digest_line": {
+        ENGLISH: "• {outcome}{times}: {name}{username} (<code>{user_id}</code>), "
+        "account {account}, {place}",
+        CHINESE: "• {outcome}{times}：{name}{username}（<code>{user_id}</code>），"
+        "账号 {account}，{place}",
+    },
+    "notify.digest_times": {ENGLISH: " ×{count}", CHINESE: " ×{count}"},
+    "notify.digest_more": {ENGLISH: "…and {count} more", CHINESE: "……另有 {count} 次"},
+    "audit.times": {ENGLISH: " (×{count})", CHINESE: "（×{count}）"},
+    "audit.unknown_user": {
+        ENGLISH: "I have not seen anyone with that username.",
+        CHINESE: "我没有见过使用这个用户名的人。",
     },
 }

@@ -152,6 +152,9 @@ class AuditEvent(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     target_id: Mapped[int | None] = mapped_column(BigInteger)
     params: Mapped[dict[str, str | int] | None] = mapped_column(JSON)
+    # The same refusal repeated by the same person shortly after: one row, counted here
+    # (None: it happened once), so a flood cannot push admin actions out of `/audit`.
+    count: Mapped[int | None] = mapped_column(Integer)
     # Free English text written by the first version; shown as it is, never written now.
     detail: Mapped[str | None] = mapped_column(String(256))
 
@@ -188,3 +191,26 @@ class PendingInput(Base):
     # The account name to add, or the id of the account to rename, as text.
     subject: Mapped[str] = mapped_column(String(64))
     deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RateHit(Base):
+    """One use of something limited (a reply to a stranger, a member's code), kept in the
+    store so the limits hold across a restart. Hits older than their window are deleted."""
+
+    __tablename__ = "rate_hits"
+    __table_args__ = (Index("ix_rate_hits_bucket_subject_at", "bucket", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QuietChat(Base):
+    """A group that is not approved and was told so once: the bot stays quiet there until
+    an admin approves it."""
+
+    __tablename__ = "quiet_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    told_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.crypto import DecryptionError, SecretBox
@@ -21,6 +21,8 @@ from storage.models import (
     KnownUser,
     Member,
     PendingInput,
+    QuietChat,
+    RateHit,
     ScheduledDeletion,
     Setting,
 )
@@ -333,10 +335,47 @@ class AuditEvents:
         )
         self._session.flush()
 
-    def latest(self, limit: int) -> Sequence[AuditEvent]:
+    def latest(
+        self,
+        limit: int,
+        *,
+        action_prefixes: tuple[str, ...] = (),
+        outcome_prefix: str | None = None,
+        involving: int | None = None,
+    ) -> Sequence[AuditEvent]:
+        """The newest rows first; each filter given narrows them (`involving`: as the
+        actor or the target)."""
+        where: list[ColumnElement[bool]] = []
+        if action_prefixes:
+            where.append(or_(*(AuditEvent.action.startswith(p) for p in action_prefixes)))
+        if outcome_prefix is not None:
+            where.append(AuditEvent.outcome.startswith(outcome_prefix))
+        if involving is not None:
+            where.append(or_(AuditEvent.actor_id == involving, AuditEvent.target_id == involving))
         return self._session.scalars(
-            select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+            select(AuditEvent).where(*where).order_by(AuditEvent.id.desc()).limit(limit)
         ).all()
+
+    def since(
+        self, at: datetime, *, actor_id: int | None, action: str, outcome: str
+    ) -> Sequence[AuditEvent]:
+        """Rows of one actor's action and outcome written at `at` or later, newest first."""
+        return self._session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.at >= at,
+                AuditEvent.actor_id == actor_id,
+                AuditEvent.action == action,
+                AuditEvent.outcome == outcome,
+            )
+            .order_by(AuditEvent.id.desc())
+        ).all()
+
+    def repeated(
+        self, event: AuditEvent, *, count: int, account: str | None, chat_id: int | None
+    ) -> None:
+        event.count, event.account, event.chat_id = count, account, chat_id
+        self._session.flush()
 
     def count(self) -> int:
         return self._session.scalar(select(func.count()).select_from(AuditEvent)) or 0
@@ -410,6 +449,48 @@ class PendingInputs:
         return self._session.scalars(select(PendingInput.user_id)).all()
 
 
+class RateHits:
+    """Uses of limited things, per bucket (what is limited) and subject (whose use)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def after(self, bucket: str, subject: int, at: datetime) -> list[datetime]:
+        """When `subject` used `bucket` after `at`, oldest first."""
+        return list(
+            self._session.scalars(
+                select(RateHit.at)
+                .where(RateHit.bucket == bucket, RateHit.subject == subject, RateHit.at > at)
+                .order_by(RateHit.at)
+            )
+        )
+
+    def add(self, bucket: str, subject: int, at: datetime) -> None:
+        self._session.add(RateHit(bucket=bucket, subject=subject, at=at))
+        self._session.flush()
+
+    def forget_before(self, bucket: str, at: datetime) -> None:
+        """Everyone's uses of `bucket` older than `at`."""
+        self._session.execute(delete(RateHit).where(RateHit.bucket == bucket, RateHit.at < at))
+
+
+class QuietChats:
+    """Unapproved groups that were told so once."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def told(self, chat_id: int) -> bool:
+        return self._session.get(QuietChat, chat_id) is not None
+
+    def mark(self, chat_id: int, at: datetime) -> None:
+        self._session.merge(QuietChat(chat_id=chat_id, told_at=at))
+        self._session.flush()
+
+    def clear(self, chat_id: int) -> None:
+        self._session.execute(delete(QuietChat).where(QuietChat.chat_id == chat_id))
+
+
 class Repositories:
     """The repositories of one transaction."""
 
@@ -422,3 +503,5 @@ class Repositories:
         self.settings = StoreSettings(session)
         self.deletions = Deletions(session)
         self.pending = PendingInputs(session)
+        self.rate_hits = RateHits(session)
+        self.quiet_chats = QuietChats(session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,12 +17,16 @@ class Store:
     """The database plus the key that opens its secrets.
 
     Every call blocks on the database: callers on an event loop hand it to a worker
-    thread (the chat layer's one seam for that is `bot.chat.worker`)."""
+    thread (the chat layer's one seam for that is `bot.chat.worker`). Several threads
+    may call at once (the bot handles different chats at the same time), and rules read
+    and then write (a count of codes, a repeated refusal, a new user): transactions
+    therefore run one at a time, as if each chat's update came alone."""
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
         self._box = box
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._one_at_a_time = threading.RLock()
 
     @property
     def engine(self) -> Engine:
@@ -35,7 +40,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Repositories]:
         """Everything inside commits together or not at all (rule: nothing stored half)."""
-        with self._sessions.begin() as session:
+        with self._one_at_a_time, self._sessions.begin() as session:
             yield Repositories(session, self._box)
 
     def close(self) -> None:

@@ -11,13 +11,15 @@ from typing import Any
 from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.chat import pending
 from bot.chat.commands import MENU_LANGUAGES, menu
 from bot.chat.context import BotContext, Runtime
+from bot.chat.flood import ChatRateLimiter
 from bot.chat.handlers import register
-from bot.chat.notifier import TelegramNotifier
+from bot.chat.notifier import TelegramNotifier, send_digests
+from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.worker import offload
 from bot.rules.clock import Clock
@@ -66,13 +68,18 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Flood control and slow replies hold up only the chat they concern.
+        .rate_limiter(ChatRateLimiter())
+        .concurrent_updates(ChatOrderedProcessor())
         .get_updates_read_timeout(POLL_TIMEOUT + 10)
+        # Stopping cancels the poll in flight, whose connection may take a while to be
+        # given back; the last call that confirms the fetched updates needs one of its own.
+        .get_updates_connection_pool_size(2)
         .post_init(_on_start)
         .post_stop(_on_stop)
         .build()
     )
-    notifier = TelegramNotifier(application.bot)
+    notifier = TelegramNotifier(application.bot, clock)
     services = build_rules(settings, store, notifier, clock)
     application.bot_data["runtime"] = Runtime(
         services=services, clock=clock, code_ttl=settings.code_ttl
@@ -106,6 +113,7 @@ async def _on_start(application: BotApplication) -> None:
     assert application.job_queue is not None  # noqa: S101 - the job-queue extra is a dependency
     interval: float = application.bot_data["sweep_interval"]
     application.job_queue.run_repeating(sweep, interval=interval, first=interval)
+    application.job_queue.run_repeating(send_digests, interval=interval, first=interval)
 
 
 async def _on_stop(application: BotApplication) -> None:
@@ -138,6 +146,7 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
         logger.info("teamotp is running as @%s", application.bot.username)
         await stop.wait()
     finally:
+        _stop_waiting(application)
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
@@ -145,3 +154,14 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
             if application.post_stop is not None:
                 await application.post_stop(application)
         await application.shutdown()
+
+
+def _stop_waiting(application: BotApplication) -> None:
+    """Shutdown waits for the updates in hand: from now on none waits for its chat's turn
+    or for Telegram's flood control, so a flood in progress cannot hold the bot up."""
+    processor = application.update_processor
+    if isinstance(processor, ChatOrderedProcessor):
+        processor.close()
+    limiter = application.bot.rate_limiter
+    if isinstance(limiter, ChatRateLimiter):
+        limiter.close()

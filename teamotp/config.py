@@ -14,6 +14,8 @@ from typing import Generic, TypeVar
 
 from dotenv import dotenv_values
 
+from bot.rules.limits import DEFAULT_CODES_PER_MINUTE
+
 T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -52,6 +54,7 @@ class Settings:
     audit_chat_id: int | None
     code_ttl: int
     log_level: str
+    codes_per_minute: int = DEFAULT_CODES_PER_MINUTE
 
     @property
     def bot_id(self) -> int | None:
@@ -96,6 +99,7 @@ def load_settings(
         audit_chat_id=_parse_int("TEAMOTP_AUDIT_CHAT_ID", get("TEAMOTP_AUDIT_CHAT_ID")),
         code_ttl=_parse_ttl(get("TEAMOTP_CODE_TTL")),
         log_level=_parse_level(get("TEAMOTP_LOG_LEVEL") or "INFO"),
+        codes_per_minute=_parse_rate(get("TEAMOTP_CODES_PER_MINUTE")),
     )
 
 
@@ -126,6 +130,15 @@ def _parse_ttl(raw: str) -> int:
     if ttl < -1:
         raise ConfigError("TEAMOTP_CODE_TTL must be -1 (keep), 0 (delete at expiry) or seconds")
     return ttl
+
+
+def _parse_rate(raw: str) -> int:
+    rate = _parse_int("TEAMOTP_CODES_PER_MINUTE", raw)
+    if rate is None:
+        return DEFAULT_CODES_PER_MINUTE
+    if rate < 0:
+        raise ConfigError("TEAMOTP_CODES_PER_MINUTE must be 0 (no limit) or a positive number")
+    return rate
 
 
 def _parse_level(raw: str) -> str:

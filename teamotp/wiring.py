@@ -52,4 +52,5 @@ def build_rules(
         audit_chat_id=settings.audit_chat_id if audit_chat else None,
         clock=clock,
         bot_ids=frozenset({settings.bot_id}) if settings.bot_id is not None else frozenset(),
+        codes_per_minute=settings.codes_per_minute,
     )

@@ -29,6 +29,7 @@ def test_defaults_match_the_configuration_table() -> None:
     assert s.audit_chat_id is None
     assert s.code_ttl == 0
     assert s.log_level == "INFO"
+    assert s.codes_per_minute == 6
 
 
 def test_database_and_key_file_follow_the_data_dir(tmp_path: Path) -> None:
@@ -164,3 +165,15 @@ def test_default_env_file_is_the_one_in_the_working_directory(
 def test_real_environment_is_read_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEAMOTP_OWNER_IDS", "99")
     assert load_settings(env_file=None).owner_ids == frozenset({99})
+
+
+@pytest.mark.parametrize(("raw", "rate"), [("", 6), ("0", 0), ("12", 12), (" 3 ", 3)])
+def test_codes_per_minute_is_read_and_zero_means_no_limit(raw: str, rate: int) -> None:
+    assert settings(TEAMOTP_CODES_PER_MINUTE=raw).codes_per_minute == rate
+
+
+@pytest.mark.parametrize("raw", ["-1", "six", "1.5"])
+def test_malformed_codes_per_minute_is_refused_naming_the_variable(raw: str) -> None:
+    with pytest.raises(ConfigError, match="TEAMOTP_CODES_PER_MINUTE") as refused:
+        settings(TEAMOTP_CODES_PER_MINUTE=raw)
+    assert raw not in str(refused.value)

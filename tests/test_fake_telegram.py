@@ -35,7 +35,14 @@ from tests.fake_telegram import (
     DEFAULT_SPEC_PATH,
     NOT_MODIFIED,
     QUERY_TOO_OLD,
+    ApiError,
     FakeTelegram,
+)
+from tests.fake_telegram.flood import (
+    GLOBAL_PER_SECOND,
+    GROUP_PER_MINUTE,
+    PER_CHAT_PER_SECOND,
+    FloodControl,
 )
 from tests.fake_telegram.formatting import auto_entities, bot_commands
 from tests.fake_telegram.html_entities import EntityParseError, parse_html
@@ -573,9 +580,10 @@ async def test_threads_and_replies(fake: FakeTelegram, bot: telegram.Bot) -> Non
 async def test_flood_control(fake: FakeTelegram, bot: telegram.Bot) -> None:
     alice = fake.user("alice")
     fake.flood_control = True
-    await bot.send_message(alice.id, "1")
+    for n in range(PER_CHAT_PER_SECOND):  # a short burst passes
+        await bot.send_message(alice.id, str(n))
     with pytest.raises(RetryAfter):
-        await bot.send_message(alice.id, "2")
+        await bot.send_message(alice.id, "one too many")
     assert fake.requests[-1].response == {
         "ok": False,
         "error_code": 429,
@@ -583,6 +591,38 @@ async def test_flood_control(fake: FakeTelegram, bot: telegram.Bot) -> None:
         "parameters": {"retry_after": 1},
     }
     assert fake.violations == []
+
+
+def test_flood_control_limits_each_chat_each_group_and_the_bot() -> None:
+    now = [0.0]
+    flood = FloodControl(lambda: now[0])
+
+    def refused(chat_id: int, *, private: bool) -> int | None:
+        """The `retry_after` of a refused send, None when it passes."""
+        try:
+            flood.check(chat_id, private=private)
+        except ApiError as error:
+            return int((error.parameters or {})["retry_after"]) if error.status == 429 else -1
+        return None
+
+    for _ in range(PER_CHAT_PER_SECOND):
+        assert refused(1, private=True) is None
+    assert refused(1, private=True) == 1
+    now[0] += 1.0
+    assert refused(1, private=True) is None  # a second later, the burst is allowed again
+
+    group = -100
+    for n in range(GROUP_PER_MINUTE):
+        now[0] += 1.0
+        assert refused(group, private=False) is None, n
+    now[0] += 1.0
+    assert refused(group, private=False) == 60 - GROUP_PER_MINUTE
+    assert refused(-200, private=False) is None  # other groups are not held up
+
+    now[0] += 100.0
+    for chat_id in range(1000, 1000 + GLOBAL_PER_SECOND):
+        assert refused(chat_id, private=True) is None
+    assert refused(5000, private=True) == 1
 
 
 # ------------------------------------------------------------------ updates

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 
 from bot.chat.context import BotContext
@@ -11,7 +13,7 @@ from bot.chat.render import audit_list
 from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.messages import text
-from bot.rules.auditlog import DEFAULT_ENTRIES, MAX_ENTRIES
+from bot.rules.auditlog import DEFAULT_ENTRIES, MAX_ENTRIES, AuditFilter
 
 
 @user_errors
@@ -32,13 +34,35 @@ async def audit_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    args = context.args or []
-    count = DEFAULT_ENTRIES
-    if args:
-        if len(args) > 1 or not args[0].isdecimal() or not 1 <= int(args[0]) <= MAX_ENTRIES:
-            await reply(update, text(lang(update), "audit.usage"))
-            return
-        count = int(args[0])
-    entries = await offload(context.services.audit.latest, person(user), count)
+    asked = audit_request(context.args or [])
+    if asked is None:
+        await reply(update, text(lang(update), "audit.usage"))
+        return
+    count, only = asked
+    entries = await offload(context.services.audit.latest, person(user), count, only)
     for chunk in audit_list(lang(update), entries):
         await reply(update, chunk, quote=False)
+
+
+_USERNAME = re.compile(r"@([A-Za-z0-9_]{1,32})")
+
+
+def audit_request(args: list[str]) -> tuple[int, AuditFilter] | None:
+    """`/audit [N] [admin] [denied] [@user]`, in any order, each at most once; None when
+    the arguments are anything else."""
+    count: int | None = None
+    admin = denied = False
+    username: str | None = None
+    for arg in args:
+        word = arg.lower()
+        if word.isdecimal() and count is None and 1 <= int(word) <= MAX_ENTRIES:
+            count = int(word)
+        elif word == "admin" and not admin:
+            admin = True
+        elif word == "denied" and not denied:
+            denied = True
+        elif (match := _USERNAME.fullmatch(arg)) is not None and username is None:
+            username = match.group(1)
+        else:
+            return None
+    return count or DEFAULT_ENTRIES, AuditFilter(admin=admin, denied=denied, username=username)

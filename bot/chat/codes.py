@@ -25,7 +25,9 @@ async def code_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    name = context.args[0] if context.args else None
+    # Every word, not the first: `/code JBSW Y3DP …` (a seed pasted in groups) is then no
+    # account name, and no reply quotes its first group.
+    name = " ".join(context.args) if context.args else None
     who = person(user)
     result = await offload(context.services.codes.request, who, place(message.chat), name)
     if isinstance(result, Picker):

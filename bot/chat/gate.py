@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from telegram import Message, MessageEntity, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.chat import pending
+from bot.chat import pending, screening
 from bot.chat.commands import BY_NAME, Where
 from bot.chat.context import BotContext
 from bot.chat.people import is_anonymous, lang, person
@@ -28,6 +28,7 @@ from bot.chat.worker import offload
 from bot.messages import text
 from bot.rules import detector
 from bot.rules.errors import TeamOtpError
+from bot.rules.limits import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -122,14 +123,21 @@ async def gate(update: Update, context: BotContext) -> None:
     carries = await offload(detector.carries_secret, typed(message)) or (
         meant_to_carry_secret(dispatch) if dispatch is not None else awaiting
     )
+    command = None if edited or dispatch is None else dispatch.name
+    screened = await screening.screen(update, context, message, answerable=bool(command or carries))
     if carries:  # whoever posted it, anonymous or not
-        # Only `/secret` goes on with a secret (its handler explains what was wrong): any
-        # other command holding one (`/code JBSW Y3DP …`) stops here, so no reply can
-        # quote a piece of it.
-        unasked = edited or (not awaiting if dispatch is None else dispatch.name != "secret")
-        await _contain_secret(update, context, message, unasked=unasked)
+        unasked = edited or (dispatch is None and not awaiting)
+        await _contain_secret(
+            update,
+            context,
+            message,
+            unasked=unasked,
+            quiet=screening.hushes_warnings(screened),
+        )
     if edited:
         raise ApplicationHandlerStop
+    if screened.answer is not Answer.YES:
+        await screening.stay_quiet(update, context, message, command, screened)
     if dispatch is None:
         return  # service messages (a group's migration) may come "from" a bot too
     if user is not None and dispatch.name != "cancel":
@@ -174,13 +182,16 @@ def _looks_like_command(message: Message) -> bool:
 
 
 async def _contain_secret(
-    update: Update, context: BotContext, message: Message, *, unasked: bool
+    update: Update, context: BotContext, message: Message, *, unasked: bool, quiet: bool
 ) -> None:
     """Delete a message that may hold a secret as soon as it is read (rule 4).
 
     `unasked`: in private, a secret with no `/secret add` to go with it (pasted on its
-    own, or edited into an old message): the sender is told why it went."""
+    own, or edited into an old message): the sender is told why it went.
+    `quiet`: deleted without a word (a stranger past their replies)."""
     deleted = await delete(message, "a message that may hold a secret")
+    if quiet:
+        raise ApplicationHandlerStop
     lng = lang(update)
     if message.chat.type == message.chat.PRIVATE:
         if not deleted:

@@ -42,10 +42,12 @@ async def membership_changed(update: Update, context: BotContext) -> None:
     who = person(change.from_user)
     if is_in and not was_in:
         approved = await offload(context.services.groups.bot_added, who, place(change.chat))
-        key = "chats.approved" if approved else "chats.added_by_stranger"
-        await context.bot.send_message(
-            change.chat.id, text(language_for(change.from_user.language_code), key)
-        )
+        # Not approved: said once, however often the bot is added (it then stays quiet).
+        if approved or await offload(context.services.limits.tell_unapproved, change.chat.id):
+            key = "chats.approved" if approved else "chats.added_by_stranger"
+            await context.bot.send_message(
+                change.chat.id, text(language_for(change.from_user.language_code), key)
+            )
     elif was_in and not is_in:
         await offload(context.services.groups.bot_removed, who, place(change.chat))
 

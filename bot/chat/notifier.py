@@ -1,5 +1,6 @@
 """Delivering notices in the background (rule 7): a slow or failing recipient never delays
-or breaks the reply to the person who asked."""
+or breaks the reply to the person who asked, and a flood of requests reaches each admin
+as one digest a minute (`bot.chat.coalescing`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import logging
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.chat.render import notice
-from bot.messages import language_for
-from bot.rules.model import Notice
+from bot.chat.coalescing import Coalescer, Digest
+from bot.chat.context import BotContext
+from bot.chat.render import digest, notice
+from bot.messages import Html, language_for
+from bot.rules.clock import Clock
+from bot.rules.model import CodeRequestNotice, Notice
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +26,11 @@ DELIVERY_TIMEOUT = 20.0
 class TelegramNotifier:
     """The rules publish from worker threads; delivery runs as tasks on the bot's loop."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, clock: Clock) -> None:
         self._bot = bot
         self._pending: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._coalescer = Coalescer(clock)
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Deliver on `loop` from now on (the bot's, once it runs)."""
@@ -42,16 +47,24 @@ class TelegramNotifier:
 
     def _deliver_all(self, event: Notice) -> None:
         for recipient in event.recipients:
-            task = asyncio.create_task(
-                self._deliver(recipient.chat_id, recipient.language_code, event)
-            )
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
+            if isinstance(event, CodeRequestNotice) and not self._coalescer.offer(recipient, event):
+                continue  # it waits for the digest
+            self._send(recipient.chat_id, notice(language_for(recipient.language_code), event))
 
-    async def _deliver(self, chat_id: int, language_code: str | None, event: Notice) -> None:
+    def send_due(self, *, all_now: bool = False) -> None:
+        """Send the digests whose minute is over (run by a repeating job on the loop)."""
+        for due in self._coalescer.due(all_now=all_now):
+            self._send(due.recipient.chat_id, _render(due))
+
+    def _send(self, chat_id: int, body: Html) -> None:
+        task = asyncio.create_task(self._deliver(chat_id, body))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _deliver(self, chat_id: int, body: Html) -> None:
         try:
             async with asyncio.timeout(DELIVERY_TIMEOUT):
-                await self._bot.send_message(chat_id, notice(language_for(language_code), event))
+                await self._bot.send_message(chat_id, body)
         except TimeoutError:
             logger.warning("notification to %s timed out", chat_id)
         except TelegramError as failure:
@@ -61,10 +74,23 @@ class TelegramNotifier:
             logger.error("notification to %s failed: %s", chat_id, type(failure).__name__)
 
     async def drain(self, grace: float = 2.0) -> None:
-        """On shutdown: let nearly-done notices finish, then give up on the rest."""
+        """On shutdown: send the digests still waiting and let nearly-done notices finish,
+        then give up on the rest."""
+        self.send_due(all_now=True)
         if not self._pending:
             return
         _, stuck = await asyncio.wait(set(self._pending), timeout=grace)
         for task in stuck:
             task.cancel()
         await asyncio.gather(*stuck, return_exceptions=True)
+
+
+def _render(due: Digest) -> Html:
+    return digest(language_for(due.recipient.language_code), due.tallies, due.uncounted)
+
+
+async def send_digests(context: BotContext) -> None:
+    """The repeating job that sends each admin's digest once its minute is over."""
+    notifier = context.bot_data["notifier"]
+    if isinstance(notifier, TelegramNotifier):
+        notifier.send_due()

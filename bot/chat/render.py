@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.buttons import Kind, data
+from bot.chat.coalescing import Tally
 from bot.messages import CATALOG, Html, issuer_suffix, text, username_suffix
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
@@ -19,6 +20,7 @@ from bot.rules.model import (
     MemberView,
     Notice,
     Person,
+    Place,
 )
 
 
@@ -146,6 +148,7 @@ def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
             event=_audit_event(lang, e),
             outcome=_audit_outcome(lang, e.outcome),
         )
+        + (text(lang, "audit.times", count=e.count) if e.count > 1 else "")
         for e in entries
     ]
     return chunked(lang, "audit.header", lines, count=len(entries))
@@ -214,26 +217,16 @@ def notice(lang: str, event: Notice) -> Html:
 
 
 def _code_notice(lang: str, event: CodeRequestNotice) -> Html:
-    if event.outcome == "granted":
-        outcome = text(lang, "notify.granted")
-    else:
-        reason = text(lang, f"reason.{event.outcome.removeprefix('denied:')}")
-        outcome = text(lang, "notify.denied", reason=reason)
-    where = (
-        text(lang, "notify.private")
-        if event.place.private
-        else text(lang, "notify.group", title=event.place.title or "", chat_id=event.place.chat_id)
-    )
     who = event.requester
     return text(
         lang,
         "notify.code",
-        outcome=outcome,
+        outcome=_request_outcome(lang, event.outcome),
         name=who.full_name,
         username=username_suffix(who.username),
         user_id=who.id,
         account=event.account or text(lang, "notify.no_account"),
-        place=where,
+        place=_request_place(lang, event.place),
         time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
 
@@ -248,3 +241,46 @@ def packed(parts: Sequence[Html]) -> list[Html]:
         else:
             messages.append(part)
     return messages
+
+
+def _request_outcome(lang: str, outcome: str) -> Html:
+    if outcome == "granted":
+        return text(lang, "notify.granted")
+    reason = text(lang, f"reason.{outcome.removeprefix('denied:')}")
+    return text(lang, "notify.denied", reason=reason)
+
+
+def _request_place(lang: str, where: Place) -> Html:
+    if where.private:
+        return text(lang, "notify.private")
+    return text(lang, "notify.group", title=where.title or "", chat_id=where.chat_id)
+
+
+def digest(lang: str, tallies: Sequence[Tally], uncounted: int) -> Html:
+    """Requests of the last minute not told one by one: who asked for what, where, how
+    often. As many lines as fit in one message; the rest are counted."""
+    lines: list[str] = []
+    size = 0
+    for tally in tallies:
+        event, who = tally.notice, tally.notice.requester
+        line = text(
+            lang,
+            "notify.digest_line",
+            outcome=_request_outcome(lang, event.outcome),
+            name=who.full_name,
+            username=username_suffix(who.username),
+            user_id=who.id,
+            account=event.account or text(lang, "notify.no_account"),
+            place=_request_place(lang, event.place),
+            times=text(lang, "notify.digest_times", count=tally.times)
+            if tally.times > 1
+            else Html(""),
+        )
+        if lines and size + len(line) > _CHUNK:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    more = uncounted + sum(t.times for t in tallies[len(lines) :])
+    if more:
+        lines.append(text(lang, "notify.digest_more", count=more))
+    return text(lang, "notify.digest", lines=Html("\n".join(lines)))

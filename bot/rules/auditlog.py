@@ -8,18 +8,34 @@ Each action records its row in the same transaction as the change it describes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from bot.rules.access import Access
 from bot.rules.clock import Clock, utc
-from bot.rules.errors import NotAMember, TeamOtpError
+from bot.rules.errors import InvalidInput, NotAMember, TeamOtpError
 from bot.rules.model import AuditEntry, Person, Role
 from storage.repositories import Repositories
 from storage.store import Store
 
 DEFAULT_ENTRIES = 20
 MAX_ENTRIES = 100
+# The same refusal of the same person within this many seconds of the first is counted
+# on the first's row: a flood of refusals stays a few rows.
+REPEAT_WINDOW = 300.0
+DENIED = "denied:"
+# What `/audit admin` shows: changes to the team, its accounts and its groups.
+ADMIN_ACTIONS = ("member.", "account.", "chat.", "notify.", "claim")
 
 Param = str | int
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which rows `/audit` shows; every part given narrows them."""
+
+    admin: bool = False
+    denied: bool = False
+    username: str | None = None  # without the @
 
 
 def record(
@@ -34,6 +50,19 @@ def record(
     target_id: int | None = None,
     params: Mapping[str, Param] | None = None,
 ) -> None:
+    if outcome.startswith(DENIED):
+        for earlier in tx.audit.since(
+            utc(at - REPEAT_WINDOW), actor_id=actor_id, action=action, outcome=outcome
+        ):
+            if (earlier.params or {}) == dict(params or {}) and earlier.target_id == target_id:
+                # Details that differ between the repeats are dropped, not guessed.
+                tx.audit.repeated(
+                    earlier,
+                    count=(earlier.count or 1) + 1,
+                    account=earlier.account if earlier.account == account else None,
+                    chat_id=earlier.chat_id if earlier.chat_id == chat_id else None,
+                )
+                return
     tx.audit.record(
         at=utc(at),
         actor_id=actor_id,
@@ -52,11 +81,27 @@ class AuditLog:
         self._access = access
         self._clock = clock
 
-    def latest(self, actor: Person, count: int = DEFAULT_ENTRIES) -> list[AuditEntry]:
+    def latest(
+        self, actor: Person, count: int = DEFAULT_ENTRIES, only: AuditFilter | None = None
+    ) -> list[AuditEntry]:
         count = max(1, min(count, MAX_ENTRIES))
+        only = only or AuditFilter()
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.ADMIN)
-            events = list(tx.audit.latest(count))
+            involving = None
+            if only.username is not None:
+                known = tx.users.by_username(only.username)
+                if known is None:
+                    raise InvalidInput("audit.unknown_user")
+                involving = known.user_id
+            events = list(
+                tx.audit.latest(
+                    count,
+                    action_prefixes=ADMIN_ACTIONS if only.admin else (),
+                    outcome_prefix=DENIED if only.denied else None,
+                    involving=involving,
+                )
+            )
             ids = {e.actor_id for e in events if e.actor_id} | {
                 e.target_id for e in events if e.target_id
             }
@@ -83,6 +128,7 @@ class AuditLog:
                     target_name=name(e.target_id),
                     params=tuple(sorted((e.params or {}).items())),
                     legacy_detail=e.detail,
+                    count=e.count or 1,
                 )
                 for e in events
             ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 
 from bot.rules.access import Access
 from bot.rules.auditlog import record
@@ -23,6 +24,9 @@ class Bootstrap:
         self._access = access
         self._clock = clock
         self._claim_code: str | None = None
+        # Messages of different chats are handled at once: two right claims at the same
+        # moment must still make one owner.
+        self._claiming = threading.Lock()
 
     def has_owner(self) -> bool:
         if self._access.owner_ids:
@@ -39,6 +43,10 @@ class Bootstrap:
         return self._claim_code
 
     def claim(self, person: Person, code: str) -> None:
+        with self._claiming:
+            self._claim(person, code)
+
+    def _claim(self, person: Person, code: str) -> None:
         expected = self._claim_code
         given = code.strip().upper().replace("-", "").replace(" ", "")
         if expected is None or self.has_owner():

@@ -14,7 +14,16 @@ from bot.rules.errors import (
     InvalidInput,
     NotAMember,
     TeamOtpError,
+    TooManyCodes,
     UnreadableSecret,
+)
+from bot.rules.limits import (
+    CODE_WINDOW,
+    CODES,
+    DEFAULT_CODES_PER_MINUTE,
+    seconds_to_wait,
+    use,
+    wait_for,
 )
 from bot.rules.model import (
     AccountInfo,
@@ -62,12 +71,14 @@ class Codes:
         notifier: Notifier,
         *,
         audit_chat_id: int | None,
+        per_minute: int = DEFAULT_CODES_PER_MINUTE,
     ) -> None:
         self._store = store
         self._access = access
         self._clock = clock
         self._notifier = notifier
         self._audit_chat_id = audit_chat_id
+        self._per_minute = per_minute  # codes per person; 0: no limit
 
     def accounts_for(self, person: Person) -> list[AccountInfo]:
         with self._store.transaction() as tx:
@@ -116,6 +127,8 @@ class Codes:
                 error, outcome = NotAMember(person.id), "denied:not_member"
             elif not place.private and tx.chats.get(place.chat_id) is None:
                 error, outcome = ChatNotApproved(), "denied:chat_not_approved"
+            elif (wait := self._wait(tx, person.id, now)) is not None:
+                error, outcome = TooManyCodes(seconds_to_wait(wait)), "denied:too_many_codes"
             else:
                 accounts = visible_accounts(tx, person.id, role)
                 try:
@@ -133,6 +146,8 @@ class Codes:
                         error, outcome = unreadable, "denied:unreadable_secret"
                     else:
                         outcome = "granted"
+                        if self._per_minute:
+                            use(tx, CODES, person.id, now, window=CODE_WINDOW)
             record(
                 tx,
                 now,
@@ -156,6 +171,12 @@ class Codes:
             raise error
         assert result is not None  # noqa: S101
         return result
+
+    def _wait(self, tx: Repositories, person_id: int, now: float) -> float | None:
+        """Seconds until `person_id` may have another code (None: now)."""
+        if not self._per_minute:
+            return None
+        return wait_for(tx, CODES, person_id, now, allowed=self._per_minute, window=CODE_WINDOW)
 
     def _recipients(self, tx: Repositories, *, exclude: int) -> tuple[Recipient, ...]:
         """Admins and owners who kept notifications on, plus the audit chat."""

@@ -48,3 +48,10 @@ class UnreadableSecret(TeamOtpError):
 
     def __init__(self, name: str) -> None:
         super().__init__("account.unreadable", name=name)
+
+
+class TooManyCodes(TeamOtpError):
+    """Someone asked for codes faster than the set rate; says when to try again."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__("limits.too_many_codes", seconds=seconds)

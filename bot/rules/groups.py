@@ -40,6 +40,8 @@ class Groups:
             if chat is None:
                 return False
             tx.chats.remove(chat)
+            # The reply says codes stopped: from now on the group hears nothing more.
+            tx.quiet_chats.mark(place.chat_id, utc(self._clock()))
             record(
                 tx, self._clock(), actor_id=actor.id, action="chat.unapprove", chat_id=place.chat_id
             )
@@ -76,7 +78,8 @@ class Groups:
             )
 
     def migrated(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group upgraded to a supergroup keeps its approval under the new id."""
+        """A group upgraded to a supergroup keeps its approval under the new id. Telegram
+        says so in both chats: the second to come finds the approval moved already."""
         with self._store.transaction() as tx:
             chat = tx.chats.get(old_chat_id)
             if chat is None or tx.chats.get(new_chat_id) is not None:
@@ -102,6 +105,7 @@ class Groups:
             return tx.chats.get(chat_id) is not None
 
     def _approve(self, tx: Repositories, actor: Person, place: Place) -> None:
+        tx.quiet_chats.clear(place.chat_id)
         tx.chats.add(
             chat_id=place.chat_id,
             title=place.title,

@@ -178,6 +178,8 @@ class AuditEntry:
     params: tuple[tuple[str, str | int], ...] = ()
     # What the first version wrote as English text instead of parameters.
     legacy_detail: str | None = None
+    # The same refusal repeated within a few minutes is one entry.
+    count: int = 1
 
 
 @dataclass(frozen=True)

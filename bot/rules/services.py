@@ -13,6 +13,7 @@ from bot.rules.clock import Clock
 from bot.rules.codes import Codes
 from bot.rules.directory import Directory
 from bot.rules.groups import Groups
+from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
 from bot.rules.notices import Notifier
 from bot.rules.pending import Questions
 from bot.rules.roster import Roster
@@ -32,6 +33,7 @@ class Services:
     bootstrap: Bootstrap
     cleanup: Cleanup
     questions: Questions
+    limits: Limits
 
 
 def build_services(
@@ -42,13 +44,21 @@ def build_services(
     audit_chat_id: int | None,
     clock: Clock,
     bot_ids: frozenset[int] = frozenset(),
+    codes_per_minute: int = DEFAULT_CODES_PER_MINUTE,
 ) -> Services:
     """`bot_ids`: the bot's own user id (and any other bot's) that can never be a member."""
     access = Access(store, owner_ids=owner_ids)
     directory = Directory(store, clock)
     return Services(
         access=access,
-        codes=Codes(store, access, clock, notifier, audit_chat_id=audit_chat_id),
+        codes=Codes(
+            store,
+            access,
+            clock,
+            notifier,
+            audit_chat_id=audit_chat_id,
+            per_minute=codes_per_minute,
+        ),
         roster=Roster(store, access, clock, directory, bot_ids=bot_ids),
         vault=Vault(store, access, clock, notifier),
         groups=Groups(store, access, clock),
@@ -57,4 +67,5 @@ def build_services(
         bootstrap=Bootstrap(store, access, clock),
         cleanup=Cleanup(store, clock),
         questions=Questions(store, clock),
+        limits=Limits(store, access, clock),
     )

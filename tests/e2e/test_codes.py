@@ -16,6 +16,7 @@ from apscheduler.events import (
 )
 
 from bot.chat.sweeper import sweep
+from bot.rules.auditlog import REPEAT_WINDOW
 from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, setup_team
 from tests.fake_telegram import Call, FakeChat, FakeUser
 from tests.fake_telegram.utf16 import utf16_slice
@@ -493,7 +494,9 @@ async def test_code_requests_are_written_to_the_audit_log(bot: Bot) -> None:
     await bot.tg.press(p.member, picker, text="ebay-de")
     await bot.tg.next_message(group)
     await bot.tg.press(p.stranger, picker, text="amazon-us")
+    await bot.settle()  # chats are handled at once: the rows would come in either order
     await bot.say(p.member, "/code nosuch")
+    bot.clock.advance(REPEAT_WINDOW + 1)  # the stranger's next refusal is not a repeat of this one
     await bot.say(p.stranger, "/code")
     side = bot.tg.group("Side")
     await bot.tg.add_bot_to_group(side, by=p.member)

@@ -37,7 +37,7 @@ def notices_sent(bot: Bot, chat: FakeUser | FakeChat) -> list[str]:
 async def add_account(bot: Bot, name: str, secret: str) -> None:
     admin = bot.people.admin
     await bot.tg.send(admin, bot.tg.private(admin), f"/secret add {name} {secret}")
-    await bot.tg.wait_for("sendMessage", where=lambda c: "<code>" in c.params["text"])
+    await bot.settle()
 
 
 def who(user: FakeUser) -> str:

@@ -625,14 +625,14 @@ async def test_seed_pasted_where_a_name_belongs_is_never_repeated(bot: Bot) -> N
 # ------------------------------------------------------------------ secrets in odd shapes
 
 
-async def test_secret_after_another_command_in_private_stops_there(bot: Bot) -> None:
+async def test_grouped_secret_after_code_is_deleted_and_no_piece_repeated(bot: Bot) -> None:
     """`/code JBSW Y3DP …`: the message goes, and no reply names a piece of it."""
     owner = bot.people.owner
     chat = private(bot, owner)
     sent = await bot.tg.send(owner, chat, f"/code {spaced(SECRET)}")
     answer = await bot.tg.next_message(chat)
     assert await deleted_by_bot(bot, chat, sent)
-    assert "That looked like an authenticator secret, so I deleted it" in answer["text"]
+    assert "not an account name" in answer["text"]
     assert SECRET[:4] not in answer["text"].upper()
 
 

@@ -393,3 +393,50 @@ def _key_file(path: Path, key: str) -> Path:
     path.write_text(key + "\n")
     path.chmod(0o600)
     return path
+
+
+async def test_run_answers_codes_and_stops_soon_after_signal_in_the_middle_of_a_flood(
+    tg: FakeTelegram, bot_env: dict[str, str], launch: Callable[..., Any]
+) -> None:
+    """Issue 7: three strangers flood the bot, under Telegram's flood control; a member's
+    code is still answered within seconds, and SIGTERM in the middle of it all still
+    stops `teamotp run` within the deadline."""
+    owner, member = tg.user("olga"), tg.user("mia")
+    tg.flood_control = True
+    running = await launch({**bot_env, "TEAMOTP_OWNER_IDS": str(owner.id)})
+    assert "Added amazon-us" in await _say(tg, owner, f"/secret add amazon-us {SECRET}")
+    await tg.next_message(tg.private(owner))  # its code
+    assert "is a member" in await _say(tg, owner, f"/add {member.id}")
+    team, den = tg.group("Team"), tg.group("Den")
+    await tg.add_bot_to_group(team, by=owner)
+    await tg.next_message(team)  # "approved"
+    strangers = [tg.user(name) for name in ("eve", "mallory", "trudy")]
+    await tg.add_bot_to_group(den, by=strangers[0])
+    # Telegram is slowing the bot down in the strangers' chats: replies there wait seconds.
+    slowed = {stranger.id for stranger in strangers}
+    tg.fail(
+        "sendMessage",
+        status=429,
+        retry_after=4,
+        times=1000,
+        where=lambda params: params["chat_id"] in slowed,
+    )
+
+    async def burst(count: int) -> None:
+        for n in range(count):
+            for stranger in strangers:
+                for place in (den, team, tg.private(stranger)):
+                    await tg.send(stranger, place, ("/code", "/start", "/members")[n % 3])
+
+    await burst(25)
+    asked = time.monotonic()
+    await tg.send(member, tg.private(member), "/code")
+    while not any("🔑" in m.get("text", "") for m in tg.messages(tg.private(member))):
+        assert time.monotonic() - asked < 5, "the member's code waited behind the flood"
+        await asyncio.sleep(0.05)
+    await burst(25)
+    assert tg.pending_updates, "the bot should still be working through the flood"
+    code, took = await running.stop(signal.SIGTERM)
+    assert code == 0, running.stderr
+    assert took < STOP_DEADLINE, f"took {took:.1f} s to stop"
+    assert "Traceback" not in running.stderr, running.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,27 @@ def test_ciphertext_moved_to_another_row_does_not_open(tmp_path: Path) -> None:
 def _dump(path: Path) -> list[str]:
     with sqlite3.connect(path) as connection:
         return list(connection.iterdump())
+
+
+def test_transactions_from_several_threads_run_one_at_a_time(tmp_path: Path) -> None:
+    """The bot handles different chats at once, on worker threads, and its rules read
+    and then write (a count, a repeated refusal): no thread's write may be lost."""
+    store = open_store(_url(tmp_path), None, tmp_path / "master.key")
+    with store.transaction() as tx:
+        tx.settings.put("counter", "0")
+
+    def count(times: int) -> None:
+        for _ in range(times):
+            with store.transaction() as tx:
+                seen = int(tx.settings.get("counter") or "0")
+                time.sleep(0.001)  # another thread would read the same value meanwhile
+                tx.settings.put("counter", str(seen + 1))
+
+    threads = [threading.Thread(target=count, args=(25,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with store.transaction() as tx:
+        assert tx.settings.get("counter") == "100"
+    store.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,9 @@ import pytest
 from bot.chat.render import audit_list
 from bot.messages import CHINESE, ENGLISH
 from bot.rules.model import AuditEntry, Person
-from bot.rules.services import Services
+from bot.rules.services import Services, build_services
 from storage.store import Store
-from tests.conftest import OWNER_ID, open_test_store
+from tests.conftest import OWNER_ID, Clock, Notices, open_test_store
 
 OWNER = Person(OWNER_ID, "Olga", username="olga")
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -150,3 +150,24 @@ def test_a_new_rename_in_an_upgraded_store_is_shown_in_the_readers_language(
     entry = next(e for e in services.audit.latest(OWNER) if e.action == "account.rename")
     assert shown(ENGLISH, entry).endswith("renamed account old-name to newer")
     assert shown(CHINESE, entry).endswith("将账号 old-name 重命名为 newer")
+
+
+def test_opening_a_store_from_before_the_limits_adds_what_they_need(tmp_path: Path) -> None:
+    """Issue 7: audit rows get a nullable `count`; the limits get tables of their own."""
+    path = make_previous_version_store(tmp_path)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("DROP TABLE rate_hits")
+        db.execute("DROP TABLE quiet_chats")
+    assert "count" not in columns(path)
+    store = open_test_store(tmp_path)
+    try:
+        assert "count" in columns(path)
+        with store.transaction() as tx:
+            assert tx.rate_hits.after("stranger", 1, datetime(2000, 1, 1, tzinfo=UTC)) == []
+            assert not tx.quiet_chats.told(-1)
+        services = build_services(
+            store, Notices(), owner_ids=frozenset({OWNER_ID}), audit_chat_id=None, clock=Clock()
+        )
+        assert {e.count for e in services.audit.latest(OWNER)} == {1}  # old rows: once each
+    finally:
+        store.close()
