@@ -11,7 +11,7 @@ from bot.chat.failures import where
 # Both files sit under folders named after the project, as they do in the Docker
 # image's venv (/opt/teamotp/...) or a plain `git clone .../teamotp`.
 LIBRARY_FILE = "/opt/teamotp/lib/python3.12/site-packages/sqlalchemy/engine/base.py"
-OUR_FILE = "/home/someone/teamotp/bot/rules/codes.py"
+OUR_FILE = "/srv/checkouts/teamotp/bot/rules/codes.py"
 
 
 def _compiled(source: str, filename: str) -> CodeType:
