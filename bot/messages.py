@@ -853,4 +853,77 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "I have not seen anyone with that username.",
         CHINESE: "我没有见过使用这个用户名的人。",
     },
+    # --- issue 8: integrity (audit chain, secrets at start, /status, the clock) ---
+    "chain.intact": {
+        ENGLISH: "Audit chain intact: {rows} events, head #{head_id} <code>{head_hash}</code>.",
+        CHINESE: "审计链完好：共 {rows} 条记录，链头 #{head_id} <code>{head_hash}</code>。",
+    },
+    "chain.empty": {
+        ENGLISH: "Audit chain intact: no chained events yet.",
+        CHINESE: "审计链完好：尚无链上记录。",
+    },
+    "chain.unchained": {
+        ENGLISH: "{count} older events from before the chain existed are not covered by it.",
+        CHINESE: "有 {count} 条在审计链启用之前的旧记录不在链中。",
+    },
+    "chain.broken.changed": {
+        ENGLISH: "Audit chain BROKEN at event #{event_id}: it was changed after it was written.",
+        CHINESE: "审计链在第 #{event_id} 条记录处断开：该记录在写入后被修改过。",
+    },
+    "chain.broken.missing_before": {
+        ENGLISH: "Audit chain BROKEN at event #{event_id}: an event before it was removed, "
+        "or the one before it was changed.",
+        CHINESE: "审计链在第 #{event_id} 条记录处断开：它之前的一条记录被删除，或前一条被修改过。",
+    },
+    "chain.broken.no_hash": {
+        ENGLISH: "Audit chain BROKEN at event #{event_id}: it has no hash, so it was added "
+        "behind the bot's back (or its hash was removed).",
+        CHINESE: "审计链在第 #{event_id} 条记录处断开：该记录没有哈希，"
+        "说明它是绕过机器人写入的（或其哈希被删除）。",
+    },
+    "chain.head_post": {
+        ENGLISH: "🔗 Audit chain head at {time} UTC: event #{event_id}\n<code>{head_hash}</code>\n"
+        "Keep this message: if the log is ever rewritten, it will no longer lead here.",
+        CHINESE: "🔗 审计链链头（{time} UTC）：第 #{event_id} 条记录\n<code>{head_hash}</code>\n"
+        "请保留此消息：如果日志被改写，链将无法再对上这里。",
+    },
+    "integrity.unreadable_at_start": {
+        ENGLISH: "⚠️ At start, the stored secrets of these accounts could not be read "
+        "(changed outside the bot): {names}. They give no codes; remove and re-add them. "
+        "All other accounts work.",
+        CHINESE: "⚠️ 启动检查时，以下账号保存的密钥无法读取（在机器人之外被修改过）：{names}。"
+        "这些账号无法生成验证码，请删除后重新添加。其他账号正常使用。",
+    },
+    "clock.skewed": {
+        ENGLISH: "⚠️ The server's clock is about {seconds} s off Telegram's. Codes depend on "
+        "the time and may be refused by the sites: fix the server's clock (enable NTP).",
+        CHINESE: "⚠️ 服务器时钟与 Telegram 相差约 {seconds} 秒。验证码依赖时间，"
+        "可能会被网站拒绝：请校准服务器时钟（启用 NTP）。",
+    },
+    "cmd.status": {ENGLISH: "Admin: health of the bot", CHINESE: "管理员：机器人运行状态"},
+    "status.text": {
+        ENGLISH: "<b>teamotp {version}</b>\nUp for: {uptime}\nDatabase: {database}\n"
+        "Accounts: {accounts} · members: {members} · approved groups: {groups}\n"
+        "Clock: {clock}\nLast error: {error}\n{chain}",
+        CHINESE: "<b>teamotp {version}</b>\n已运行：{uptime}\n数据库：{database}\n"
+        "账号：{accounts} · 成员：{members} · 已开通群组：{groups}\n"
+        "时钟：{clock}\n最近错误：{error}\n{chain}",
+    },
+    "status.clock_unknown": {
+        ENGLISH: "no updates seen yet",
+        CHINESE: "尚未收到消息，无法比较",
+    },
+    "status.clock_ok": {
+        ENGLISH: "{seconds} s off Telegram (fine)",
+        CHINESE: "与 Telegram 相差 {seconds} 秒（正常）",
+    },
+    "status.clock_off": {
+        ENGLISH: "⚠️ {seconds} s off Telegram: fix the server's clock",
+        CHINESE: "⚠️ 与 Telegram 相差 {seconds} 秒：请校准服务器时钟",
+    },
+    "status.no_error": {ENGLISH: "none", CHINESE: "无"},
+    "status.error": {
+        ENGLISH: "{kind} at {time} UTC",
+        CHINESE: "{kind}（{time} UTC）",
+    },
 }

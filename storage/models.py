@@ -157,6 +157,10 @@ class AuditEvent(Base):
     count: Mapped[int | None] = mapped_column(Integer)
     # Free English text written by the first version; shown as it is, never written now.
     detail: Mapped[str | None] = mapped_column(String(256))
+    # The hash chain (storage.auditchain): the previous row's hash, and this row's hash over
+    # that and its content. None on rows written before the chain existed.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Setting(Base):

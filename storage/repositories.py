@@ -12,6 +12,7 @@ from urllib.parse import quote
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from storage.auditchain import GENESIS, ChainState, digest, verify
 from storage.crypto import DecryptionError, SecretBox
 from storage.models import (
     Account,
@@ -304,6 +305,9 @@ class ApprovedChats:
         self._session.delete(chat)
         self._session.flush()
 
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(ApprovedChat)) or 0
+
 
 class AuditEvents:
     def __init__(self, session: Session) -> None:
@@ -321,18 +325,25 @@ class AuditEvents:
         target_id: int | None,
         params: Mapping[str, str | int],
     ) -> None:
-        self._session.add(
-            AuditEvent(
-                at=at,
-                actor_id=actor_id,
-                action=action,
-                outcome=outcome,
-                account=account,
-                chat_id=chat_id,
-                target_id=target_id,
-                params=dict(params) or None,
-            )
+        """Appended to the hash chain: callers run in the store's one-at-a-time
+        transactions, so the head read here is still the head when this row is written."""
+        previous = self._session.scalars(
+            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        ).first()
+        event = AuditEvent(
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            outcome=outcome,
+            account=account,
+            chat_id=chat_id,
+            target_id=target_id,
+            params=dict(params) or None,
         )
+        self._session.add(event)
+        self._session.flush()  # the id is part of what is hashed
+        event.prev_hash = previous or GENESIS
+        event.hash = digest(event.prev_hash, event)
         self._session.flush()
 
     def latest(
@@ -374,8 +385,36 @@ class AuditEvents:
     def repeated(
         self, event: AuditEvent, *, count: int, account: str | None, chat_id: int | None
     ) -> None:
+        """The row changed, so it and the rows after it (all from the last few minutes)
+        are hashed again; rows older than it keep their hashes (see storage.auditchain)."""
         event.count, event.account, event.chat_id = count, account, chat_id
         self._session.flush()
+        if event.hash is None:  # from before the chain: it stays outside it
+            return
+        previous = event.prev_hash or GENESIS
+        for later in self._session.scalars(
+            select(AuditEvent).where(AuditEvent.id >= event.id).order_by(AuditEvent.id)
+        ):
+            later.prev_hash = previous
+            later.hash = previous = digest(previous, later)
+        self._session.flush()
+
+    def verify(self) -> ChainState:
+        """The whole chain walked from the oldest row (see storage.auditchain.verify)."""
+        return verify(
+            self._session.scalars(
+                select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)
+            )
+        )
+
+    def settled_head(self, before: datetime) -> AuditEvent | None:
+        """The newest chained row written before `before`."""
+        return self._session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.at < before, AuditEvent.hash.is_not(None))
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        ).first()
 
     def count(self) -> int:
         return self._session.scalar(select(func.count()).select_from(AuditEvent)) or 0

@@ -14,16 +14,20 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.chat import pending
+from bot.chat.chainhead import HeadSchedule, post_chain_head
 from bot.chat.commands import MENU_LANGUAGES, menu
 from bot.chat.context import BotContext, Runtime
 from bot.chat.flood import ChatRateLimiter
 from bot.chat.handlers import register
+from bot.chat.health import Health
 from bot.chat.notifier import TelegramNotifier, send_digests
 from bot.chat.ordering import ChatOrderedProcessor
+from bot.chat.status import check_secrets
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.worker import offload
 from bot.rules.clock import Clock
 from storage.store import Store
+from teamotp import __version__
 from teamotp.config import ConfigError, Settings
 from teamotp.logs import redact
 from teamotp.wiring import StartupError, build_rules
@@ -82,10 +86,15 @@ def build_application(
     notifier = TelegramNotifier(application.bot, clock)
     services = build_rules(settings, store, notifier, clock)
     application.bot_data["runtime"] = Runtime(
-        services=services, clock=clock, code_ttl=settings.code_ttl
+        services=services,
+        clock=clock,
+        code_ttl=settings.code_ttl,
+        health=Health(started_at=clock(), version=__version__, database=store.dialect),
     )
     application.bot_data["notifier"] = notifier
     application.bot_data["sweep_interval"] = sweep_interval
+    if settings.audit_chat_id is not None:
+        application.bot_data["chain_head"] = HeadSchedule(settings.audit_chat_id)
     register(application)
     return application
 
@@ -103,6 +112,7 @@ async def _on_start(application: BotApplication) -> None:
             claim_code,
             application.bot.username,
         )
+    await check_secrets(application.bot, runtime)
     for language_code, lang in MENU_LANGUAGES.items():
         try:
             await application.bot.set_my_commands(
@@ -114,6 +124,8 @@ async def _on_start(application: BotApplication) -> None:
     interval: float = application.bot_data["sweep_interval"]
     application.job_queue.run_repeating(sweep, interval=interval, first=interval)
     application.job_queue.run_repeating(send_digests, interval=interval, first=interval)
+    if "chain_head" in application.bot_data:
+        application.job_queue.run_repeating(post_chain_head, interval=interval, first=interval)
 
 
 async def _on_stop(application: BotApplication) -> None:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from teamotp import __version__, accounts_cli, logs
+from teamotp import __version__, accounts_cli, audit_cli, logs
 from teamotp.config import ConfigError, load_settings
 from teamotp.wiring import StartupError, open_configured_store
 
@@ -31,12 +31,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "variables and ./.env; see the README.",
     )
     accounts_cli.add_parser(commands)
+    audit_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run()
     if args.command == "accounts":
         logs.configure("WARNING")
         return accounts_cli.run(args)
+    if args.command == "audit":
+        logs.configure("WARNING")
+        return audit_cli.run(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("unapprove", Role.ADMIN, Where.GROUP),
     Command("notify", Role.ADMIN, Where.PRIVATE),
     Command("audit", Role.ADMIN, Where.PRIVATE),
+    Command("status", Role.ADMIN, Where.PRIVATE),
     Command("promote", Role.OWNER),
     Command("demote", Role.OWNER),
     Command("cancel", None),

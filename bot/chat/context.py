@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.chat.health import Health
 from bot.rules.clock import Clock
 from bot.rules.services import Services
 
@@ -21,6 +22,7 @@ class Runtime:
     # Who may have a question open (bot.chat.pending): never fewer than the store holds, so
     # a command from anyone else ends nothing and costs no database read.
     asked: set[int] = field(default_factory=set)
+    health: Health = field(default_factory=Health)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

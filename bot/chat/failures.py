@@ -49,6 +49,7 @@ async def on_error(update: object, context: BotContext) -> None:
     an update may carry a secret, and an exception's text may quote it."""
     failure = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    context.runtime.health.failed(type(failure).__name__, context.runtime.clock())  # /status
     logger.error(
         "update %s failed: %s at %s",
         update_id,

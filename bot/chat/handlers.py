@@ -1,4 +1,5 @@
-"""Which handler answers what. The gate runs first (group -1) for every update."""
+"""Which handler answers what. For every update the clock watch runs first (group -2),
+then the gate (group -1)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, buttons, codes, groups, intake, members, secrets, start
+from bot.chat import admin, buttons, codes, groups, intake, members, secrets, start, status
 from bot.chat.buttons import Kind, pattern
 from bot.chat.failures import on_error
 from bot.chat.gate import gate
 
 GATE_GROUP = -1
+# Before the gate, which may stop an update: every update's date is compared with the clock.
+CLOCK_GROUP = -2
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(TypeHandler(Update, status.watch_clock), group=CLOCK_GROUP)
     application.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
     commands = {
         "start": start.help_command,
@@ -42,6 +46,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "unapprove": groups.unapprove_command,
         "notify": admin.notify_command,
         "audit": admin.audit_command,
+        "status": status.status_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))

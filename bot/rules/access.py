@@ -65,3 +65,15 @@ class Access:
             Recipient(user_id, users[user_id].language_code if user_id in users else None)
             for user_id in sorted(ids)
         )
+
+    def owners(self) -> tuple[Recipient, ...]:
+        """Configured owners and owners in the store, each in their own language: for
+        what only owners are told (the server's clock, secrets that no longer open)."""
+        with self._store.transaction() as tx:
+            ids = set(self.owner_ids) | {m.user_id for m in tx.members.with_role(Role.OWNER)}
+            ids.discard(OPERATOR.id)
+            users = tx.users.many(ids)
+            return tuple(
+                Recipient(user_id, users[user_id].language_code if user_id in users else None)
+                for user_id in sorted(ids)
+            )

@@ -14,6 +14,7 @@ from bot.rules.access import Access
 from bot.rules.clock import Clock, utc
 from bot.rules.errors import InvalidInput, NotAMember, TeamOtpError
 from bot.rules.model import AuditEntry, Person, Role
+from storage.auditchain import ChainState
 from storage.repositories import Repositories
 from storage.store import Store
 
@@ -25,6 +26,9 @@ REPEAT_WINDOW = 300.0
 DENIED = "denied:"
 # What `/audit admin` shows: changes to the team, its accounts and its groups.
 ADMIN_ACTIONS = ("member.", "account.", "chat.", "notify.", "claim")
+# When the chain's head was last posted to the audit chat (a setting of the store, so a
+# restart does not post it again before its day is over).
+HEAD_POSTED_AT = "audit_head_posted_at"
 
 Param = str | int
 
@@ -73,6 +77,16 @@ def record(
         target_id=target_id,
         params=params or {},
     )
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest row that can no longer change, posted to the audit chat each day: a
+    later rewrite of history no longer leads to a head the chat holds."""
+
+    event_id: int
+    at: float
+    hash: str
 
 
 class AuditLog:
@@ -150,3 +164,28 @@ class AuditLog:
                 chat_id=chat_id,
                 params={"command": command},
             )
+
+    def chain(self, actor: Person) -> ChainState:
+        """The whole chain checked (`/status`, `teamotp audit verify`). It reads every
+        row in one transaction: fine for a team's log, and run only on request."""
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            return tx.audit.verify()
+
+    def settled_head(self) -> ChainHead | None:
+        """Rows younger than `REPEAT_WINDOW` may still be re-hashed when a refusal they
+        hold repeats (storage.auditchain); the newest one older than that never is."""
+        with self._store.transaction() as tx:
+            row = tx.audit.settled_head(utc(self._clock() - REPEAT_WINDOW))
+            if row is None or row.hash is None:
+                return None
+            return ChainHead(row.id, row.at.timestamp(), row.hash)
+
+    def head_posted_at(self) -> float | None:
+        with self._store.transaction() as tx:
+            value = tx.settings.get(HEAD_POSTED_AT)
+        return None if value is None else float(value)
+
+    def mark_head_posted(self) -> None:
+        with self._store.transaction() as tx:
+            tx.settings.put(HEAD_POSTED_AT, repr(self._clock()))

@@ -13,6 +13,7 @@ from bot.rules.clock import Clock
 from bot.rules.codes import Codes
 from bot.rules.directory import Directory
 from bot.rules.groups import Groups
+from bot.rules.integrity import Integrity
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
 from bot.rules.notices import Notifier
 from bot.rules.pending import Questions
@@ -34,6 +35,7 @@ class Services:
     cleanup: Cleanup
     questions: Questions
     limits: Limits
+    integrity: Integrity
 
 
 def build_services(
@@ -68,4 +70,5 @@ def build_services(
         cleanup=Cleanup(store, clock),
         questions=Questions(store, clock),
         limits=Limits(store, access, clock),
+        integrity=Integrity(store, access, clock),
     )

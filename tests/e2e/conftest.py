@@ -72,8 +72,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
+async def tg(clock: Clock) -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API, whose time is the test's clock: updates are stamped with the time
+    the bot reads, as with a server whose clock is right (a test may set them apart)."""
     fake = FakeTelegram()
+    fake.world.clock = clock
     await fake.start()
     yield fake
     await fake.stop()

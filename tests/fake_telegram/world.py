@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,6 +176,9 @@ class World:
         self._user_ids = itertools.count(1001)
         self._group_ids = itertools.count(1)
         self._supergroup_ids = itertools.count(1)
+        # Telegram's time, which stamps every message and update: the real time unless a
+        # test says otherwise (the end-to-end tests' clock, or one set apart from the bot's).
+        self.clock: Callable[[], float] = time.time
         self.anonymous_admin = FakeUser(
             GROUP_ANONYMOUS_BOT_ID,
             "Group",
@@ -183,9 +187,8 @@ class World:
             is_bot=True,
         )
 
-    @staticmethod
-    def now() -> int:
-        return int(time.time())
+    def now(self) -> int:
+        return int(self.clock())
 
     def user(
         self,
