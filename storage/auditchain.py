@@ -4,8 +4,9 @@ edited, removed or slipped in behind the bot's back shows as a broken link.
 A row's hash is SHA-256 over the previous row's hash and the row's canonical content (id,
 time, actor, action, outcome, account, chat, target, parameters, count and the legacy
 text). Rows written before the chain existed have no hash: the chain starts at the first
-row that has one (its previous hash is `GENESIS`), and a row without a hash after that is
-a break.
+row written with one (its previous hash is `GENESIS`; its id is kept in the store's
+settings as `CHAIN_START`, so stripping the hashes off the first chained rows does not
+pass them off as old ones), and a row without a hash from there on is a break.
 
 A refusal repeated within a few minutes is counted on its first row (`bot.rules.auditlog`),
 so that row's count changes after it was written. The bot then re-chains: the row and every
@@ -29,6 +30,7 @@ from datetime import UTC
 from storage.models import AuditEvent
 
 GENESIS = "0" * 64
+CHAIN_START = "audit_chain_start"
 
 
 def digest(previous: str, event: AuditEvent) -> str:
@@ -66,7 +68,7 @@ class ChainState:
         return self.broken_at is None
 
 
-def verify(events: Iterable[AuditEvent]) -> ChainState:
+def verify(events: Iterable[AuditEvent], start: int | None = None) -> ChainState:
     """Walk the rows in id order and stop at the first broken link.
 
     A row whose `prev_hash` is not the hash of the row before it means a row between them
@@ -79,7 +81,7 @@ def verify(events: Iterable[AuditEvent]) -> ChainState:
     for event in events:
         rows += 1
         if event.hash is None:
-            if previous is None:
+            if previous is None and (start is None or event.id < start):
                 unchained += 1
                 continue
             return ChainState(rows, unchained, head_id, previous, event.id, "no_hash")

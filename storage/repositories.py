@@ -12,7 +12,7 @@ from urllib.parse import quote
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.auditchain import GENESIS, ChainState, digest, verify
+from storage.auditchain import CHAIN_START, GENESIS, ChainState, digest, verify
 from storage.crypto import DecryptionError, SecretBox
 from storage.models import (
     Account,
@@ -344,6 +344,8 @@ class AuditEvents:
         self._session.flush()  # the id is part of what is hashed
         event.prev_hash = previous or GENESIS
         event.hash = digest(event.prev_hash, event)
+        if previous is None and self._session.get(Setting, CHAIN_START) is None:
+            self._session.add(Setting(key=CHAIN_START, value=str(event.id)))
         self._session.flush()
 
     def latest(
@@ -401,10 +403,13 @@ class AuditEvents:
 
     def verify(self) -> ChainState:
         """The whole chain walked from the oldest row (see storage.auditchain.verify)."""
+        start = self._session.get(Setting, CHAIN_START)
         return verify(
             self._session.scalars(
                 select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)
-            )
+            ),
+            # A setting that is not a number was edited: every row must then be chained.
+            start=None if start is None else int(start.value) if start.value.isdecimal() else 0,
         )
 
     def settled_head(self, before: datetime) -> AuditEvent | None:

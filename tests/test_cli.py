@@ -131,3 +131,26 @@ def test_accounts_list_does_not_load_the_telegram_library(tmp_path: Path) -> Non
     lines = done.stdout.splitlines()
     assert "No accounts yet" in lines[0]
     assert lines[-1] == "exit=0 loaded=False installed=True"
+
+
+def test_audit_verify_does_not_load_the_telegram_library(tmp_path: Path) -> None:
+    """`teamotp audit verify` checks the log on the server, like `teamotp accounts`."""
+    script = (
+        "import sys\n"
+        "from teamotp import cli\n"
+        "code = cli.main(['audit', 'verify'])\n"
+        "print(f'exit={code} loaded={\"telegram\" in sys.modules}')\n"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"TEAMOTP_DATA_DIR": str(tmp_path / "data"), "LANG": "C"},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "Audit chain intact: no chained events yet." in lines[0]
+    assert lines[-1] == "exit=0 loaded=False"

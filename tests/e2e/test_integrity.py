@@ -124,6 +124,21 @@ async def test_status_tells_an_admin_how_the_bot_is(bot: Bot) -> None:
     assert re.search(r"Audit chain intact: \d+ events, head #\d+ [0-9a-f]{64}", body)
 
 
+async def test_status_shows_the_kind_and_time_of_the_last_error(bot: Bot) -> None:
+    owner = bot.people.owner
+    database = bot.data_dir / "teamotp.db"
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("ALTER TABLE accounts RENAME TO accounts_gone")
+    answer = await bot.say(owner, "/accounts")
+    assert "Something went wrong on my side" in answer["text"]
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("ALTER TABLE accounts_gone RENAME TO accounts")
+    bot.clock.advance(60)
+    status = await bot.say(owner, "/status")
+    assert "Last error: OperationalError at 2026-01-01 00:00:05 UTC" in status["text"]
+    assert "Up for: 0:01:00" in status["text"]
+
+
 async def test_status_names_the_first_broken_link_of_the_audit_chain(bot: Bot) -> None:
     await setup_team(bot)
     with closing(sqlite3.connect(bot.data_dir / "teamotp.db")) as db, db:

@@ -171,3 +171,19 @@ def test_opening_a_store_from_before_the_limits_adds_what_they_need(tmp_path: Pa
         assert {e.count for e in services.audit.latest(OWNER)} == {1}  # old rows: once each
     finally:
         store.close()
+
+
+def test_an_upgraded_store_starts_its_audit_chain_after_the_old_rows(
+    services: Services, tmp_path: Path
+) -> None:
+    """The previous version's rows have no hash: they stay readable, outside the chain,
+    which starts at the first row this version writes."""
+    assert {"prev_hash", "hash"} <= columns(tmp_path / "teamotp.db")
+    services.vault.add(OWNER, "amazon-us", SECRET)
+    state = services.audit.chain(OWNER)
+    assert state.intact
+    assert state.unchained == len(LEGACY_ROWS)
+    assert state.rows > len(LEGACY_ROWS)
+    with closing(sqlite3.connect(tmp_path / "teamotp.db")) as db, db:
+        db.execute("UPDATE audit_events SET hash = NULL WHERE id = ?", (state.head_id,))
+    assert services.audit.chain(OWNER).broken_at == state.head_id
