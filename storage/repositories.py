@@ -327,9 +327,6 @@ class AuditEvents:
     ) -> None:
         """Appended to the hash chain: callers run in the store's one-at-a-time
         transactions, so the head read here is still the head when this row is written."""
-        previous = self._session.scalars(
-            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-        ).first()
         event = AuditEvent(
             at=at,
             actor_id=actor_id,
@@ -342,6 +339,12 @@ class AuditEvents:
         )
         self._session.add(event)
         self._session.flush()  # the id is part of what is hashed
+        previous = self._session.scalars(
+            select(AuditEvent.hash)
+            .where(AuditEvent.id < event.id)
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        ).first()
         event.prev_hash = previous or GENESIS
         event.hash = digest(event.prev_hash, event)
         if previous is None and self._session.get(Setting, CHAIN_START) is None:
