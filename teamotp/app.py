@@ -22,6 +22,7 @@ from bot.chat.notifier import TelegramNotifier, send_digests
 from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.worker import offload
+from bot.rules.alarms import Alarms
 from bot.rules.clock import Clock
 from storage.store import Store
 from teamotp.config import ConfigError, Settings
@@ -82,7 +83,7 @@ def build_application(
     notifier = TelegramNotifier(application.bot, clock)
     services = build_rules(settings, store, notifier, clock)
     application.bot_data["runtime"] = Runtime(
-        services=services, clock=clock, code_ttl=settings.code_ttl
+        services=services, clock=clock, code_ttl=settings.code_ttl, alarms=Alarms(clock)
     )
     application.bot_data["notifier"] = notifier
     application.bot_data["sweep_interval"] = sweep_interval
