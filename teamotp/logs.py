@@ -70,13 +70,32 @@ def scrub(message: str, secrets: Iterable[str] = ()) -> str:
 
 
 def _redact_seed(found: re.Match[str]) -> str:
-    """The seed-shaped part of a run of words: a word that happens to precede the groups
-    ("key jbsw y3dp ...") must not hide them."""
+    """The seed-shaped parts of a run of words: a seed on its own ("rename JBSW...P amazon"),
+    or groups of one length, the last maybe shorter ("key jbsw y3dp ... 3pxp")."""
     pieces = re.split(r"([ -])", found.group(0))
-    for start in range(0, len(pieces), 2):
-        if _looks_like_seed("".join(pieces[start:])):
-            return "".join(pieces[:start]) + REDACTED
-    return found.group(0)
+    words, seps = pieces[0::2], pieces[1::2]
+    secret = [False] * len(words)
+    i = 0
+    while i < len(words):
+        if _looks_like_seed(words[i]):
+            secret[i] = True
+            i += 1
+            continue
+        j = i + 1
+        while j < len(words) and len(words[j]) == len(words[i]):
+            j += 1
+        end = j + 1 if j < len(words) and len(words[j]) < len(words[i]) else j
+        grouped = "".join(pieces[2 * i : 2 * end - 1])
+        if end - i > 1 and _looks_like_seed(grouped):
+            secret[i:end] = [True] * (end - i)
+        # Fewer of the same groups hold fewer letters and digits: none of them can pass.
+        i = max(i + 1, j if end - i > 1 else i + 1)
+    shown = words[0] if not secret[0] else REDACTED
+    for k in range(1, len(words)):
+        if secret[k] and secret[k - 1]:
+            continue
+        shown += seps[k - 1] + (REDACTED if secret[k] else words[k])
+    return shown
 
 
 class SecretFilter(logging.Filter):

@@ -59,6 +59,19 @@ def test_token_is_scrubbed_even_percent_encoded_in_a_url(
 
 
 @pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("/secret rename JBSWY3DPEHPK3PXP amazon-eu", "/secret rename <redacted> amazon-eu"),
+        ("key is jbsw y3dp ehpk 3pxp, ok", "key is <redacted>, ok"),
+        ("x JBSW-Y3DP-EHPK-3PXP y", "x <redacted> y"),
+        ("{'text': 'JBSWY3DP EHPK3PXP'}", "{'text': '<redacted>'}"),
+    ],
+)
+def test_a_seed_among_words_is_scrubbed_and_the_words_kept(line: str, shown: str) -> None:
+    assert scrub(line) == shown
+
+
+@pytest.mark.parametrize(
     "harmless",
     [
         "update 12 failed: OperationalError at storage.repositories:33 in get",

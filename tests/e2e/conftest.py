@@ -80,14 +80,21 @@ def nothing_secret_logged(request: pytest.FixtureRequest) -> Iterator[None]:
     seed in any form it was typed, or an authenticator link."""
     root = logging.getLogger()
     handler = _EverythingLogged()
-    level = root.level
-    root.setLevel(logging.DEBUG)
+    # Libraries that quiet themselves (SQLAlchemy sets WARNING) are turned up too.
+    levels = {
+        logger: logger.level
+        for logger in (root, *logging.root.manager.loggerDict.values())
+        if isinstance(logger, logging.Logger) and (logger.level > logging.DEBUG or logger is root)
+    }
+    for logger in levels:
+        logger.setLevel(logging.DEBUG)
     root.addHandler(handler)
     try:
         yield
     finally:
         root.removeHandler(handler)
-        root.setLevel(level)
+        for logger, level in levels.items():
+            logger.setLevel(level)
     fake = request.node.funcargs.get("tg")
     token = fake.token if isinstance(fake, FakeTelegram) else None
     leaked = [
