@@ -46,6 +46,11 @@ def user_errors(handler: Handler) -> Handler:
     return wrapper
 
 
+# Telegram being slow or unreachable is the network's doing, retried and logged where it
+# happens; the owners could not be told over that same network anyway.
+TRANSIENT = (NetworkError, RetryAfter)
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """No failure stops the bot. Log the error's kind, the update id and where it happened,
     never the update's content (an update may carry a secret, and an exception's text may
@@ -64,11 +69,6 @@ async def on_error(update: object, context: BotContext) -> None:
             logger.warning("could not report the error to the user: %s", type(again).__name__)
     if not isinstance(failure, TRANSIENT):
         await _tell_owners(context, kind)
-
-
-# Telegram being slow or unreachable is the network's doing, retried and logged where it
-# happens; the owners could not be told over that same network anyway.
-TRANSIENT = (NetworkError, RetryAfter)
 
 
 async def _tell_owners(context: BotContext, kind: str) -> None:
