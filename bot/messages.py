@@ -926,4 +926,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "{kind} at {time} UTC",
         CHINESE: "{kind}（{time} UTC）",
     },
+    # --- issue 8: errors told to the owners ---
+    "error.owner_alert": {
+        ENGLISH: "⚠️ Something went wrong inside the bot: {kind} at {time}. The bot keeps "
+        "running; the log says where. Further failures of this kind in the next 10 minutes "
+        "are only logged.",
+        CHINESE: "⚠️ 机器人内部出错：{kind}，时间 {time}。机器人仍在运行；具体位置见日志。"
+        "接下来 10 分钟内同类错误只记录在日志中，不再通知。",
+    },
 }

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -34,8 +34,44 @@ class StoreError(Exception):
 def open_store(database_url: str, master_key: str | None, key_file: Path) -> Store:
     """Connect, check the master key against the store, then create what is missing.
 
-    A wrong key is found before anything is written, so the store stays as it was.
+    A wrong key is found before anything is written, so the store stays as it was. When
+    opening fails, what this attempt made (a new SQLite file, a new key file) is removed:
+    a half-made store would turn the next start's clear reason into a confusing one (a
+    key file with no store, a store whose key was never kept).
     """
+    new_file = _new_sqlite_file(database_url)
+    key_file_was_there = master_key is not None or key_file.exists()
+    try:
+        return _open(database_url, master_key, key_file)
+    except StoreError:
+        if new_file is not None:
+            for leftover in (new_file, *(Path(f"{new_file}{end}") for end in _SQLITE_SIDES)):
+                leftover.unlink(missing_ok=True)
+        if not key_file_was_there and key_file.is_file():
+            key_file.unlink()
+        raise
+
+
+# The files SQLite keeps next to a database while it is open.
+_SQLITE_SIDES = ("-wal", "-shm", "-journal")
+
+
+def _new_sqlite_file(database_url: str) -> Path | None:
+    """The SQLite file this URL names when it does not exist yet (so opening makes it)."""
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        return None
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if name.startswith("file:"):  # a URI: whoever writes one made the file on purpose
+        return None
+    path = Path(name)
+    return None if path.exists() else path
+
+
+def _open(database_url: str, master_key: str | None, key_file: Path) -> Store:
     engine = _create_engine(database_url)
     shown = _shown_url(database_url)
     try:
@@ -62,6 +98,8 @@ def open_store(database_url: str, master_key: str | None, key_file: Path) -> Sto
             "the master key does not match the store (it was written with another key); "
             "nothing was changed"
         )
+    if has_schema:
+        _check_writable(engine, shown)
     try:
         Base.metadata.create_all(engine)
         _add_missing_columns(engine)
@@ -74,6 +112,23 @@ def open_store(database_url: str, master_key: str | None, key_file: Path) -> Sto
         engine.dispose()
         raise StoreError(f"cannot prepare the database {shown}: {_reason(error)}") from None
     return store
+
+
+def _check_writable(engine: Engine, shown: str) -> None:
+    """Refuse a store the bot may only read now, rather than at the first code request:
+    a write that changes nothing, rolled back, fails just as a real one would."""
+    try:
+        with engine.connect() as connection, connection.begin() as transaction:
+            connection.execute(
+                update(Setting).where(Setting.key == KEY_CHECK).values(value=Setting.value)
+            )
+            transaction.rollback()
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise StoreError(
+            f"cannot write the database {shown}: {_reason(error)}; the bot must be able to "
+            "write it: check the file's owner and permissions"
+        ) from None
 
 
 def _bind_secrets(store: Store) -> None:

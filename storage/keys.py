@@ -28,20 +28,21 @@ def load_master_key(env_value: str | None, key_file: Path, *, may_create: bool) 
         except ValueError:
             raise MasterKeyError("TEAMOTP_MASTER_KEY must be 32 bytes, base64-encoded") from None
     if key_file.exists():
-        try:
-            return decode_master_key(key_file.read_text(encoding="ascii"))
-        except (ValueError, UnicodeDecodeError):
-            raise MasterKeyError(
-                f"the master key file {key_file} does not hold a base64 32-byte key"
-            ) from None
+        return _read_key_file(key_file)
     if not may_create:
         raise MasterKeyError(
             f"the master key file {key_file} is missing, but the store was written with a key: "
             "restore the file or set TEAMOTP_MASTER_KEY"
         )
     key = SecretBox.generate_key()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise MasterKeyError(
+            f"cannot create the master key file {key_file}: {error.strerror}; "
+            "check TEAMOTP_MASTER_KEY_FILE and its folder's permissions"
+        ) from None
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(encode_master_key(key) + "\n")
     logger.warning(
@@ -50,3 +51,28 @@ def load_master_key(env_value: str | None, key_file: Path, *, may_create: bool) 
         key_file,
     )
     return key
+
+
+def _read_key_file(key_file: Path) -> bytes:
+    """The key in the file; a one-line reason when it cannot be read (a directory, no
+    permission) or does not hold a key. The reason never quotes the file's content."""
+    if key_file.is_dir():
+        raise MasterKeyError(
+            f"the master key file {key_file} is a directory, not a file: "
+            "point TEAMOTP_MASTER_KEY_FILE at the key file"
+        )
+    try:
+        content = key_file.read_text(encoding="ascii")
+    except UnicodeDecodeError:
+        content = ""
+    except OSError as error:
+        raise MasterKeyError(
+            f"cannot read the master key file {key_file}: {error.strerror}; "
+            f"it must be readable by this user (uid {os.getuid()})"
+        ) from None
+    try:
+        return decode_master_key(content)
+    except ValueError:
+        raise MasterKeyError(
+            f"the master key file {key_file} does not hold a base64 32-byte key"
+        ) from None

@@ -25,6 +25,7 @@ from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.status import check_secrets
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.worker import offload
+from bot.rules.alarms import Alarms
 from bot.rules.clock import Clock
 from storage.store import Store
 from teamotp import __version__
@@ -90,6 +91,7 @@ def build_application(
         clock=clock,
         code_ttl=settings.code_ttl,
         health=Health(started_at=clock(), version=__version__, database=store.dialect),
+        alarms=Alarms(clock),
     )
     application.bot_data["notifier"] = notifier
     application.bot_data["sweep_interval"] = sweep_interval

@@ -4,6 +4,7 @@ accounts command line starts without loading the Telegram library."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from bot.rules.clock import Clock
@@ -20,6 +21,17 @@ class StartupError(Exception):
 
 def open_configured_store(settings: Settings) -> Store:
     uses_data_dir = settings.master_key is None or settings.database_url.startswith("sqlite:")
+    made_data_dir = uses_data_dir and not settings.data_dir.exists()
+    try:
+        return _open(settings, uses_data_dir=uses_data_dir)
+    except StartupError:
+        if made_data_dir:  # nothing half-made behind: the folder goes too, when empty
+            with contextlib.suppress(OSError):
+                settings.data_dir.rmdir()
+        raise
+
+
+def _open(settings: Settings, *, uses_data_dir: bool) -> Store:
     if uses_data_dir:
         try:
             settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from typing import Any, cast
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.chat.health import Health
+from bot.rules.alarms import Alarms
 from bot.rules.clock import Clock
 from bot.rules.services import Services
 
@@ -19,6 +20,8 @@ class Runtime:
     services: Services
     clock: Clock
     code_ttl: int
+    # Which failures the owners were told of (bot.chat.failures).
+    alarms: Alarms
     # Who may have a question open (bot.chat.pending): never fewer than the store holds, so
     # a command from anyone else ends nothing and costs no database read.
     asked: set[int] = field(default_factory=set)

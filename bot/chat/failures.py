@@ -9,13 +9,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.chat.context import BotContext
 from bot.chat.people import lang
 from bot.chat.render import error
 from bot.chat.replies import reply
-from bot.messages import plain, text
+from bot.chat.worker import offload
+from bot.messages import language_for, plain, text
+from bot.rules.alarms import Failure
+from bot.rules.clock import utc
 from bot.rules.errors import TeamOtpError
 
 logger = logging.getLogger(__name__)
@@ -44,18 +47,22 @@ def user_errors(handler: Handler) -> Handler:
     return wrapper
 
 
+# Telegram being slow or unreachable is the network's doing, retried and logged where it
+# happens; the owners could not be told over that same network anyway.
+TRANSIENT = (NetworkError, RetryAfter)
+
+
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the error's kind, the update id and where it happened, never the update's content:
-    an update may carry a secret, and an exception's text may quote it."""
+    """No failure stops the bot. Log the error's kind, the update id and where it happened,
+    never the update's content (an update may carry a secret, and an exception's text may
+    quote it); apologise to the person; tell the owners, once per kind in ten minutes."""
     failure = context.error
+    kind = type(failure).__name__ if failure else "?"
     update_id = update.update_id if isinstance(update, Update) else None
-    context.runtime.health.failed(type(failure).__name__, context.runtime.clock())  # /status
-    logger.error(
-        "update %s failed: %s at %s",
-        update_id,
-        type(failure).__name__ if failure else "?",
-        where(failure),
-    )
+    context.runtime.health.failed(kind, context.runtime.clock())  # for /status
+    # Decided (and timed) now, before the apology's round trip to Telegram.
+    alarm = None if isinstance(failure, TRANSIENT) else context.runtime.alarms.failed(kind)
+    logger.error("update %s failed: %s at %s", update_id, kind, where(failure))
     if isinstance(update, Update) and not isinstance(failure, TelegramError):
         try:
             if update.callback_query is not None:
@@ -64,6 +71,22 @@ async def on_error(update: object, context: BotContext) -> None:
                 await reply(update, text(lang(update), "error.internal"))
         except TelegramError as again:
             logger.warning("could not report the error to the user: %s", type(again).__name__)
+    if alarm is not None:
+        await _tell_owners(context, alarm)
+
+
+async def _tell_owners(context: BotContext, alarm: Failure) -> None:
+    """The kind and the time only: the owners need to know the bot is hurting, and the log
+    (for whoever runs the server) says where."""
+    kind, at = alarm.kind, utc(alarm.at).strftime("%Y-%m-%d %H:%M:%S UTC")
+    for owner in await offload(context.runtime.services.access.owners):
+        body = text(language_for(owner.language_code), "error.owner_alert", kind=kind, time=at)
+        try:
+            await context.bot.send_message(owner.chat_id, body)
+        except TelegramError as again:
+            logger.warning(
+                "could not tell owner %s of the failure: %s", owner.chat_id, type(again).__name__
+            )
 
 
 def where(failure: BaseException | None) -> str:

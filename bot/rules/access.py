@@ -43,6 +43,22 @@ class Access:
         with self._store.transaction() as tx:
             return self.require(tx, user_id, needed)
 
+    def owners(self) -> tuple[Recipient, ...]:
+        """Configured owners and owners in the store, each in their own language: for what
+        only owners are told (a failure of the bot, the server's clock, secrets that no
+        longer open). The store may be what failed: then the configured owners are told,
+        in English."""
+        try:
+            with self._store.transaction() as tx:
+                ids = set(self.owner_ids) | {m.user_id for m in tx.members.with_role(Role.OWNER)}
+                users = tx.users.many(ids)
+        except Exception:  # the failure being reported may be the store's
+            return tuple(Recipient(user_id, None) for user_id in sorted(self.owner_ids))
+        return tuple(
+            Recipient(user_id, users[user_id].language_code if user_id in users else None)
+            for user_id in sorted(ids - {OPERATOR.id})
+        )
+
     def admins(
         self, tx: Repositories, *, exclude: int, notify_only: bool = False
     ) -> tuple[Recipient, ...]:
@@ -65,15 +81,3 @@ class Access:
             Recipient(user_id, users[user_id].language_code if user_id in users else None)
             for user_id in sorted(ids)
         )
-
-    def owners(self) -> tuple[Recipient, ...]:
-        """Configured owners and owners in the store, each in their own language: for
-        what only owners are told (the server's clock, secrets that no longer open)."""
-        with self._store.transaction() as tx:
-            ids = set(self.owner_ids) | {m.user_id for m in tx.members.with_role(Role.OWNER)}
-            ids.discard(OPERATOR.id)
-            users = tx.users.many(ids)
-            return tuple(
-                Recipient(user_id, users[user_id].language_code if user_id in users else None)
-                for user_id in sorted(ids)
-            )

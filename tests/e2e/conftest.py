@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,85 @@ from tests.fake_telegram import FakeTelegram, FakeUser
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 OTHER_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+
+
+def _seeds_in_the_tests() -> frozenset[str]:
+    """Every seed an end-to-end test types: each base32 run of 16 or more characters with
+    a digit in these modules' source. Found, not listed, so a new test's seed is watched
+    without anyone remembering to register it."""
+    here = Path(__file__).parent
+    sources = [*here.glob("*.py"), here.parent / "migration_payloads.py"]
+    found: set[str] = set()
+    for source in sources:
+        for run in re.findall(r"(?<![A-Za-z0-9])[A-Z2-7]{16,}(?![A-Za-z0-9])", source.read_text()):
+            if re.search(r"[2-7]", run):
+                found.add(run)
+    return frozenset(found)
+
+
+SEEDS = _seeds_in_the_tests()
+
+
+def seed_forms(seed: str) -> list[str]:
+    """The ways a seed may have been typed, lower case: plain, spaced and dashed in groups
+    of four, and either end of it (half a seed is already too much)."""
+    lower = seed.lower()
+    groups = [lower[i : i + 4] for i in range(0, len(lower), 4)]
+    return [lower, " ".join(groups), "-".join(groups), lower[:16], lower[-16:]]
+
+
+def secrets_in(text: str, token: str | None = None) -> list[str]:
+    """What of the test seeds, authenticator links and the token `text` holds."""
+    haystack = text.lower()
+    found = [form for seed in sorted(SEEDS) for form in seed_forms(seed) if form in haystack]
+    found += [link for link in ("otpauth:", "otpauth-migration:") if link in haystack]
+    if token:
+        found += [part for part in (token, token.split(":", 1)[-1]) if part in text]
+    return found
+
+
+class _EverythingLogged(logging.Handler):
+    """Keeps every record as a handler would write it: the message and the traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def nothing_secret_logged(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every end-to-end test runs with every logger at DEBUG, and fails when any record (of
+    any logger, exceptions' text and tracebacks included) holds the bot token, a test
+    seed in any form it was typed, or an authenticator link."""
+    root = logging.getLogger()
+    handler = _EverythingLogged()
+    # Libraries that quiet themselves (SQLAlchemy sets WARNING) are turned up too.
+    levels = {
+        logger: logger.level
+        for logger in (root, *logging.root.manager.loggerDict.values())
+        if isinstance(logger, logging.Logger) and (logger.level > logging.DEBUG or logger is root)
+    }
+    for logger in levels:
+        logger.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        for logger, level in levels.items():
+            logger.setLevel(level)
+    fake = request.node.funcargs.get("tg")
+    token = fake.token if isinstance(fake, FakeTelegram) else None
+    leaked = [
+        (line.split(":", 1)[0], found)
+        for line in handler.lines
+        if (found := secrets_in(line, token))
+    ]
+    assert leaked == [], f"logged: {leaked[:5]} (the level and logger of each record)"
 
 
 @dataclass

@@ -131,6 +131,8 @@ async def test_status_shows_the_kind_and_time_of_the_last_error(bot: Bot) -> Non
         db.execute("ALTER TABLE accounts RENAME TO accounts_gone")
     answer = await bot.say(owner, "/accounts")
     assert "Something went wrong on my side" in answer["text"]
+    alert = await bot.tg.next_message(bot.tg.private(owner))  # owners hear of it too
+    assert "OperationalError at 2026-01-01 00:00:05 UTC" in alert["text"]
     with closing(sqlite3.connect(database)) as db, db:
         db.execute("ALTER TABLE accounts_gone RENAME TO accounts")
     bot.clock.advance(60)

@@ -226,6 +226,114 @@ async def test_missing_key_file_for_a_keyed_store_exits_with_one_line(
     assert not (data / "master.key").exists()
 
 
+# Root reads and writes any file whatever its mode: a permission case proves nothing then.
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+needs_non_root = pytest.mark.skipif(
+    AS_ROOT, reason="running as root, which ignores file permissions"
+)
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\xff\xfe not a key \x00")
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+
+
+@pytest.mark.parametrize(
+    ("make_key_file", "reason"),
+    [
+        (_directory, "is a directory, not a file"),
+        (_garbage, "does not hold a base64 32-byte key"),
+    ],
+    ids=["directory", "garbage"],
+)
+async def test_unusable_key_file_on_first_start_exits_with_one_line_and_leaves_nothing(
+    bot_env: dict[str, str], tmp_path: Path, make_key_file: Callable[[Path], None], reason: str
+) -> None:
+    key_file = tmp_path / "master.key"
+    make_key_file(key_file)
+    env = {**bot_env, "TEAMOTP_MASTER_KEY_FILE": str(key_file)}
+    code, lines = await run_to_exit(env, tmp_path)
+    assert code != 0
+    line = assert_one_line(lines, str(key_file), reason)
+    assert "not a key" not in line
+    assert not (tmp_path / "data").exists(), "no half-made store may be left behind"
+
+
+async def test_key_file_that_cannot_be_made_exits_with_one_line_and_leaves_nothing(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the key file's folder should be\n")
+    key_file = blocker / "master.key"
+    code, lines = await run_to_exit({**bot_env, "TEAMOTP_MASTER_KEY_FILE": str(key_file)}, tmp_path)
+    assert code != 0
+    assert_one_line(lines, f"cannot create the master key file {key_file}")
+    assert not (tmp_path / "data").exists(), "no half-made store may be left behind"
+
+
+async def test_key_file_that_is_a_directory_for_a_keyed_store_changes_nothing(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "teamotp.db"
+    open_store(f"sqlite:///{database}", None, data / "master.key").close()
+    rows = dump(database)
+    (data / "master.key").unlink()
+    (data / "master.key").mkdir()
+    code, lines = await run_to_exit(bot_env, tmp_path)
+    assert code != 0
+    assert_one_line(lines, "is a directory, not a file")
+    assert dump(database) == rows
+
+
+async def test_store_the_bot_may_only_read_exits_with_one_line_and_changes_nothing(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Opened read-only (as a file the bot's user may not write is): refused at start, not
+    at the first code request."""
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "teamotp.db"
+    open_store(f"sqlite:///{database}", None, data / "master.key").close()
+    rows = dump(database)
+    url = f"sqlite:///file:{database}?mode=ro&uri=true"
+    code, lines = await run_to_exit({**bot_env, "TEAMOTP_DATABASE_URL": url}, tmp_path)
+    assert code != 0
+    assert_one_line(lines, "cannot write the database", "readonly", "permissions")
+    assert dump(database) == rows
+
+
+@needs_non_root
+async def test_store_file_without_write_permission_exits_with_one_line(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "teamotp.db"
+    open_store(f"sqlite:///{database}", None, data / "master.key").close()
+    database.chmod(0o400)
+    code, lines = await run_to_exit(bot_env, tmp_path)
+    assert code != 0
+    assert_one_line(lines, "the database")
+
+
+@needs_non_root
+async def test_key_file_without_read_permission_exits_with_one_line(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    open_store(f"sqlite:///{data / 'teamotp.db'}", None, data / "master.key").close()
+    (data / "master.key").chmod(0o000)
+    code, lines = await run_to_exit(bot_env, tmp_path)
+    assert code != 0
+    assert_one_line(lines, "cannot read the master key file", "readable by this user")
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
