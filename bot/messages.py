@@ -853,4 +853,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "I have not seen anyone with that username.",
         CHINESE: "我没有见过使用这个用户名的人。",
     },
+    # --- Telegram faults: replies that could not be delivered (issue 8) ---
+    "notify.undelivered": {
+        ENGLISH: "⚠️ granted, but Telegram did not take the reply: the code was not delivered",
+        CHINESE: "⚠️ 已批准，但 Telegram 未能送达回复：验证码没有送到",
+    },
 }

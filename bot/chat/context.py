@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.chat.flood import Patience
 from bot.rules.clock import Clock
 from bot.rules.services import Services
 
@@ -23,7 +24,7 @@ class Runtime:
     asked: set[int] = field(default_factory=set)
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[Patience], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
     def runtime(self) -> Runtime:
         return cast(Runtime, self.bot_data["runtime"])
