@@ -934,4 +934,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "⚠️ 机器人内部出错：{kind}，时间 {time}。机器人仍在运行；具体位置见日志。"
         "接下来 10 分钟内同类错误只记录在日志中，不再通知。",
     },
+    # --- Telegram faults: replies that could not be delivered (issue 8) ---
+    "notify.undelivered": {
+        ENGLISH: "⚠️ granted, but Telegram did not take the reply: the code was not delivered",
+        CHINESE: "⚠️ 已批准，但 Telegram 未能送达回复：验证码没有送到",
+    },
 }

@@ -10,12 +10,13 @@ from typing import Any
 
 from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.chat import pending
 from bot.chat.chainhead import HeadSchedule, post_chain_head
 from bot.chat.commands import MENU_LANGUAGES, menu
+from bot.chat.connection import BotApiRequest, Outage, WatchedRequest, polling_failed
 from bot.chat.context import BotContext, Runtime
 from bot.chat.flood import ChatRateLimiter
 from bot.chat.handlers import register
@@ -30,6 +31,7 @@ from bot.rules.clock import Clock
 from storage.store import Store
 from teamotp import __version__
 from teamotp.config import ConfigError, Settings
+from teamotp.connecting import connect
 from teamotp.logs import redact
 from teamotp.wiring import StartupError, build_rules
 
@@ -76,10 +78,17 @@ def build_application(
         # Flood control and slow replies hold up only the chat they concern.
         .rate_limiter(ChatRateLimiter())
         .concurrent_updates(ChatOrderedProcessor())
-        .get_updates_read_timeout(POLL_TIMEOUT + 10)
-        # Stopping cancels the poll in flight, whose connection may take a while to be
-        # given back; the last call that confirms the fetched updates needs one of its own.
-        .get_updates_connection_pool_size(2)
+        .request(BotApiRequest())
+        .get_updates_request(
+            WatchedRequest(
+                Outage(),
+                read_timeout=POLL_TIMEOUT + 10,
+                # Stopping cancels the poll in flight, whose connection may take a while to
+                # be given back; the last call that confirms the fetched updates needs one
+                # of its own.
+                connection_pool_size=2,
+            )
+        )
         .post_init(_on_start)
         .post_stop(_on_stop)
         .build()
@@ -140,21 +149,14 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
 
     The same steps, in the same order, as PTB's `run_polling`, which cannot be used
     here because it owns the event loop and the signal handlers."""
-    try:
-        await application.initialize()
-    except InvalidToken:
-        raise StartupError("Telegram refused the bot token: check TEAMOTP_BOT_TOKEN") from None
-    except TelegramError as failure:
-        raise StartupError(
-            f"cannot reach the Telegram Bot API ({type(failure).__name__}): check the network "
-            "and TEAMOTP_API_URL"
-        ) from None
+    if not await connect(application, stop):
+        return
     try:
         if application.post_init is not None:  # only run_polling calls it by itself
             await application.post_init(application)
         assert application.updater is not None  # noqa: S101
         await application.updater.start_polling(
-            timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+            timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, error_callback=polling_failed
         )
         await application.start()
         logger.info("teamotp is running as @%s", application.bot.username)

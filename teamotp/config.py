@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -95,7 +96,7 @@ def load_settings(
         database_url=get("TEAMOTP_DATABASE_URL") or f"sqlite:///{data_dir / 'teamotp.db'}",
         master_key=Secret(master_key) if master_key else None,
         master_key_file=Path(get("TEAMOTP_MASTER_KEY_FILE") or data_dir / "master.key"),
-        api_url=(get("TEAMOTP_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        api_url=_parse_api_url(get("TEAMOTP_API_URL") or DEFAULT_API_URL),
         audit_chat_id=_parse_int("TEAMOTP_AUDIT_CHAT_ID", get("TEAMOTP_AUDIT_CHAT_ID")),
         code_ttl=_parse_ttl(get("TEAMOTP_CODE_TTL")),
         log_level=_parse_level(get("TEAMOTP_LOG_LEVEL") or "INFO"),
@@ -139,6 +140,22 @@ def _parse_rate(raw: str) -> int:
     if rate < 0:
         raise ConfigError("TEAMOTP_CODES_PER_MINUTE must be 0 (no limit) or a positive number")
     return rate
+
+
+def _parse_api_url(raw: str) -> str:
+    """An http(s) URL with a host: anything else can never reach a Bot API, so the bot
+    stops at once instead of retrying it."""
+    try:
+        parts = urlsplit(raw.strip())
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises for a port that is no number
+    except ValueError:
+        usable = False
+    if not usable or any(c.isspace() for c in raw.strip()):
+        raise ConfigError(
+            "TEAMOTP_API_URL must be an http:// or https:// URL, like https://api.telegram.org"
+        )
+    return raw.strip().rstrip("/")
 
 
 def _parse_level(raw: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot.chat import buttons
@@ -15,7 +15,7 @@ from bot.chat.people import lang, person, place
 from bot.chat.render import account_list, picker
 from bot.chat.replies import reply
 from bot.chat.worker import offload
-from bot.rules.model import Picker
+from bot.rules.model import GrantedCode, IssuedCode, Person, Picker
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,7 @@ async def code_command(update: Update, context: BotContext) -> None:
         body, markup = picker(lang(update), result.accounts)
         await reply(update, body, markup=markup)
         return
-    in_group = message.chat.type != message.chat.PRIVATE
-    await send_code(context, message, result, lang(update), for_person=who if in_group else None)
+    await hand_over(context, message, result, lang(update), who)
 
 
 @user_errors
@@ -46,7 +45,7 @@ async def pick_pressed(update: Update, context: BotContext) -> None:
     if press is None or user is None or update.callback_query is None:
         return
     who, anchor = person(user), press.message
-    issued = await offload(
+    granted = await offload(
         context.services.codes.request_by_id, who, place(anchor.chat), press.subject
     )
     try:
@@ -54,8 +53,32 @@ async def pick_pressed(update: Update, context: BotContext) -> None:
     except TelegramError as failure:
         # The answer only stops the button's spinner; the code matters more.
         logger.warning("could not answer a button press: %s", type(failure).__name__)
-    in_group = anchor.chat.type != anchor.chat.PRIVATE
-    await send_code(context, anchor, issued, lang(update), for_person=who if in_group else None)
+    await hand_over(context, anchor, granted, lang(update), who)
+
+
+async def hand_over(
+    context: BotContext, anchor: Message, granted: GrantedCode, lng: str, who: Person
+) -> None:
+    """Send the code, then tell the admins: "granted" once the person has it, "not
+    delivered" when Telegram would not take the reply."""
+    where = place(anchor.chat)
+
+    async def renew(issued: IssuedCode) -> IssuedCode:
+        return await offload(context.services.codes.renew, who, where, issued)
+
+    try:
+        await send_code(
+            context,
+            anchor,
+            granted.issued,
+            lng,
+            for_person=None if where.private else who,
+            renew=renew,
+        )
+    except Exception:
+        await offload(context.services.codes.tell, granted, delivered=False)
+        raise
+    await offload(context.services.codes.tell, granted, delivered=True)
 
 
 @user_errors

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.chat.flood import Patience
 from bot.chat.health import Health
 from bot.rules.alarms import Alarms
 from bot.rules.clock import Clock
@@ -28,7 +29,7 @@ class Runtime:
     health: Health = field(default_factory=Health)
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[Patience], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
     def runtime(self) -> Runtime:
         return cast(Runtime, self.bot_data["runtime"])

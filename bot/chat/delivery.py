@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from telegram import Message
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from telegram import Message, ReplyParameters
+from telegram.error import RetryAfter, TelegramError
 
 from bot.chat.context import BotContext
+from bot.chat.flood import RETRY_FOR, Patience, transient
 from bot.chat.render import code_message
 from bot.chat.worker import offload
+from bot.rules.clock import Clock
 from bot.rules.model import IssuedCode, Person
+
+Renew = Callable[[IssuedCode], Awaitable[IssuedCode]]
 
 
 async def send_code(
@@ -18,20 +26,53 @@ async def send_code(
     *,
     for_person: Person | None = None,
     quote: bool = True,
+    renew: Renew | None = None,
 ) -> Message:
-    """Reply to `anchor` with the code: protected from forwarding, deleted at expiry."""
-    body, markup = code_message(lang, issued, for_person)
+    """Reply to `anchor` with the code: protected from forwarding, deleted at expiry.
+
+    Telegram failing for a while (5xx, timeouts, flood control) is waited out for up to
+    `RETRY_FOR` by the rate limiter. A code that expires meanwhile is of no use to anyone:
+    with `renew`, the send then stops, and the reply goes out with the current code."""
     in_group = anchor.chat.type != anchor.chat.PRIVATE
-    sent = await anchor.reply_text(
-        body,
-        reply_markup=markup,
-        protect_content=True,
-        do_quote=quote and in_group,
-        # The request may be gone already (tidy groups delete commands); the code is not.
-        allow_sending_without_reply=True,
-    )
-    await delete_later(context, [sent], issued.expires_at)
-    return sent
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + RETRY_FOR
+    while True:
+        body, markup = code_message(lang, issued, for_person)
+        patience = Patience(
+            retry_for=max(0.0, give_up_at - loop.time()),
+            stale=None if renew is None else _expiry(context.runtime.clock, issued),
+        )
+        try:
+            sent = await context.bot.send_message(
+                anchor.chat_id,
+                body,
+                reply_markup=markup,
+                protect_content=True,
+                message_thread_id=anchor.message_thread_id if anchor.is_topic_message else None,
+                # The request may be gone already (tidy groups delete commands); the code
+                # is not.
+                reply_parameters=ReplyParameters(
+                    anchor.message_id, allow_sending_without_reply=True
+                )
+                if quote and in_group
+                else None,
+                rate_limit_args=patience,
+            )
+        except TelegramError as failure:
+            passing = transient(failure) or isinstance(failure, RetryAfter)
+            if renew is None or not passing or not patience.stale or not patience.stale():
+                raise
+            if loop.time() >= give_up_at:
+                raise
+            issued = await renew(issued)
+            continue
+        await delete_later(context, [sent], issued.expires_at)
+        return sent
+
+
+def _expiry(clock: Clock, issued: IssuedCode) -> Callable[[], bool]:
+    """True once the code `issued` shows first has expired."""
+    return lambda: clock() >= issued.code.valid_until
 
 
 async def delete_later(context: BotContext, sent: list[Message], expires_at: float) -> None:

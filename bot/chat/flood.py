@@ -1,4 +1,4 @@
-"""Telegram's flood control, answered chat by chat.
+"""Telegram's flood control and its bad moments, answered chat by chat.
 
 Telegram refuses a send that exceeds its limits (about one message a second to a chat,
 twenty a minute to a group, thirty a second overall) with 429 and `retry_after`. PTB's
@@ -6,8 +6,17 @@ own `AIORateLimiter` then holds back every request of the bot until that time ha
 passed: a burst of replies to strangers in their own group would delay a member's code
 in another chat. Here only the chat that was refused waits; every other chat goes on.
 
-A wait longer than `LONGEST_WAIT` is not waited out (a code that arrives a minute late is
-of no use, and the chat's later updates queue behind it), and on shutdown nothing waits.
+A send (a request to a chat) that fails for a reason trying again can cure (a 5xx, a
+timeout, a dropped connection) is tried again with backoff for up to `RETRY_FOR`: a code
+lost to one 502 is a member locked out. The backoff sleeps in the call, so only that send
+(and its chat's later updates, which queue behind it) waits. A refusal that will not
+change (400, 403) is not retried, nor is a request to no chat (getMe at start has its own
+patience, `teamotp.connecting`).
+
+A flood wait longer than `LONGEST_WAIT` is not waited out (a code that arrives a minute
+late is of no use, and the chat's later updates queue behind it), a send whose content went
+stale meanwhile (`Patience.stale`) is handed back to be rendered anew, and on shutdown
+nothing waits.
 """
 
 from __future__ import annotations
@@ -17,19 +26,34 @@ import datetime as dtm
 import logging
 import warnings
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 logger = logging.getLogger(__name__)
 
-MAX_RETRIES = 3
+MAX_RETRIES = 3  # flood refusals waited out for one send
 LONGEST_WAIT = 10.0  # seconds
+RETRY_FOR = 60.0  # seconds a send is tried again after failures that may pass
+FIRST_BACKOFF = 1.0
+LONGEST_BACKOFF = 5.0  # short: the first attempt after an outage is the one that delivers
 
 JSONDict = dict[str, Any]
 Result = bool | JSONDict | list[JSONDict]
+
+
+@dataclass(frozen=True)
+class Patience:
+    """What one send may wait for (its `rate_limit_args`). `stale` turns true once what the
+    message says is out of date (a code that expired): it is then not tried again, and the
+    caller renders it anew. `retry_for`: seconds of retrying after transient failures."""
+
+    retries: int = MAX_RETRIES
+    retry_for: float = RETRY_FOR
+    stale: Callable[[], bool] | None = None
 
 
 def seconds_of(flood: RetryAfter) -> float:
@@ -39,13 +63,27 @@ def seconds_of(flood: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
-class ChatRateLimiter(BaseRateLimiter[int]):
-    """Retries a send refused by flood control once Telegram allows it, holding back only
-    the sends to the same chat meanwhile. `rate_limit_args`: the retries for one call."""
+def transient(failure: BaseException) -> bool:
+    """A failure that trying again may cure: Telegram's 5xx, a timeout, a dropped
+    connection (PTB raises all of them as `NetworkError`, and 400 as its subclass)."""
+    return isinstance(failure, NetworkError) and not isinstance(failure, BadRequest)
 
-    def __init__(self, *, max_retries: int = MAX_RETRIES, longest_wait: float = LONGEST_WAIT):
-        self._max_retries = max_retries
+
+class ChatRateLimiter(BaseRateLimiter[Patience]):
+    """Retries a send refused by flood control once Telegram allows it, holding back only
+    the sends to the same chat meanwhile, and a send that failed for a passing reason."""
+
+    def __init__(
+        self,
+        *,
+        max_retries: int = MAX_RETRIES,
+        longest_wait: float = LONGEST_WAIT,
+        retry_for: float = RETRY_FOR,
+        first_backoff: float = FIRST_BACKOFF,
+    ):
+        self._default = Patience(retries=max_retries, retry_for=retry_for)
         self._longest_wait = longest_wait
+        self._first_backoff = first_backoff
         self._blocked_until: dict[object, float] = {}  # chat id -> loop time; expired ones go
         self._closing = asyncio.Event()
 
@@ -66,27 +104,49 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Patience | None,
     ) -> Result:
         chat = data.get("chat_id")
-        retries = self._max_retries if rate_limit_args is None else rate_limit_args
-        attempt = 0
+        patience = rate_limit_args or self._default
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + patience.retry_for
+        floods, backoff = 0, self._first_backoff
         while True:
             await self._wait_turn(chat)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as flood:
                 seconds = seconds_of(flood)
-                if attempt >= retries or seconds > self._longest_wait or self._closing.is_set():
+                if (
+                    floods >= patience.retries
+                    or seconds > self._longest_wait
+                    or self._closing.is_set()
+                    or _stale(patience)
+                ):
                     logger.warning("%s refused by flood control; not retried", endpoint)
                     raise
-                attempt += 1
+                floods += 1
                 logger.info("%s refused by flood control; retrying in %.0f s", endpoint, seconds)
                 if chat is not None:
-                    until = asyncio.get_running_loop().time() + seconds
+                    until = loop.time() + seconds
                     self._blocked_until[chat] = max(self._blocked_until.get(chat, 0.0), until)
-                else:
-                    await self._sleep(seconds)
+                elif await self._stopped_during(seconds):
+                    raise
+            except TelegramError as failure:
+                if (
+                    chat is None  # not a send: getMe at start retries in its own way
+                    or not transient(failure)
+                    or loop.time() + backoff > give_up_at
+                    or self._closing.is_set()
+                    or _stale(patience)
+                ):
+                    raise
+                logger.info(
+                    "%s failed (%s); retrying in %.0f s", endpoint, type(failure).__name__, backoff
+                )
+                if await self._stopped_during(backoff):
+                    raise
+                backoff = min(backoff * 2, LONGEST_BACKOFF)
 
     async def _wait_turn(self, chat: object) -> None:
         """Until Telegram takes sends to `chat` again; raises if the bot stops meanwhile."""
@@ -99,13 +159,19 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                 if self._blocked_until.get(chat) == until:
                     del self._blocked_until[chat]
                 return
-            await self._sleep(left)
+            if await self._stopped_during(left):
+                raise RetryAfter(max(1, round(left)))
 
-    async def _sleep(self, seconds: float) -> None:
+    async def _stopped_during(self, seconds: float) -> bool:
+        """Wait `seconds`, unless the bot stops (True) first."""
         if self._closing.is_set():
-            raise RetryAfter(max(1, round(seconds)))
+            return True
         try:
             await asyncio.wait_for(self._closing.wait(), seconds)
         except TimeoutError:
-            return
-        raise RetryAfter(max(1, round(seconds)))
+            return False
+        return True
+
+
+def _stale(patience: Patience) -> bool:
+    return patience.stale is not None and patience.stale()

@@ -246,6 +246,8 @@ def packed(parts: Sequence[Html]) -> list[Html]:
 def _request_outcome(lang: str, outcome: str) -> Html:
     if outcome == "granted":
         return text(lang, "notify.granted")
+    if outcome == "undelivered":
+        return text(lang, "notify.undelivered")
     reason = text(lang, f"reason.{outcome.removeprefix('denied:')}")
     return text(lang, "notify.denied", reason=reason)
 

@@ -11,6 +11,7 @@ import logging
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.chat.context import BotContext
+from bot.chat.flood import Patience
 from bot.chat.worker import offload
 
 logger = logging.getLogger(__name__)
@@ -26,13 +27,19 @@ async def sweep(context: BotContext) -> None:
     for due in await offload(cleanup.due):
         if not due.too_old:
             try:
-                await context.bot.delete_message(due.chat_id, due.message_id)
+                # No retrying in the call: the next sweep tries again anyway, and one
+                # deletion waiting out an outage would hold up every other one.
+                await context.bot.delete_message(
+                    due.chat_id, due.message_id, rate_limit_args=Patience(retry_for=0.0)
+                )
             except (BadRequest, Forbidden, ChatMigrated) as failure:
                 # Already gone, too old, the bot left the chat, or the group became a
                 # supergroup (the old chat id is dead): nothing more to do.
                 logger.info("expired code message not deleted: %s", type(failure).__name__)
             except TelegramError as failure:
-                logger.warning(
+                # Tried again at every sweep, and an outage is reported once, by polling:
+                # a line per message per sweep would bury it.
+                logger.debug(
                     "deleting an expired code failed, will retry: %s", type(failure).__name__
                 )
                 continue

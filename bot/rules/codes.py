@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from bot.rules.access import Access
@@ -28,6 +29,7 @@ from bot.rules.limits import (
 from bot.rules.model import (
     AccountInfo,
     CodeRequestNotice,
+    GrantedCode,
     IssuedCode,
     Person,
     Picker,
@@ -89,14 +91,14 @@ class Codes:
 
     def request(
         self, person: Person, place: Place, account_name: str | None
-    ) -> IssuedCode | Picker:
+    ) -> GrantedCode | Picker:
         """`/code [account]`: one code, or a picker when several accounts fit."""
         asked = account_name if account_name and echoable(account_name) else None
         return self._decide(
             person, place, lambda accounts: _by_name(accounts, account_name), lambda _: asked
         )
 
-    def request_by_id(self, person: Person, place: Place, account_id: int) -> IssuedCode:
+    def request_by_id(self, person: Person, place: Place, account_id: int) -> GrantedCode:
         """A press on a picker button, authorized for whoever pressed it."""
         result = self._decide(
             person,
@@ -104,8 +106,29 @@ class Codes:
             lambda accounts: _by_id(accounts, account_id),
             lambda tx: _name_of(tx, account_id),
         )
-        assert isinstance(result, IssuedCode)  # noqa: S101 - _by_id never asks for a picker
+        assert isinstance(result, GrantedCode)  # noqa: S101 - _by_id never asks for a picker
         return result
+
+    def renew(self, person: Person, place: Place, issued: IssuedCode) -> IssuedCode:
+        """The current code of an account already granted, for a reply that waited for
+        Telegram until its code expired. The request was decided, audited and told: this is
+        the same request, so it adds no audit row and no notice; it only checks that the
+        person still may see the account there."""
+        now = self._clock()
+        with self._store.transaction() as tx:
+            role = self._access.role(tx, person.id)
+            if role is None:
+                raise NotAMember(person.id)
+            if not place.private and tx.chats.get(place.chat_id) is None:
+                raise ChatNotApproved()
+            return issue(tx, _by_id(visible_accounts(tx, person.id, role), issued.account.id), now)
+
+    def tell(self, grant: GrantedCode, *, delivered: bool) -> None:
+        """Tell the admins of a granted request once its reply arrived, or that it could not
+        be delivered."""
+        notice = grant.notice if delivered else replace(grant.notice, outcome="undelivered")
+        if notice.recipients:
+            self._notifier.publish(notice)
 
     def _decide(
         self,
@@ -113,10 +136,11 @@ class Codes:
         place: Place,
         choose: _Chooser,
         asked: Callable[[Repositories], str | None],
-    ) -> IssuedCode | Picker:
-        """Decide, audit and notify, in one transaction. A refused request still names the
-        account it asked for in the audit log and the notices (admins only), never in the
-        reply."""
+    ) -> GrantedCode | Picker:
+        """Decide and audit in one transaction, and tell the admins of a refusal. A granted
+        request is told by `tell`, once the reply was sent: "granted" must mean the person
+        has the code. A refused request still names the account it asked for in the audit
+        log and the notices (admins only), never in the reply."""
         error: TeamOtpError | None = None
         result: IssuedCode | None = None
         now = self._clock()
@@ -165,12 +189,12 @@ class Codes:
                 outcome=outcome,
                 recipients=self._recipients(tx, exclude=person.id),
             )
-        if notice.recipients:
-            self._notifier.publish(notice)
         if error is not None:
+            if notice.recipients:
+                self._notifier.publish(notice)
             raise error
         assert result is not None  # noqa: S101
-        return result
+        return GrantedCode(result, notice)
 
     def _wait(self, tx: Repositories, person_id: int, now: float) -> float | None:
         """Seconds until `person_id` may have another code (None: now)."""

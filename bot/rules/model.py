@@ -201,6 +201,15 @@ class CodeRequestNotice:
 
 
 @dataclass(frozen=True)
+class GrantedCode:
+    """A code handed out, and what the admins are told of it once the person has it (or
+    could not be given it): "granted" only for a reply that arrived."""
+
+    issued: IssuedCode
+    notice: CodeRequestNotice
+
+
+@dataclass(frozen=True)
 class ExportNotice:
     """What every admin is told when an owner exports a secret."""
 

@@ -364,14 +364,95 @@ async def test_token_refused_by_telegram_exits_with_one_line(
     assert wrong_token.split(":")[1] not in line
 
 
-async def test_unreachable_bot_api_exits_with_one_line(
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:9", "api.telegram.org", "http://"])
+async def test_malformed_api_url_exits_with_one_line(
+    bot_env: dict[str, str], tmp_path: Path, url: str
+) -> None:
+    code, lines = await run_to_exit({**bot_env, "TEAMOTP_API_URL": url}, tmp_path)
+    assert code != 0
+    assert_one_line(lines, "TEAMOTP_API_URL")
+
+
+RETRYING = "cannot reach the Telegram Bot API at TEAMOTP_API_URL"
+
+
+async def wait_for_lines(running: Running, needle: str, count: int) -> list[str]:
+    async with asyncio.timeout(START_TIMEOUT):
+        while len(found := [line for line in running.lines if needle in line]) < count:  # noqa: ASYNC110 - lines come from a reader task
+            await asyncio.sleep(0.05)
+    return found
+
+
+async def spawn_running(env: dict[str, str], cwd: Path) -> Running:
+    return Running(await spawn(env, cwd))
+
+
+async def test_unreachable_bot_api_is_retried_and_sigterm_stops_the_wait(
     bot_env: dict[str, str], tmp_path: Path
 ) -> None:
     env = {**bot_env, "TEAMOTP_API_URL": "http://127.0.0.1:9"}  # nothing listens there
-    code, lines = await run_to_exit(env, tmp_path)
-    assert code != 0
-    logged = [line for line in lines if " WARNING storage.keys: " in line]
-    assert_one_line([line for line in lines if line not in logged], "TEAMOTP_API_URL")
+    running = await spawn_running(env, tmp_path)
+    try:
+        first, second = await wait_for_lines(running, RETRYING, 2)
+        assert "ConnectError" in first
+        assert "next attempt in 1 s" in first
+        assert "next attempt in 2 s" in second
+        code, took = await running.stop(signal.SIGTERM)
+    finally:
+        if running.process.returncode is None:
+            running.process.kill()
+    assert code == 0, running.stderr
+    assert took < STOP_DEADLINE
+    assert "Traceback" not in running.stderr
+    assert env["TEAMOTP_BOT_TOKEN"].split(":")[1] not in running.stderr
+
+
+async def test_a_server_that_is_not_the_bot_api_is_retried_without_blaming_the_token(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    async def answer_html(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        page = b"<html><body>Welcome to nginx!</body></html>"
+        writer.write(
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n"
+            + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(page)
+            + page
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_html, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        env = {**bot_env, "TEAMOTP_API_URL": f"http://127.0.0.1:{port}"}
+        running = await spawn_running(env, tmp_path)
+        try:
+            first, _ = await wait_for_lines(running, RETRYING, 2)
+            code, _ = await running.stop(signal.SIGTERM)
+        finally:
+            if running.process.returncode is None:
+                running.process.kill()
+    assert "Not Found (404), and the reply is not Bot API JSON" in first
+    assert "nginx" not in running.stderr
+    assert "token" not in running.stderr.lower()
+    assert "Traceback" not in running.stderr
+    assert code == 0
+
+
+async def test_bot_api_failing_at_start_is_waited_for_and_then_served(
+    tg: FakeTelegram, bot_env: dict[str, str], launch: Callable[..., Any]
+) -> None:
+    tg.fail("getMe", status=502, times=2)
+    running = await launch(bot_env)
+    user = tg.user("olga")
+    await tg.send(user, tg.private(user), "/start")
+    reply = await tg.next_message(tg.private(user))
+    assert str(user.id) in reply["text"]
+    retried = [line for line in running.lines if RETRYING in line]
+    assert len(retried) == 2
+    assert "Bad Gateway" in retried[0]
+    assert "next attempt in 1 s" in retried[0]
+    assert "Traceback" not in running.stderr
 
 
 # ------------------------------------------------------------------ running

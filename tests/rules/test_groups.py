@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.rules.errors import ChatNotApproved
-from bot.rules.model import IssuedCode, Target
+from bot.rules.model import GrantedCode, Target
 from bot.rules.services import Services
 from tests.rules.team import ADMIN, GROUP, MEMBER
 
@@ -15,7 +15,7 @@ def test_unapproved_group_is_refused_until_approved(team: Services) -> None:
     with pytest.raises(ChatNotApproved):
         team.codes.request(MEMBER, GROUP, None)
     assert team.groups.approve(ADMIN, GROUP)
-    assert isinstance(team.codes.request(MEMBER, GROUP, None), IssuedCode)
+    assert isinstance(team.codes.request(MEMBER, GROUP, None), GrantedCode)
 
 
 def test_migrated_group_keeps_its_approval(team: Services) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.rules import vault as vault_module
 from bot.rules.codes import issue as real_issue
 from bot.rules.errors import InvalidInput, NotAllowed
-from bot.rules.model import IssuedCode, Place, Skipped, Target
+from bot.rules.model import GrantedCode, IssuedCode, Place, Skipped, Target
 from bot.rules.services import Services
 from storage.models import Account
 from storage.repositories import Repositories
@@ -59,8 +59,9 @@ def test_links_and_a_google_authenticator_export_are_added_together(
         "github": "GitHub",
         "backup": "Backup",
     }
-    issued = team.codes.request(ADMIN, Place(ADMIN.id, private=True), "github")
-    assert isinstance(issued, IssuedCode)
+    granted = team.codes.request(ADMIN, Place(ADMIN.id, private=True), "github")
+    assert isinstance(granted, GrantedCode)
+    issued = granted.issued
     assert issued.code.value == pyotp.TOTP(b32(RFC_KEY)).at(clock.now)
     assert imports_audited(team) == ["backup", "github", "shop"]
 

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 
 from bot.rules.errors import InvalidInput, UnreadableSecret
-from bot.rules.model import CodeRequestNotice, IssuedCode, Picker, Place, Target
+from bot.rules.model import CodeRequestNotice, GrantedCode, Picker, Place, Target
 from bot.rules.services import Services
 from tests.conftest import Clock, Notices
 from tests.rules.team import ADMIN, MEMBER, OTHER_SECRET, OWNER, PRIVATE, SECRET, THIRD_SECRET
@@ -38,8 +38,9 @@ def test_a_code_for_it_names_the_account_instead_of_giving_a_wrong_code(
 
 
 def test_the_other_accounts_still_give_codes(tampered: Services, clock: Clock) -> None:
-    issued = tampered.codes.request(ADMIN, ADMIN_PRIVATE, "ebay")
-    assert isinstance(issued, IssuedCode)
+    granted = tampered.codes.request(ADMIN, ADMIN_PRIVATE, "ebay")
+    assert isinstance(granted, GrantedCode)
+    issued = granted.issued
     assert issued.code.value == pyotp.TOTP(OTHER_SECRET).at(clock.now)
 
 

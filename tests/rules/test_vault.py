@@ -6,7 +6,7 @@ import pyotp
 import pytest
 
 from bot.rules.errors import InvalidInput, NotAllowed
-from bot.rules.model import ExportNotice, IssuedCode, Person, Place, Target
+from bot.rules.model import ExportNotice, GrantedCode, Person, Place, Target
 from bot.rules.otp import Algorithm, parse_secret
 from bot.rules.services import Services
 from tests.conftest import Clock, Notices
@@ -39,8 +39,9 @@ def test_bad_account_names_are_refused_without_repeating_them(team: Services, na
 
 def test_rename_keeps_the_secret_working(team: Services, clock: Clock) -> None:
     team.vault.rename(ADMIN, "amazon-us", "amazon-de")
-    issued = team.codes.request(ADMIN, Place(ADMIN.id, private=True), "AMAZON-DE")
-    assert isinstance(issued, IssuedCode)
+    granted = team.codes.request(ADMIN, Place(ADMIN.id, private=True), "AMAZON-DE")
+    assert isinstance(granted, GrantedCode)
+    issued = granted.issued
     assert issued.code.value == pyotp.TOTP(SECRET).at(clock.now)
 
 
@@ -99,8 +100,9 @@ def test_exported_link_reads_back_to_the_same_secret_digits_period_and_algorithm
     assert (spec.digits, spec.period, spec.algorithm) == (8, 60, Algorithm.SHA256)
     assert (spec.issuer, spec.label) == ("Cloud", "cloud")
     # A phone set up from the link shows the codes the team's bot shows.
-    issued = team.codes.request(OWNER, Place(OWNER.id, private=True), "cloud")
-    assert isinstance(issued, IssuedCode)
+    granted = team.codes.request(OWNER, Place(OWNER.id, private=True), "cloud")
+    assert isinstance(granted, GrantedCode)
+    issued = granted.issued
     phone = pyotp.parse_uri(exported.uri)
     assert isinstance(phone, pyotp.TOTP)
     assert phone.at(clock.now) == issued.code.value
