@@ -99,7 +99,11 @@ def make_qr_png(text: str) -> bytes:
     QR code; an `otpauth://` URI always fits.
     """
     try:
-        qr = segno.make_qr(text, error=EXPORT_ERROR, boost_error=True, encoding="utf-8")
+        # Byte mode always: segno would pick Kanji mode for UTF-8 bytes that happen to
+        # form Shift JIS pairs ("ু聀"), and scanners would read those back as other text.
+        qr = segno.make_qr(
+            text, error=EXPORT_ERROR, boost_error=True, encoding="utf-8", mode="byte"
+        )
     except segno.DataOverflowError:
         raise ValueError("the text is too long for a QR code") from None
     side = qr.symbol_size(scale=1, border=EXPORT_QUIET_ZONE)[0]

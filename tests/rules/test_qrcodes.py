@@ -168,8 +168,17 @@ def refusal(data: bytes) -> InvalidImage:
         "otpauth://totp/美国站:über?secret=JBSWY3DPEHPK3PXP&issuer=Ünïcødé ¥",
         MIGRATION,
         "otpauth-migration://offline?data=" + "A" * 2000,
+        "ু聀",  # UTF-8 bytes that also read as Shift JIS pairs
     ],
-    ids=["plain", "parameters", "percent-encoded", "raw non-ASCII", "migration", "very long"],
+    ids=[
+        "plain",
+        "parameters",
+        "percent-encoded",
+        "raw non-ASCII",
+        "migration",
+        "very long",
+        "kanji-shaped bytes",
+    ],
 )
 def test_an_exported_qr_reads_back_as_the_same_text(content: str) -> None:
     assert read_qr_codes(make_qr_png(content)) == [content]
