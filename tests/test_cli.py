@@ -106,14 +106,25 @@ def test_run_reads_dot_env_in_working_directory(
     assert "TEAMOTP_BOT_TOKEN" not in err
 
 
-def test_accounts_list_does_not_load_the_telegram_library(tmp_path: Path) -> None:
-    """`teamotp accounts` works on the server without a chat: `teamotp.app`, and with it the
-    Telegram library, is imported by `run` only. This process has long loaded `telegram`,
-    so a fresh interpreter tells; it also checks the library is there to be loaded."""
+@pytest.mark.parametrize(
+    ("command", "first_line"),
+    [
+        (["accounts", "list"], "No accounts yet"),
+        (["audit", "verify"], "Audit chain intact: no chained events yet."),
+    ],
+    ids=["accounts", "audit"],
+)
+def test_server_commands_do_not_load_the_telegram_library(
+    tmp_path: Path, command: list[str], first_line: str
+) -> None:
+    """`teamotp accounts` and `teamotp audit` work on the server without a chat:
+    `teamotp.app`, and with it the Telegram library, is imported by `run` only. This
+    process has long loaded `telegram`, so a fresh interpreter tells; it also checks the
+    library is there to be loaded."""
     script = (
         "import importlib.util, sys\n"
         "from teamotp import cli\n"
-        "code = cli.main(['accounts', 'list'])\n"
+        f"code = cli.main({command!r})\n"
         "loaded = 'telegram' in sys.modules\n"
         "installed = importlib.util.find_spec('telegram') is not None\n"
         "print(f'exit={code} loaded={loaded} installed={installed}')\n"
@@ -129,28 +140,5 @@ def test_accounts_list_does_not_load_the_telegram_library(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert "No accounts yet" in lines[0]
+    assert first_line in lines[0]
     assert lines[-1] == "exit=0 loaded=False installed=True"
-
-
-def test_audit_verify_does_not_load_the_telegram_library(tmp_path: Path) -> None:
-    """`teamotp audit verify` checks the log on the server, like `teamotp accounts`."""
-    script = (
-        "import sys\n"
-        "from teamotp import cli\n"
-        "code = cli.main(['audit', 'verify'])\n"
-        "print(f'exit={code} loaded={\"telegram\" in sys.modules}')\n"
-    )
-    done = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env={"TEAMOTP_DATA_DIR": str(tmp_path / "data"), "LANG": "C"},
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert "Audit chain intact: no chained events yet." in lines[0]
-    assert lines[-1] == "exit=0 loaded=False"
