@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
-import time
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from bot.messages import Html, issuer_suffix, language_for, plain, text
+from bot.messages import Html, issuer_suffix, plain, text
 from bot.rules.errors import TeamOtpError
-from bot.rules.model import OPERATOR, AddedAccount, ImportReport, Notice
+from bot.rules.model import OPERATOR, AddedAccount, ImportReport
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 from bot.rules.services import Services
-from teamotp.config import ConfigError, load_settings
-from teamotp.wiring import StartupError, build_rules, open_configured_store
+from teamotp.config import ConfigError
+from teamotp.wiring import StartupError, operator_language, server_rules
 
 STDIN = "-"
 
@@ -60,37 +58,25 @@ class _Say(Protocol):
     def __call__(self, message: Html, stream: TextIO = ..., /) -> None: ...
 
 
-class _NoNotices:
-    """On the server there is nobody to notify; the audit log still records everything."""
-
-    def publish(self, notice: Notice) -> None:
-        return None
-
-
 def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     """The streams default to `sys.stdin`/`sys.stdout` as they are when called, not when
     this module was imported: a caller that replaced them since (a test) gets the I/O."""
     stdin = sys.stdin if stdin is None else stdin
     out = sys.stdout if out is None else out
-    lang = language_for(os.environ.get("LC_ALL") or os.environ.get("LANG"))
+    lang = operator_language()
 
     def say(message: Html, stream: TextIO = out) -> None:
         print(plain(message), file=stream)
 
     try:
-        settings = load_settings()
-        store = open_configured_store(settings)
+        with server_rules() as services:
+            return _dispatch(args, services, lang, stdin, say)
     except (ConfigError, StartupError) as error:
         print(f"teamotp: {error}", file=sys.stderr)
         return 2
-    try:
-        services = build_rules(settings, store, _NoNotices(), time.time, audit_chat=False)
-        return _dispatch(args, services, lang, stdin, say)
     except TeamOtpError as refused:
         say(text(lang, refused.key, **refused.params), sys.stderr)
         return 1
-    finally:
-        store.close()
 
 
 def _dispatch(

@@ -6,16 +6,14 @@ Exit code 0 when the chain is intact, 1 when it is broken (naming the first brok
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from typing import TextIO
 
-from bot.messages import language_for, plain
+from bot.messages import plain
 from bot.reports import chain_report
-from bot.rules.model import OPERATOR, Notice
-from teamotp.config import ConfigError, load_settings
-from teamotp.wiring import StartupError, build_rules, open_configured_store
+from bot.rules.model import OPERATOR
+from teamotp.config import ConfigError
+from teamotp.wiring import StartupError, operator_language, server_rules
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,24 +31,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
-    lang = language_for(os.environ.get("LC_ALL") or os.environ.get("LANG"))
+    lang = operator_language()
     try:
-        settings = load_settings()
-        store = open_configured_store(settings)
+        with server_rules() as services:
+            state = services.audit.chain(OPERATOR)
     except (ConfigError, StartupError) as error:
         print(f"teamotp: {error}", file=sys.stderr)
         return 2
-    try:
-        services = build_rules(settings, store, _NoNotices(), time.time, audit_chat=False)
-        state = services.audit.chain(OPERATOR)
-    finally:
-        store.close()
     print(plain(chain_report(lang, state)), file=out if state.intact else sys.stderr)
     return 0 if state.intact else 1
-
-
-class _NoNotices:
-    """Verifying tells nobody anything."""
-
-    def publish(self, notice: Notice) -> None:
-        return None

@@ -1,18 +1,22 @@
 """Opening the configured store and building the rules over it: shared by `teamotp run`
-(through `teamotp.app`) and `teamotp accounts`. Nothing here imports `telegram`, so the
-accounts command line starts without loading the Telegram library."""
+(through `teamotp.app`) and the server-side commands (`teamotp accounts`, `teamotp audit`).
+Nothing here imports `telegram`, so those commands start without the Telegram library."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
+from collections.abc import Iterator
 
+from bot.messages import language_for
 from bot.rules.clock import Clock
+from bot.rules.model import Notice
 from bot.rules.notices import Notifier
 from bot.rules.services import Services, build_services
 from storage.database import StoreError, open_store
 from storage.store import Store
-from teamotp.config import Settings
+from teamotp.config import Settings, load_settings
 
 
 class StartupError(Exception):
@@ -66,3 +70,27 @@ def build_rules(
         bot_ids=frozenset({settings.bot_id}) if settings.bot_id is not None else frozenset(),
         codes_per_minute=settings.codes_per_minute,
     )
+
+
+class _NoNotices:
+    """On the server there is nobody to notify; the audit log still records everything."""
+
+    def publish(self, notice: Notice) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def server_rules() -> Iterator[Services]:
+    """The rules over the configured store, for a command run on the server (no chat, no
+    audit chat), closed again afterwards. Raises `ConfigError` or `StartupError`."""
+    settings = load_settings()
+    store = open_configured_store(settings)
+    try:
+        yield build_rules(settings, store, _NoNotices(), time.time, audit_chat=False)
+    finally:
+        store.close()
+
+
+def operator_language() -> str:
+    """The server's locale decides the language of what the commands print."""
+    return language_for(os.environ.get("LC_ALL") or os.environ.get("LANG"))

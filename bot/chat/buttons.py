@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.chat.context import BotContext
 from bot.chat.people import lang
@@ -98,6 +98,12 @@ def _offered(message: Message, pressed: str) -> bool:
 async def unknown_pressed(update: Update, _context: BotContext) -> None:
     """A press no other handler took: none of our kinds, so it is told it has expired."""
     await read(update)
+
+
+async def decline(query: CallbackQuery, lng: str) -> None:
+    """The "no" of a confirmation: nothing happens, and the question says so."""
+    await query.answer()
+    await query.edit_message_text(text(lng, "cancel.done"))
 
 
 def confirm(

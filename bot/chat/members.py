@@ -76,8 +76,7 @@ async def add_pressed(update: Update, context: BotContext) -> None:
         return
     lng = lang(update)
     if press.kind is Kind.NO_ADD:
-        await query.answer()
-        await query.edit_message_text(text(lng, "cancel.done"))
+        await buttons.decline(query, lng)
         return
     view = await offload(
         context.services.roster.add_confirmed, person(user), press.subject, press.extra

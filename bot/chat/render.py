@@ -217,18 +217,25 @@ def notice(lang: str, event: Notice) -> Html:
 
 
 def _code_notice(lang: str, event: CodeRequestNotice) -> Html:
-    who = event.requester
     return text(
         lang,
         "notify.code",
-        outcome=_request_outcome(lang, event.outcome),
-        name=who.full_name,
-        username=username_suffix(who.username),
-        user_id=who.id,
-        account=event.account or text(lang, "notify.no_account"),
-        place=_request_place(lang, event.place),
         time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        **_request(lang, event),
     )
+
+
+def _request(lang: str, event: CodeRequestNotice) -> dict[str, object]:
+    """What a notice and a digest line say of one code request: outcome, who, what, where."""
+    who = event.requester
+    return {
+        "outcome": _request_outcome(lang, event.outcome),
+        "name": who.full_name,
+        "username": username_suffix(who.username),
+        "user_id": who.id,
+        "account": event.account or text(lang, "notify.no_account"),
+        "place": _request_place(lang, event.place),
+    }
 
 
 def packed(parts: Sequence[Html]) -> list[Html]:
@@ -264,20 +271,8 @@ def digest(lang: str, tallies: Sequence[Tally], uncounted: int) -> Html:
     lines: list[str] = []
     size = 0
     for tally in tallies:
-        event, who = tally.notice, tally.notice.requester
-        line = text(
-            lang,
-            "notify.digest_line",
-            outcome=_request_outcome(lang, event.outcome),
-            name=who.full_name,
-            username=username_suffix(who.username),
-            user_id=who.id,
-            account=event.account or text(lang, "notify.no_account"),
-            place=_request_place(lang, event.place),
-            times=text(lang, "notify.digest_times", count=tally.times)
-            if tally.times > 1
-            else Html(""),
-        )
+        times = text(lang, "notify.digest_times", count=tally.times) if tally.times > 1 else ""
+        line = text(lang, "notify.digest_line", times=times, **_request(lang, tally.notice))
         if lines and size + len(line) > _CHUNK:
             break
         lines.append(line)

@@ -102,8 +102,7 @@ async def export_pressed(update: Update, context: BotContext) -> None:
         return
     lng = lang(update)
     if press.kind is Kind.NO_EXPORT:
-        await query.answer()
-        await query.edit_message_text(text(lng, "cancel.done"))
+        await buttons.decline(query, lng)
         return
     exported = await offload(context.services.vault.export, person(user), press.subject)
     gone_at = context.runtime.clock() + EXPORT_LIFETIME
