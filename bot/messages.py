@@ -87,6 +87,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret list | remove NAME | rename OLD NEW\n"
         "/approve, /unapprove — allow or stop codes in a group\n"
         "/notify on|off — notifications of code requests\n"
+        "/policy NAME — approval, delivery and /add policy of an account (private chat)\n"
+        "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
         "/audit [N] [admin|denied|@user] — the last N events, or only some",
         CHINESE: "/code [账号]、/accounts — 获取验证码\n"
         "/add、/revoke — 回复某人的消息，或填写 ID 或 @用户名；可在后面写账号名以限定权限\n"
@@ -95,6 +97,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret list | remove 名称 | rename 旧名 新名\n"
         "/approve、/unapprove — 允许或停止在群里发验证码\n"
         "/notify on|off — 验证码请求通知\n"
+        "/policy 名称 — 账号的审批、发送方式和 /add 规则（私聊）\n"
+        "/lock、/unlock — 立即停止发放所有验证码（所有者除外），以及恢复\n"
         "/audit [N] [admin|denied|@用户名] — 最近 N 条记录，或只看其中一部分",
     },
     "help.owner": {
@@ -904,10 +908,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "status.text": {
         ENGLISH: "<b>teamotp {version}</b>\nUp for: {uptime}\nDatabase: {database}\n"
         "Accounts: {accounts} · members: {members} · approved groups: {groups}\n"
-        "Clock: {clock}\nLast error: {error}\n{chain}",
+        "Codes: {lock}\nClock: {clock}\nLast error: {error}\n{chain}",
         CHINESE: "<b>teamotp {version}</b>\n已运行：{uptime}\n数据库：{database}\n"
         "账号：{accounts} · 成员：{members} · 已开通群组：{groups}\n"
-        "时钟：{clock}\n最近错误：{error}\n{chain}",
+        "验证码：{lock}\n时钟：{clock}\n最近错误：{error}\n{chain}",
     },
     "status.clock_unknown": {
         ENGLISH: "no updates seen yet",
@@ -939,4 +943,105 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "⚠️ granted, but Telegram did not take the reply: the code was not delivered",
         CHINESE: "⚠️ 已批准，但 Telegram 未能送达回复：验证码没有送到",
     },
+    # --- the team model: per-account policies and the freeze switch ---
+    "cmd.policy": {
+        ENGLISH: "Admin: an account's approval, delivery and /add policy",
+        CHINESE: "管理员：账号的审批、发送方式和 /add 规则",
+    },
+    "cmd.lock": {
+        ENGLISH: "Admin: stop every code at once",
+        CHINESE: "管理员：立即停止发放所有验证码",
+    },
+    "cmd.unlock": {ENGLISH: "Admin: give codes again", CHINESE: "管理员：恢复发放验证码"},
+    "policy.usage": {
+        ENGLISH: "Usage:\n/policy NAME — show the account's policy\n"
+        "/policy NAME approval none|admin — whether each code needs an admin's approval\n"
+        "/policy NAME delivery here|private — where codes go: where asked, or always the "
+        "requester's private chat\n"
+        "/policy NAME members all|listed — whether a plain /add (no account names) "
+        "includes this account",
+        CHINESE: "用法：\n/policy 名称 — 查看账号的规则\n"
+        "/policy 名称 approval none|admin — 每次取验证码是否需要管理员批准\n"
+        "/policy 名称 delivery here|private — 验证码发到哪里：请求的地方，或总是私聊请求人\n"
+        "/policy 名称 members all|listed — 不写账号名的 /add 是否包含此账号",
+    },
+    "policy.bad_value": {
+        ENGLISH: "{setting} can be: {values}. /policy alone shows the usage.",
+        CHINESE: "{setting} 可选：{values}。单独发送 /policy 查看用法。",
+    },
+    "policy.shown": {
+        ENGLISH: "<b>{name}</b>\nApproval: {approval}\nDelivery: {delivery}\nPlain /add: {members}",
+        CHINESE: "<b>{name}</b>\n审批：{approval}\n发送方式：{delivery}\n"
+        "不写账号名的 /add：{members}",
+    },
+    "policy.approval.none": {
+        ENGLISH: "none (codes are given at once)",
+        CHINESE: "无需审批（直接发放）",
+    },
+    "policy.approval.admin": {
+        ENGLISH: "an admin approves each code request",
+        CHINESE: "每次请求都需管理员批准",
+    },
+    "policy.delivery.here": {ENGLISH: "where it was asked for", CHINESE: "发到请求的地方"},
+    "policy.delivery.private": {
+        ENGLISH: "always in the requester's private chat",
+        CHINESE: "总是私聊发给请求人",
+    },
+    "policy.members.all": {ENGLISH: "includes this account", CHINESE: "包含此账号"},
+    "policy.members.listed": {
+        ENGLISH: "leaves it out: only /add … NAME grants it",
+        CHINESE: "不包含：只有 /add … 名称 才授权",
+    },
+    "accounts.needs_approval": {
+        ENGLISH: " — needs an admin's approval",
+        CHINESE: " — 需管理员批准",
+    },
+    "members.all_accounts_plus": {
+        ENGLISH: "all accounts, and {accounts}",
+        CHINESE: "全部账号，另加 {accounts}",
+    },
+    "code.locked": {
+        ENGLISH: "🔒 The bot is locked: no codes until an admin sends /unlock "
+        "(locked by {name} at {time}).",
+        CHINESE: "🔒 机器人已锁定：管理员发送 /unlock 之前不发放验证码（由 {name} 于 {time} 锁定）。",
+    },
+    "reason.locked": {ENGLISH: "the bot is locked", CHINESE: "机器人已锁定"},
+    "lock.done": {
+        ENGLISH: "🔒 Locked. Nobody but owners gets a code until /unlock, also from old "
+        "buttons. Every admin was told.",
+        CHINESE: "🔒 已锁定。发送 /unlock 之前，除所有者外任何人都拿不到验证码（旧按钮也无效）。"
+        "已通知所有管理员。",
+    },
+    "lock.already": {
+        ENGLISH: "🔒 Already locked, by {name} at {time}. /unlock gives codes again.",
+        CHINESE: "🔒 已经是锁定状态（由 {name} 于 {time} 锁定）。发送 /unlock 恢复。",
+    },
+    "unlock.done": {
+        ENGLISH: "🔓 Unlocked: members get codes again. Every admin was told.",
+        CHINESE: "🔓 已解锁：成员可以重新获取验证码。已通知所有管理员。",
+    },
+    "unlock.not_locked": {ENGLISH: "The bot is not locked.", CHINESE: "机器人未锁定。"},
+    "notify.locked": {
+        ENGLISH: "🔒 <b>The bot was locked</b>: nobody but owners gets a code until /unlock.\n"
+        "By: {name}{username} (<code>{user_id}</code>)\nWhen: {time}",
+        CHINESE: "🔒 <b>机器人已锁定</b>：发送 /unlock 之前，除所有者外任何人都拿不到验证码。\n"
+        "操作人：{name}{username}（<code>{user_id}</code>）\n时间：{time}",
+    },
+    "notify.unlocked": {
+        ENGLISH: "🔓 <b>The bot was unlocked</b>: members get codes again.\n"
+        "By: {name}{username} (<code>{user_id}</code>)\nWhen: {time}",
+        CHINESE: "🔓 <b>机器人已解锁</b>：成员可以重新获取验证码。\n"
+        "操作人：{name}{username}（<code>{user_id}</code>）\n时间：{time}",
+    },
+    "status.locked": {
+        ENGLISH: "🔒 locked by {name} at {time}",
+        CHINESE: "🔒 已锁定（由 {name} 于 {time} 锁定）",
+    },
+    "status.unlocked": {ENGLISH: "given out", CHINESE: "正常发放"},
+    "audit.event.account.policy": {
+        ENGLISH: "set {setting} of {account} to {value}",
+        CHINESE: "将 {account} 的 {setting} 设为 {value}",
+    },
+    "audit.event.freeze.lock": {ENGLISH: "locked the bot", CHINESE: "锁定机器人"},
+    "audit.event.freeze.unlock": {ENGLISH: "unlocked the bot", CHINESE: "解锁机器人"},
 }

@@ -77,6 +77,11 @@ class Account(Base):
     secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The account's policy (bot.rules.policies); None is the default of each. Not bound to
+    # the sealed secret: whoever can edit these rows can read the store anyway.
+    approval: Mapped[str | None] = mapped_column(String(16))
+    delivery: Mapped[str | None] = mapped_column(String(16))
+    plain_add: Mapped[str | None] = mapped_column(String(16))
 
 
 class Member(Base):

@@ -159,6 +159,23 @@ class Accounts:
             account.secret_sealed = self._box.seal(secret, _bound_to(account))
         self._session.flush()
 
+    def set_policy(
+        self,
+        account: Account,
+        *,
+        approval: str | None = None,
+        delivery: str | None = None,
+        plain_add: str | None = None,
+    ) -> None:
+        """Each value given replaces the stored one; the secret is not touched."""
+        if approval is not None:
+            account.approval = approval
+        if delivery is not None:
+            account.delivery = delivery
+        if plain_add is not None:
+            account.plain_add = plain_add
+        self._session.flush()
+
     def remove(self, account: Account) -> None:
         self._session.execute(delete(Grant).where(Grant.account_id == account.id))
         self._session.delete(account)
@@ -441,6 +458,9 @@ class StoreSettings:
     def put(self, key: str, value: str) -> None:
         self._session.merge(Setting(key=key, value=value))
         self._session.flush()
+
+    def remove(self, key: str) -> None:
+        self._session.execute(delete(Setting).where(Setting.key == key))
 
 
 class Deletions:

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 
 from bot.chat import buttons
 from bot.chat.context import BotContext
-from bot.chat.delivery import send_code
+from bot.chat.delivery import Destination, send_code
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person, place
 from bot.chat.render import account_list, picker
@@ -69,7 +69,7 @@ async def hand_over(
     try:
         await send_code(
             context,
-            anchor,
+            Destination.of(anchor),
             granted.issued,
             lng,
             for_person=None if where.private else who,

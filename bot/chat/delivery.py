@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import Message, ReplyParameters
 from telegram.error import RetryAfter, TelegramError
@@ -18,22 +19,42 @@ from bot.rules.model import IssuedCode, Person
 Renew = Callable[[IssuedCode], Awaitable[IssuedCode]]
 
 
+@dataclass(frozen=True)
+class Destination:
+    """Where a code goes: a chat, its forum topic, and the message it answers. Plain
+    numbers, so a code decided later (an approval, a private delivery) can still be sent
+    where it belongs, also after a restart."""
+
+    chat_id: int
+    private: bool
+    thread_id: int | None = None
+    reply_to: int | None = None  # quoted in groups; the request may be gone by then
+
+    @classmethod
+    def of(cls, message: Message, *, quote: bool = True) -> Destination:
+        private = message.chat.type == message.chat.PRIVATE
+        return cls(
+            chat_id=message.chat_id,
+            private=private,
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+            reply_to=message.message_id if quote and not private else None,
+        )
+
+
 async def send_code(
     context: BotContext,
-    anchor: Message,
+    to: Destination,
     issued: IssuedCode,
     lang: str,
     *,
     for_person: Person | None = None,
-    quote: bool = True,
     renew: Renew | None = None,
 ) -> Message:
-    """Reply to `anchor` with the code: protected from forwarding, deleted at expiry.
+    """Send the code to `to`: protected from forwarding, deleted at expiry.
 
     Telegram failing for a while (5xx, timeouts, flood control) is waited out for up to
     `RETRY_FOR` by the rate limiter. A code that expires meanwhile is of no use to anyone:
     with `renew`, the send then stops, and the reply goes out with the current code."""
-    in_group = anchor.chat.type != anchor.chat.PRIVATE
     loop = asyncio.get_running_loop()
     give_up_at = loop.time() + RETRY_FOR
     while True:
@@ -44,17 +65,15 @@ async def send_code(
         )
         try:
             sent = await context.bot.send_message(
-                anchor.chat_id,
+                to.chat_id,
                 body,
                 reply_markup=markup,
                 protect_content=True,
-                message_thread_id=anchor.message_thread_id if anchor.is_topic_message else None,
+                message_thread_id=to.thread_id,
                 # The request may be gone already (tidy groups delete commands); the code
                 # is not.
-                reply_parameters=ReplyParameters(
-                    anchor.message_id, allow_sending_without_reply=True
-                )
-                if quote and in_group
+                reply_parameters=ReplyParameters(to.reply_to, allow_sending_without_reply=True)
+                if to.reply_to is not None
                 else None,
                 rate_limit_args=patience,
             )

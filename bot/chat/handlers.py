@@ -16,7 +16,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, buttons, codes, groups, intake, members, secrets, start, status
+from bot.chat import (
+    admin,
+    buttons,
+    codes,
+    freeze,
+    groups,
+    intake,
+    members,
+    policy,
+    secrets,
+    start,
+    status,
+)
 from bot.chat.buttons import Kind, pattern
 from bot.chat.failures import on_error
 from bot.chat.gate import gate
@@ -47,6 +59,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "notify": admin.notify_command,
         "audit": admin.audit_command,
         "status": status.status_command,
+        "policy": policy.policy_command,
+        "lock": freeze.lock_command,
+        "unlock": freeze.unlock_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))

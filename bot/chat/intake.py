@@ -12,7 +12,7 @@ from telegram import Document, Message, PhotoSize, Update
 
 from bot.chat import pending
 from bot.chat.context import BotContext
-from bot.chat.delivery import delete_later, send_code
+from bot.chat.delivery import Destination, delete_later, send_code
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
 from bot.chat.render import chunked, packed
@@ -81,7 +81,7 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
     if not report.added:
         return
     if len(report.added) == 1:
-        await send_code(context, message, report.added[0].issued, lng, quote=False)
+        await send_code(context, Destination.of(message, quote=False), report.added[0].issued, lng)
         return
     codes = [
         text(

@@ -13,10 +13,12 @@ from bot.messages import CATALOG, Html, issuer_suffix, text, username_suffix
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
+    Approval,
     AuditEntry,
     CodeRequestNotice,
     ExportNotice,
     IssuedCode,
+    LockNotice,
     MemberView,
     Notice,
     Person,
@@ -70,8 +72,24 @@ def picker(lang: str, accounts: tuple[AccountInfo, ...]) -> tuple[Html, InlineKe
 def account_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
     if not accounts:
         return [text(lang, "accounts.none")]
-    lines = [f"• <b>{html.escape(a.name)}</b>" for a in accounts]
+    lines = [
+        f"• <b>{html.escape(a.name)}</b>"
+        + (text(lang, "accounts.needs_approval") if a.policy.approval is Approval.ADMIN else "")
+        for a in accounts
+    ]
     return chunked(lang, "accounts.list", lines)
+
+
+def policy_view(lang: str, account: AccountInfo) -> Html:
+    policy = account.policy
+    return text(
+        lang,
+        "policy.shown",
+        name=account.name,
+        approval=text(lang, f"policy.approval.{policy.approval.value}"),
+        delivery=text(lang, f"policy.delivery.{policy.delivery.value}"),
+        members=text(lang, f"policy.members.{policy.members.value}"),
+    )
 
 
 def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
@@ -95,6 +113,9 @@ def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
 
 
 def grants(lang: str, view: MemberView) -> Html:
+    if view.all_accounts and view.accounts:
+        # Accounts a plain /add leaves out, granted by name on top.
+        return text(lang, "members.all_accounts_plus", accounts=", ".join(view.accounts))
     if view.all_accounts:
         return text(lang, "members.all_accounts")
     if not view.accounts:
@@ -211,6 +232,15 @@ def notice(lang: str, event: Notice) -> Html:
             name=event.owner.full_name,
             username=username_suffix(event.owner.username),
             user_id=event.owner.id,
+            time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        )
+    if isinstance(event, LockNotice):
+        return text(
+            lang,
+            "notify.locked" if event.locked else "notify.unlocked",
+            name=event.actor.full_name,
+            username=username_suffix(event.actor.username),
+            user_id=event.actor.id,
             time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         )
     return _code_notice(lang, event)

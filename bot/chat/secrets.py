@@ -12,7 +12,7 @@ from telegram import Message, Update
 from bot.chat import buttons, pending
 from bot.chat.buttons import Kind
 from bot.chat.context import BotContext
-from bot.chat.delivery import send_code
+from bot.chat.delivery import Destination, send_code
 from bot.chat.failures import user_errors
 from bot.chat.intake import send_report
 from bot.chat.people import lang, person
@@ -141,7 +141,7 @@ async def _add(
     if added.short_secret:
         body = Html(body + "\n" + text(lng, "secret.short_warning", bits=added.secret_bits))
     await reply(update, body, quote=False)
-    await send_code(context, message, issued, lng, quote=False)
+    await send_code(context, Destination.of(message, quote=False), issued, lng)
 
 
 @user_errors

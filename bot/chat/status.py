@@ -88,6 +88,7 @@ async def status_command(update: Update, context: BotContext) -> None:
     runtime, reader = context.runtime, lang(update)
     size = await offload(runtime.services.integrity.team_size, person(user))
     chain = await offload(runtime.services.audit.chain, person(user))
+    frozen = await offload(runtime.services.freeze.state)
     health = runtime.health
     offset = health.clock.offset
     if offset is None:
@@ -111,6 +112,14 @@ async def status_command(update: Update, context: BotContext) -> None:
             accounts=size.accounts,
             members=size.members,
             groups=size.groups,
+            lock=text(reader, "status.unlocked")
+            if frozen is None
+            else text(
+                reader,
+                "status.locked",
+                name=frozen.by_name,
+                time=frozen.at.strftime("%Y-%m-%d %H:%M UTC"),
+            ),
             clock=clock,
             error=failure,
             chain=chain_report(reader, chain),

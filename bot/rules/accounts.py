@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
+from typing import TypeVar
 
 from bot.rules.errors import InvalidInput, UnreadableSecret
-from bot.rules.model import AccountInfo
+from bot.rules.model import AccountInfo, Approval, Delivery, PlainAdd, Policy
 from bot.rules.names import name_key, shown
 from bot.rules.otp import Algorithm, TotpSpec
 from storage.crypto import DecryptionError
@@ -22,7 +24,30 @@ def account_info(account: Account, *, readable: bool = True) -> AccountInfo:
         digits=account.digits,
         period=account.period,
         readable=readable,
+        policy=policy_of(account),
     )
+
+
+def policy_of(account: Account) -> Policy:
+    """The stored policy; a value this version does not know counts as the strictest
+    choice, so an edited row never loosens what an admin set."""
+    return Policy(
+        approval=_read(Approval, account.approval, Approval.NONE, strict=Approval.ADMIN),
+        delivery=_read(Delivery, account.delivery, Delivery.HERE, strict=Delivery.PRIVATE),
+        members=_read(PlainAdd, account.plain_add, PlainAdd.ALL, strict=PlainAdd.LISTED),
+    )
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _read(kind: type[E], stored: str | None, default: E, *, strict: E) -> E:
+    if stored is None:
+        return default
+    try:
+        return kind(stored)
+    except ValueError:
+        return strict
 
 
 def spec_of(tx: Repositories, account: Account) -> TotpSpec:

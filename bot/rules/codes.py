@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from bot.rules.access import Access
-from bot.rules.accounts import account_info, spec_of
+from bot.rules.accounts import account_info, policy_of, spec_of
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
 from bot.rules.errors import (
@@ -18,6 +18,7 @@ from bot.rules.errors import (
     TooManyCodes,
     UnreadableSecret,
 )
+from bot.rules.freeze import Locked, check_unlocked, lock_state
 from bot.rules.limits import (
     CODE_WINDOW,
     CODES,
@@ -34,6 +35,7 @@ from bot.rules.model import (
     Person,
     Picker,
     Place,
+    PlainAdd,
     Recipient,
     Role,
 )
@@ -46,17 +48,21 @@ from storage.store import Store
 
 
 def visible_accounts(tx: Repositories, user_id: int, role: Role) -> list[Account]:
-    """Admins and owners use every account; a member those granted to them."""
+    """Admins and owners use every account; a member those granted to them by name, and
+    with a plain `/add` every account whose policy lets a plain `/add` include it."""
     accounts = list(tx.accounts.all())
     if role is not Role.MEMBER:
         return accounts
     member = tx.members.get(user_id)
     if member is None:
         return []
-    if member.all_accounts:
-        return accounts
     granted = tx.members.granted(member)
-    return [account for account in accounts if account.id in granted]
+    return [
+        account
+        for account in accounts
+        if account.id in granted
+        or (member.all_accounts and policy_of(account).members is PlainAdd.ALL)
+    ]
 
 
 def issue(tx: Repositories, account: Account, at: float) -> IssuedCode:
@@ -121,6 +127,7 @@ class Codes:
                 raise NotAMember(person.id)
             if not place.private and tx.chats.get(place.chat_id) is None:
                 raise ChatNotApproved()
+            check_unlocked(tx, role)
             return issue(tx, _by_id(visible_accounts(tx, person.id, role), issued.account.id), now)
 
     def tell(self, grant: GrantedCode, *, delivered: bool) -> None:
@@ -151,6 +158,8 @@ class Codes:
                 error, outcome = NotAMember(person.id), "denied:not_member"
             elif not place.private and tx.chats.get(place.chat_id) is None:
                 error, outcome = ChatNotApproved(), "denied:chat_not_approved"
+            elif role is not Role.OWNER and (frozen := lock_state(tx)) is not None:
+                error, outcome = Locked(frozen), "denied:locked"
             elif (wait := self._wait(tx, person.id, now)) is not None:
                 error, outcome = TooManyCodes(seconds_to_wait(wait)), "denied:too_many_codes"
             else:

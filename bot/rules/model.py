@@ -75,6 +75,28 @@ class Sighting:
     account_ids: tuple[int, ...] = ()
 
 
+class Approval(StrEnum):
+    NONE = "none"
+    ADMIN = "admin"  # every code request waits for an admin's yes
+
+
+class Delivery(StrEnum):
+    HERE = "here"  # where it was asked for
+    PRIVATE = "private"  # always the requester's private chat
+
+
+class PlainAdd(StrEnum):
+    ALL = "all"  # a plain `/add` includes this account
+    LISTED = "listed"  # only an `/add` that names it
+
+
+@dataclass(frozen=True)
+class Policy:
+    approval: Approval = Approval.NONE
+    delivery: Delivery = Delivery.HERE
+    members: PlainAdd = PlainAdd.ALL
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     id: int
@@ -85,6 +107,7 @@ class AccountInfo:
     period: int
     # False when the stored secret no longer opens (its row was changed outside the bot).
     readable: bool = True
+    policy: Policy = field(default_factory=Policy)
 
 
 @dataclass(frozen=True)
@@ -219,4 +242,21 @@ class ExportNotice:
     recipients: tuple[Recipient, ...] = field(default=())
 
 
-Notice = CodeRequestNotice | ExportNotice
+@dataclass(frozen=True)
+class LockState:
+    by_id: int
+    by_name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class LockNotice:
+    """What every admin is told when the bot is locked or unlocked, and by whom."""
+
+    actor: Person
+    locked: bool
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+Notice = CodeRequestNotice | ExportNotice | LockNotice

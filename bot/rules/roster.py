@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.rules.access import Access
-from bot.rules.accounts import all_named, existing
+from bot.rules.accounts import all_named, existing, policy_of
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
+from bot.rules.codes import visible_accounts
 from bot.rules.directory import Directory
 from bot.rules.errors import InvalidInput, NotAllowed
-from bot.rules.model import MemberView, Person, Role, Sighting, Target
+from bot.rules.model import MemberView, Person, PlainAdd, Role, Sighting, Target
 from storage.models import Account, Member
 from storage.repositories import Repositories
 from storage.store import Store
@@ -97,13 +98,10 @@ class Roster:
             raise InvalidInput("members.already_admin", name=self._name(tx, user_id))
         if member is None:
             member = self._new_member(tx, actor, user_id, Role.MEMBER, not wanted)
-            tx.members.set_grants(member, {a.id for a in wanted})
         elif not wanted:
+            # Grants by name stay: they are how accounts a plain /add leaves out are given.
             tx.members.update(member, all_accounts=True)
-            tx.members.set_grants(member, set())
-        elif not member.all_accounts:
-            granted = tx.members.granted(member)
-            tx.members.set_grants(member, granted | {a.id for a in wanted})
+        tx.members.set_grants(member, tx.members.granted(member) | {a.id for a in wanted})
         named = {"accounts": ", ".join(a.name for a in wanted)} if wanted else {}
         record(
             tx,
@@ -144,11 +142,7 @@ class Roster:
             if role is Role.ADMIN:
                 raise InvalidInput("members.admin_has_all", name=name)
             unwanted = all_named(tx, account_names)
-            current = (
-                {a.id for a in tx.accounts.all()}
-                if member.all_accounts
-                else tx.members.granted(member)
-            )
+            current = {a.id for a in visible_accounts(tx, user_id, role)}
             tx.members.update(member, all_accounts=False)
             tx.members.set_grants(member, current - {a.id for a in unwanted})
             record(
@@ -260,10 +254,14 @@ class Roster:
 
     def _view(self, tx: Repositories, member: Member) -> MemberView:
         known = tx.users.get(member.user_id)
-        names: tuple[str, ...] = ()
-        if not member.all_accounts:
-            granted = tx.members.granted(member)
-            names = tuple(a.name for a in tx.accounts.all() if a.id in granted)
+        granted = tx.members.granted(member)
+        # With all accounts, the names listed are those a plain /add leaves out.
+        names = tuple(
+            a.name
+            for a in tx.accounts.all()
+            if a.id in granted
+            and not (member.all_accounts and policy_of(a).members is PlainAdd.ALL)
+        )
         configured = member.user_id in self._access.owner_ids
         role = Role.OWNER if configured else Role(member.role)
         return MemberView(

@@ -12,11 +12,13 @@ from bot.rules.cleanup import Cleanup
 from bot.rules.clock import Clock
 from bot.rules.codes import Codes
 from bot.rules.directory import Directory
+from bot.rules.freeze import Freeze
 from bot.rules.groups import Groups
 from bot.rules.integrity import Integrity
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
 from bot.rules.notices import Notifier
 from bot.rules.pending import Questions
+from bot.rules.policies import Policies
 from bot.rules.roster import Roster
 from bot.rules.vault import Vault
 from storage.store import Store
@@ -36,6 +38,8 @@ class Services:
     questions: Questions
     limits: Limits
     integrity: Integrity
+    policies: Policies
+    freeze: Freeze
 
 
 def build_services(
@@ -71,4 +75,6 @@ def build_services(
         questions=Questions(store, clock),
         limits=Limits(store, access, clock),
         integrity=Integrity(store, access, clock),
+        policies=Policies(store, access, clock),
+        freeze=Freeze(store, access, clock, notifier),
     )
