@@ -10,6 +10,7 @@ from typing import Any
 import pyotp
 
 from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
+from tests.e2e.test_codes import stop
 
 LOCKED = "The bot is locked"
 
@@ -111,6 +112,7 @@ async def test_the_lock_survives_a_restart_and_is_audited(
     first: Bot = await start_bot()
     await setup_team(first)
     await ask(first, first.people.admin, "/lock")
+    await stop(first)
     second: Bot = await start_bot()
     assert LOCKED in (await ask(second, second.people.member, "/code"))["text"]
     await ask(second, second.people.admin, "/unlock")
