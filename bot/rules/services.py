@@ -12,6 +12,7 @@ from bot.rules.cleanup import Cleanup
 from bot.rules.clock import Clock
 from bot.rules.codes import Codes
 from bot.rules.directory import Directory
+from bot.rules.expiry import Expiry
 from bot.rules.groups import Groups
 from bot.rules.integrity import Integrity
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
@@ -36,6 +37,7 @@ class Services:
     questions: Questions
     limits: Limits
     integrity: Integrity
+    expiry: Expiry
 
 
 def build_services(
@@ -49,7 +51,7 @@ def build_services(
     codes_per_minute: int = DEFAULT_CODES_PER_MINUTE,
 ) -> Services:
     """`bot_ids`: the bot's own user id (and any other bot's) that can never be a member."""
-    access = Access(store, owner_ids=owner_ids)
+    access = Access(store, owner_ids=owner_ids, clock=clock)
     directory = Directory(store, clock)
     return Services(
         access=access,
@@ -71,4 +73,5 @@ def build_services(
         questions=Questions(store, clock),
         limits=Limits(store, access, clock),
         integrity=Integrity(store, access, clock),
+        expiry=Expiry(store, access, clock, notifier, audit_chat_id=audit_chat_id),
     )
