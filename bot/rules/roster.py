@@ -234,7 +234,12 @@ class Roster:
             self._access.require(tx, actor.id, Role.ADMIN)
             rows = {member.user_id: member for member in tx.members.all()}
             views = [self._owner_view(tx, uid) for uid in sorted(owner_ids)]
-            views += [self._view(tx, m) for uid, m in rows.items() if uid not in owner_ids]
+            # A member whose grants all ended is no member, also before the sweep.
+            views += [
+                self._view(tx, m)
+                for uid, m in rows.items()
+                if uid not in owner_ids and self._access.role(tx, uid) is not None
+            ]
             return sorted(views, key=lambda v: (-v.role.rank, v.name.casefold()))
 
     def set_notify(self, actor: Person, on: bool) -> None:
