@@ -177,7 +177,8 @@ class Roster:
                 return name, None
             if role is Role.ADMIN:
                 raise InvalidInput("members.admin_has_all", name=name)
-            unwanted = {a.id for a in all_named(tx, account_names)}
+            taken = all_named(tx, account_names)
+            unwanted = {a.id for a in taken}
             now = utc(self._clock())
             # What remains keeps the end it had, also what all accounts gave.
             kept = {
@@ -194,7 +195,7 @@ class Roster:
                 actor_id=actor.id,
                 action="member.revoke",
                 target_id=user_id,
-                params={"accounts": ", ".join(a.name for a in all_named(tx, account_names))},
+                params={"accounts": ", ".join(a.name for a in taken)},
             )
             return name, self._view(tx, member)
 
