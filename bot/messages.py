@@ -81,7 +81,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "help.admin": {
         ENGLISH: "/code [account], /accounts — codes, as members get them\n"
         "/add, /revoke — reply to someone's message, or give an id or @username; "
-        "optional account names limit the grant\n"
+        "optional account names limit the grant; <code>for 8h</code> (or 30m, 3d) at the end "
+        "of /add makes it end by itself\n"
         "/members — who has access (private chat)\n"
         "/secret add NAME SECRET — add an account (private chat only)\n"
         "/secret list | remove NAME | rename OLD NEW\n"
@@ -91,7 +92,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
         "/audit [N] [admin|denied|@user] — the last N events, or only some",
         CHINESE: "/code [账号]、/accounts — 获取验证码\n"
-        "/add、/revoke — 回复某人的消息，或填写 ID 或 @用户名；可在后面写账号名以限定权限\n"
+        "/add、/revoke — 回复某人的消息，或填写 ID 或 @用户名；可在后面写账号名以限定权限；"
+        "/add 最后加 <code>for 8h</code>（或 30m、3d）则到期自动收回\n"
         "/members — 查看谁有权限（私聊）\n"
         "/secret add 名称 密钥 — 添加账号（仅限私聊）\n"
         "/secret list | remove 名称 | rename 旧名 新名\n"
@@ -224,9 +226,11 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "members.usage_add": {
         ENGLISH: "Who? Reply to their message with /add, or: /add USER_ID, /add @username "
         "(someone I have seen). Account names after it limit the grant: "
-        "/add @alice amazon-us",
+        "/add @alice amazon-us. <code>for 8h</code> (30m, 3d; up to 90d) at the end makes it "
+        "end by itself: /add @alice amazon-us for 8h",
         CHINESE: "添加谁？请回复对方的消息发送 /add，或者：/add 用户ID、/add @用户名"
-        "（我见过的人）。后面加账号名可限定权限：/add @alice amazon-us",
+        "（我见过的人）。后面加账号名可限定权限：/add @alice amazon-us。"
+        "最后加 <code>for 8h</code>（30m、3d，最长 90d）则到期自动收回：/add @alice amazon-us for 8h",
     },
     "members.usage_revoke": {
         ENGLISH: "Who? Reply to their message with /revoke, or: /revoke USER_ID, /revoke @username. "
@@ -1044,4 +1048,78 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "audit.event.freeze.lock": {ENGLISH: "locked the bot", CHINESE: "锁定机器人"},
     "audit.event.freeze.unlock": {ENGLISH: "unlocked the bot", CHINESE: "解锁机器人"},
+    # --- grants that end by themselves (`/add … for 8h`) ---
+    "grants.bad_duration": {
+        ENGLISH: "How long? Put <code>for</code> and a whole number of minutes, hours or days "
+        "last: <code>for 30m</code>, <code>for 8h</code>, <code>for 3d</code> (from 1 minute "
+        "to 90 days), e.g. <code>/add @alice amazon-us for 8h</code>. Nothing was changed.",
+        CHINESE: "多长时间？请在最后写 <code>for</code> 加整数的分钟、小时或天数："
+        "<code>for 30m</code>、<code>for 8h</code>、<code>for 3d</code>（1 分钟到 90 天），"
+        "例如 <code>/add @alice amazon-us for 8h</code>。未做任何更改。",
+    },
+    "grants.until": {ENGLISH: "{accounts} until {time}", CHINESE: "{accounts}（至 {time}）"},
+    "grants.until_in": {
+        ENGLISH: "{accounts} until {time} (in {span})",
+        CHINESE: "{accounts}（至 {time}，还剩 {span}）",
+    },
+    "grants.then": {ENGLISH: "{first}; after that {then}", CHINESE: "{first}；之后：{then}"},
+    "span.minutes": {ENGLISH: "{minutes} min", CHINESE: "{minutes} 分钟"},
+    "span.hours": {ENGLISH: "{hours} h", CHINESE: "{hours} 小时"},
+    "span.hours_minutes": {
+        ENGLISH: "{hours} h {minutes} min",
+        CHINESE: "{hours} 小时 {minutes} 分钟",
+    },
+    "span.days": {ENGLISH: "{days} d", CHINESE: "{days} 天"},
+    "span.days_hours": {ENGLISH: "{days} d {hours} h", CHINESE: "{days} 天 {hours} 小时"},
+    "grants.longer": {
+        ENGLISH: "⏳ That extends the access they had.",
+        CHINESE: "⏳ 已延长其原有的访问期限。",
+    },
+    "grants.shorter": {
+        ENGLISH: "⏳ That shortens the access they had: the latest /add counts.",
+        CHINESE: "⏳ 已缩短其原有的访问期限：以最近一次 /add 为准。",
+    },
+    "grants.permanent": {
+        ENGLISH: "♾ Their access no longer ends by itself.",
+        CHINESE: "♾ 其访问权限不再自动到期。",
+    },
+    "grants.given": {
+        ENGLISH: "🔑 You have access to {accounts}. Send /code here or in your team's group.",
+        CHINESE: "🔑 你已获得访问权限：{accounts}。在这里或团队群里发送 /code 获取验证码。",
+    },
+    "grants.given_permanent": {
+        ENGLISH: "♾ Your access to {accounts} no longer ends by itself.",
+        CHINESE: "♾ 你对{accounts}的访问权限不再自动到期。",
+    },
+    "grants.ended": {
+        ENGLISH: "⌛ Your access to {accounts} ended at {time}.",
+        CHINESE: "⌛ 你对{accounts}的访问权限已于 {time} 到期。",
+    },
+    "grants.still_have": {
+        ENGLISH: " You still have {accounts}.",
+        CHINESE: "你仍可使用：{accounts}。",
+    },
+    "grants.ended_notice": {
+        ENGLISH: "⌛ Access that ended by itself:\n{lines}",
+        CHINESE: "⌛ 已自动到期的访问权限：\n{lines}",
+    },
+    "grants.ended_line": {
+        ENGLISH: "• {name}{username} (<code>{user_id}</code>): {accounts}, ended at {time}{rest}",
+        CHINESE: "• {name}{username}（<code>{user_id}</code>）：{accounts}，{time} 到期{rest}",
+    },
+    "grants.ended_removed": {ENGLISH: " — no longer a member", CHINESE: "，已不再是成员"},
+    "grants.ended_left": {ENGLISH: " — still has {accounts}", CHINESE: "，仍可使用：{accounts}"},
+    "grants.ended_more": {
+        ENGLISH: "…and {count} more (see /audit)",
+        CHINESE: "……另有 {count} 人（见 /audit）",
+    },
+    "audit.event.member.add_until": {
+        ENGLISH: "added {target} ({accounts}) until {until}",
+        CHINESE: "添加成员 {target}（{accounts}），至 {until}",
+    },
+    "audit.event.member.expire": {
+        ENGLISH: "access of {target} to {accounts} ended at {until}",
+        CHINESE: "{target} 对{accounts}的访问权限已于 {until} 到期",
+    },
+    "audit.outcome.removed": {ENGLISH: " — no longer a member", CHINESE: " — 已不再是成员"},
 }

@@ -95,6 +95,9 @@ class Member(Base):
     notify: Mapped[bool] = mapped_column(Boolean, default=True)
     added_by: Mapped[int | None] = mapped_column(BigInteger)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When the all-accounts grant ends by itself (None: it does not); only while
+    # `all_accounts` holds. Named grants carry their own end.
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     grants: Mapped[list[Grant]] = relationship(
         back_populates="member", cascade="all, delete-orphan", lazy="selectin"
@@ -112,6 +115,8 @@ class Grant(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
+    # When this grant ends by itself (None: it does not).
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     member: Mapped[Member] = relationship(back_populates="grants")
 

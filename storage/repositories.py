@@ -241,9 +241,41 @@ class Members:
     def granted(self, member: Member) -> set[int]:
         return {grant.account_id for grant in member.grants}
 
-    def set_grants(self, member: Member, account_ids: set[int]) -> None:
-        member.grants = [Grant(user_id=member.user_id, account_id=i) for i in sorted(account_ids)]
+    def set_grants(
+        self,
+        member: Member,
+        account_ids: set[int],
+        *,
+        until: Mapping[int, datetime | None] | None = None,
+    ) -> None:
+        """Exactly these grants; a grant kept keeps its end unless `until` gives one."""
+        kept = {grant.account_id: grant for grant in member.grants}
+        member.grants = [
+            kept.get(i) or Grant(user_id=member.user_id, account_id=i) for i in sorted(account_ids)
+        ]
+        for grant in member.grants:
+            if until is not None and grant.account_id in until:
+                grant.until = until[grant.account_id]
         self._session.flush()
+
+    def grant_ends(self, member: Member) -> dict[int, datetime | None]:
+        """Each granted account's id and when its grant ends (None: never)."""
+        return {grant.account_id: grant.until for grant in member.grants}
+
+    def set_until(self, member: Member, until: datetime | None) -> None:
+        member.until = until
+        self._session.flush()
+
+    def ending(self, now: datetime, limit: int) -> Sequence[Member]:
+        """Members with a grant that has ended by `now` (the all-accounts one or a named
+        one), longest on the team first."""
+        ended_grant = select(Grant.user_id).where(Grant.until <= now)
+        return self._session.scalars(
+            select(Member)
+            .where(or_(Member.until <= now, Member.user_id.in_(ended_grant)))
+            .order_by(Member.added_at)
+            .limit(limit)
+        ).all()
 
 
 class Users:

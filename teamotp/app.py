@@ -18,6 +18,7 @@ from bot.chat.chainhead import HeadSchedule, post_chain_head
 from bot.chat.commands import MENU_LANGUAGES, menu
 from bot.chat.connection import BotApiRequest, Outage, WatchedRequest, polling_failed
 from bot.chat.context import BotContext, Runtime
+from bot.chat.expiry import end_grants
 from bot.chat.flood import ChatRateLimiter
 from bot.chat.handlers import register
 from bot.chat.health import Health
@@ -134,6 +135,7 @@ async def _on_start(application: BotApplication) -> None:
     assert application.job_queue is not None  # noqa: S101 - the job-queue extra is a dependency
     interval: float = application.bot_data["sweep_interval"]
     application.job_queue.run_repeating(sweep, interval=interval, first=interval)
+    application.job_queue.run_repeating(end_grants, interval=interval, first=interval)
     application.job_queue.run_repeating(send_digests, interval=interval, first=interval)
     if "chain_head" in application.bot_data:
         application.job_queue.run_repeating(post_chain_head, interval=interval, first=interval)

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     EXPORT = "exp"
     NO_EXPORT = "noexp"
     ADD = "add"  # confirm `/add @name` for a username last seen long ago
+    ADD_FOR = "addfor"  # the same with `for …`: the minutes come first in its numbers
     NO_ADD = "noadd"
 
 

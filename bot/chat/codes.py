@@ -15,6 +15,7 @@ from bot.chat.people import lang, person, place
 from bot.chat.render import account_list, picker
 from bot.chat.replies import reply
 from bot.chat.worker import offload
+from bot.rules.clock import utc
 from bot.rules.model import GrantedCode, IssuedCode, Person, Picker
 
 logger = logging.getLogger(__name__)
@@ -87,5 +88,5 @@ async def accounts_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     accounts = await offload(context.services.codes.accounts_for, person(user))
-    for chunk in account_list(lang(update), accounts):
+    for chunk in account_list(lang(update), accounts, utc(context.runtime.clock())):
         await reply(update, chunk)

@@ -69,7 +69,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         codes.pick_pressed: pattern(Kind.PICK),
         secrets.remove_pressed: pattern(Kind.REMOVE, Kind.KEEP),
         secrets.export_pressed: pattern(Kind.EXPORT, Kind.NO_EXPORT),
-        members.add_pressed: pattern(Kind.ADD, Kind.NO_ADD),
+        members.add_pressed: pattern(Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD),
     }
     for on_press, kinds in presses.items():
         application.add_handler(CallbackQueryHandler(on_press, pattern=kinds))

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 
 from bot.chat import buttons
 from bot.chat.buttons import Kind
 from bot.chat.context import BotContext
+from bot.chat.durations import split_duration
+from bot.chat.expiry import tell
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
-from bot.chat.render import grants, member_list
+from bot.chat.render import access_given, added, grants, member_list
 from bot.chat.replies import reply
 from bot.chat.targets import parse_target
 from bot.chat.worker import offload
-from bot.messages import Html, text
-from bot.rules.model import Sighting, Target
+from bot.messages import Html, language_for, text
+from bot.rules.clock import utc
+from bot.rules.errors import InvalidInput
+from bot.rules.model import Added, Sighting, Target
 
 
 @user_errors
@@ -23,24 +29,33 @@ async def add_command(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     lng, who, roster = lang(update), person(user), context.services.roster
-    target, names = parse_target(message)
+    target, words = parse_target(message)
     if target is None:
         await reply(update, text(lng, "members.usage_add"))
         return
+    names, lasting = split_duration(words)
     seen = Html("")
     if target.username is not None:
         # Usernames change hands and the Bot API cannot look them up: say whom the name
         # meant when last seen, and ask first when that was long ago.
         sighting = await offload(roster.sighting, who, target.username, names)
         if sighting.stale:
-            await _confirm_stale(update, sighting)
+            await _confirm_stale(update, sighting, lasting)
             return
         if not sighting.recent:
             seen = Html("\n" + _seen(lng, sighting))
         target = Target(user_id=sighting.user_id)
-    view = await offload(roster.add, who, target, names)
-    added = text(lng, "members.added", name=view.name, accounts=grants(lng, view))
-    await reply(update, Html(added + seen))
+    result = await offload(roster.add, who, target, names, lasting=lasting)
+    await reply(update, Html(added(lng, result) + seen))
+    _tell_member(context, result)
+
+
+def _tell_member(context: BotContext, result: Added) -> None:
+    """The member hears of an end given or taken away (a plain /add stays as quiet as
+    before); in the background, and a member who never started the bot is not told."""
+    if result.tell_member:
+        body = access_given(language_for(result.language_code), result)
+        tell(context, result.member.user_id, body)
 
 
 def _seen(lng: str, sighting: Sighting) -> Html:
@@ -54,16 +69,19 @@ def _seen(lng: str, sighting: Sighting) -> Html:
     )
 
 
-async def _confirm_stale(update: Update, sighting: Sighting) -> None:
+async def _confirm_stale(update: Update, sighting: Sighting, lasting: timedelta | None) -> None:
     lng = lang(update)
     ask = Html(_seen(lng, sighting) + "\n" + text(lng, "members.username_stale"))
-    if not buttons.fits(Kind.ADD, sighting.user_id, sighting.account_ids):
+    # With a duration the button carries its minutes first, under a kind of its own, so
+    # that no button made before durations existed is ever read as one.
+    kind, extra = Kind.ADD, sighting.account_ids
+    if lasting is not None:
+        kind, extra = Kind.ADD_FOR, (int(lasting.total_seconds() // 60), *extra)
+    if not buttons.fits(kind, sighting.user_id, extra):
         # Too many accounts to carry in a button: the admin sends the id instead.
         await reply(update, Html(ask + "\n" + text(lng, "members.add_by_id_instead")))
         return
-    markup = buttons.confirm(
-        lng, "members.add_stale", Kind.ADD, Kind.NO_ADD, sighting.user_id, sighting.account_ids
-    )
+    markup = buttons.confirm(lng, "members.add_stale", kind, Kind.NO_ADD, sighting.user_id, extra)
     await reply(update, ask, markup=markup)
 
 
@@ -71,20 +89,28 @@ async def _confirm_stale(update: Update, sighting: Sighting) -> None:
 async def add_pressed(update: Update, context: BotContext) -> None:
     """The confirmation after `/add @name`: any admin may give it (the rules check)."""
     query, user = update.callback_query, update.effective_user
-    press = await buttons.read(update, Kind.ADD, Kind.NO_ADD)
+    press = await buttons.read(update, Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD)
     if press is None or query is None or user is None:
         return
     lng = lang(update)
     if press.kind is Kind.NO_ADD:
         await buttons.decline(query, lng)
         return
-    view = await offload(
-        context.services.roster.add_confirmed, person(user), press.subject, press.extra
+    account_ids, lasting = press.extra, None
+    if press.kind is Kind.ADD_FOR:
+        if not press.extra:
+            raise InvalidInput("grants.bad_duration")
+        account_ids, lasting = press.extra[1:], timedelta(minutes=press.extra[0])
+    result = await offload(
+        context.services.roster.add_confirmed,
+        person(user),
+        press.subject,
+        account_ids,
+        lasting=lasting,
     )
     await query.answer()
-    await query.edit_message_text(
-        text(lng, "members.added", name=view.name, accounts=grants(lng, view))
-    )
+    await query.edit_message_text(added(lng, result))
+    _tell_member(context, result)
 
 
 @user_errors
@@ -101,7 +127,7 @@ async def revoke_command(update: Update, context: BotContext) -> None:
     if left is None:
         await reply(update, text(lng, "members.revoked", name=name))
     else:
-        accounts = grants(lng, left)
+        accounts = grants(lng, left, utc(context.runtime.clock()))
         await reply(update, text(lng, "members.narrowed", name=left.name, accounts=accounts))
 
 
@@ -136,5 +162,5 @@ async def members_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     views = await offload(context.services.roster.members, person(user))
-    for chunk in member_list(lang(update), views):
+    for chunk in member_list(lang(update), views, utc(context.runtime.clock())):
         await reply(update, chunk)

@@ -51,6 +51,12 @@ class TelegramNotifier:
                 continue  # it waits for the digest
             self._send(recipient.chat_id, notice(language_for(recipient.language_code), event))
 
+    def send(self, chat_id: int, body: Html) -> None:
+        """One message to one person, delivered like a notice: in the background, and a
+        refusal (a 403 from someone who never started the bot, or blocked it) is logged
+        by kind and dropped. Called on the bot's loop."""
+        self._send(chat_id, body)
+
     def send_due(self, *, all_now: bool = False) -> None:
         """Send the digests whose minute is over (run by a repeating job on the loop)."""
         for due in self._coalescer.due(all_now=all_now):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import datetime
 
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -13,10 +14,14 @@ from bot.messages import CATALOG, Html, issuer_suffix, text, username_suffix
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
+    Added,
     Approval,
     AuditEntry,
+    Change,
     CodeRequestNotice,
+    Ended,
     ExportNotice,
+    GrantsEndedNotice,
     IssuedCode,
     LockNotice,
     MemberView,
@@ -24,6 +29,7 @@ from bot.rules.model import (
     Person,
     Place,
 )
+from bot.rules.terms import shown
 
 
 def error(lang: str, failure: TeamOtpError) -> Html:
@@ -69,11 +75,12 @@ def picker(lang: str, accounts: tuple[AccountInfo, ...]) -> tuple[Html, InlineKe
     return text(lang, "code.pick"), InlineKeyboardMarkup(rows)
 
 
-def account_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
+def account_list(lang: str, accounts: list[AccountInfo], now: datetime | None = None) -> list[Html]:
     if not accounts:
         return [text(lang, "accounts.none")]
     lines = [
-        f"• <b>{html.escape(a.name)}</b>"
+        "• "
+        + ending(lang, Html(f"<b>{html.escape(a.name)}</b>"), a.until, now)
         + (text(lang, "accounts.needs_approval") if a.policy.approval is Approval.ADMIN else "")
         for a in accounts
     ]
@@ -112,18 +119,122 @@ def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
     return chunked(lang, "secret.list", lines, count=len(accounts))
 
 
-def grants(lang: str, view: MemberView) -> Html:
-    if view.all_accounts and view.accounts:
-        # Accounts a plain /add leaves out, granted by name on top.
-        return text(lang, "members.all_accounts_plus", accounts=", ".join(view.accounts))
+def grants(lang: str, view: MemberView, now: datetime | None = None) -> Html:
+    """What the member may use, with when each part ends (and, given `now`, how soon)."""
     if view.all_accounts:
-        return text(lang, "members.all_accounts")
+        everything = ending(lang, text(lang, "members.all_accounts"), view.until, now)
+        if not view.accounts:
+            return everything
+        if view.until is None:
+            # Accounts a plain /add leaves out, granted by name on top.
+            return text(lang, "members.all_accounts_plus", accounts=_named(lang, view, now))
+        return text(lang, "grants.then", first=everything, then=_named(lang, view, now))
     if not view.accounts:
         return text(lang, "members.no_accounts")
-    return Html(html.escape(", ".join(view.accounts)))
+    return _named(lang, view, now)
 
 
-def member_list(lang: str, views: list[MemberView]) -> list[Html]:
+def _named(lang: str, view: MemberView, now: datetime | None) -> Html:
+    """Named grants: one end after them all when they share it, else one after each."""
+    ends = view.ends or (None,) * len(view.accounts)
+    if len(set(ends)) == 1:
+        return ending(lang, Html(html.escape(", ".join(view.accounts))), ends[0], now)
+    return Html(
+        ", ".join(
+            ending(lang, Html(html.escape(name)), end, now)
+            for name, end in zip(view.accounts, ends, strict=True)
+        )
+    )
+
+
+def ending(lang: str, what: Html, end: datetime | None, now: datetime | None = None) -> Html:
+    """`what` and when it ends: the time in UTC, and how long from `now` when given."""
+    if end is None:
+        return what
+    if now is None:
+        return text(lang, "grants.until", accounts=what, time=shown(end))
+    left = span(lang, (end - now).total_seconds())
+    return text(lang, "grants.until_in", accounts=what, time=shown(end), span=left)
+
+
+def span(lang: str, seconds: float) -> Html:
+    """A time still to run, in whole minutes rounded down (an end on a whole minute counted
+    from a moment inside one), in at most two units."""
+    minutes = max(1, int(seconds // 60))
+    if minutes < 60:
+        return text(lang, "span.minutes", minutes=minutes)
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        if rest:
+            return text(lang, "span.hours_minutes", hours=hours, minutes=rest)
+        return text(lang, "span.hours", hours=hours)
+    days, rest = divmod(minutes, 24 * 60)
+    if rest // 60:
+        return text(lang, "span.days_hours", days=days, hours=rest // 60)
+    return text(lang, "span.days", days=days)
+
+
+def added(lang: str, result: Added) -> Html:
+    """The admin's reply to /add: who has what until when, and what changed."""
+    view = result.member
+    body = text(lang, "members.added", name=view.name, accounts=grants(lang, view, result.at))
+    if result.change in (Change.LONGER, Change.SHORTER, Change.PERMANENT):
+        return Html(body + "\n" + text(lang, f"grants.{result.change.value}"))
+    return body
+
+
+def access_given(lang: str, result: Added) -> Html:
+    """What the member is told of an /add that gives an end, or takes it away."""
+    accounts = grants(lang, result.member, result.at)
+    if not result.member.temporary:
+        return text(lang, "grants.given_permanent", accounts=accounts)
+    return text(lang, "grants.given", accounts=accounts)
+
+
+def access_ended(lang: str, ended: Ended, now: datetime) -> Html:
+    """What a member is told once grants of theirs ended by themselves."""
+    body = text(lang, "grants.ended", accounts=_lost(lang, ended), time=shown(ended.at))
+    if ended.left is None:
+        return body
+    return Html(body + text(lang, "grants.still_have", accounts=grants(lang, ended.left, now)))
+
+
+def _lost(lang: str, ended: Ended) -> Html:
+    if ended.everything:
+        return text(lang, "members.all_accounts")
+    return Html(html.escape(", ".join(ended.accounts)))
+
+
+def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
+    """One message per sweep: as many members as fit, the rest counted."""
+    lines: list[str] = []
+    size = 0
+    for ended in event.ended:
+        rest = (
+            text(lang, "grants.ended_removed")
+            if ended.left is None
+            else text(lang, "grants.ended_left", accounts=grants(lang, ended.left, event.at))
+        )
+        line = text(
+            lang,
+            "grants.ended_line",
+            name=ended.name,
+            username=username_suffix(ended.username),
+            user_id=ended.user_id,
+            accounts=_lost(lang, ended),
+            time=shown(ended.at),
+            rest=rest,
+        )
+        if lines and size + len(line) > _CHUNK:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    if len(lines) < len(event.ended):
+        lines.append(text(lang, "grants.ended_more", count=len(event.ended) - len(lines)))
+    return text(lang, "grants.ended_notice", lines=Html("\n".join(lines)))
+
+
+def member_list(lang: str, views: list[MemberView], now: datetime | None = None) -> list[Html]:
     lines = [
         text(
             lang,
@@ -132,7 +243,7 @@ def member_list(lang: str, views: list[MemberView]) -> list[Html]:
             username=username_suffix(v.username),
             role=text(lang, f"role.{v.role.value}"),
             user_id=v.user_id,
-            accounts=grants(lang, v),
+            accounts=grants(lang, v, now),
         )
         for v in views
     ]
@@ -188,8 +299,10 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
         **dict(entry.params),
     }
     key = f"audit.event.{entry.action}"
-    if entry.action == "member.add" and "accounts" not in values:
+    if entry.action in ("member.add", "member.expire") and "accounts" not in values:
         values["accounts"] = text(lang, "members.all_accounts")
+    if entry.action == "member.add" and "until" in values:
+        key = "audit.event.member.add_until"
     if entry.action == "member.revoke" and "accounts" in values:
         key = "audit.event.member.revoke_some"
     if entry.action == "code" and entry.account is None:
@@ -224,6 +337,8 @@ def _audit_outcome(lang: str, outcome: str) -> Html:
 
 
 def notice(lang: str, event: Notice) -> Html:
+    if isinstance(event, GrantsEndedNotice):
+        return _ended_notice(lang, event)
     if isinstance(event, ExportNotice):
         return text(
             lang,

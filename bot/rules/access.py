@@ -1,27 +1,36 @@
 """Who is who: configured owners, and the roles kept in the store.
 
 Roles are read from the store on every call, never cached: a revocation takes effect
-on the very next update, including presses on old buttons.
+on the very next update, including presses on old buttons. So does the end of a grant:
+a member whose every grant has ended is no member, before any sweep removes them.
 """
 
 from __future__ import annotations
 
+from bot.rules.clock import Clock, utc
 from bot.rules.errors import NotAllowed, NotAMember
 from bot.rules.model import OPERATOR, Recipient, Role
+from bot.rules.terms import has_ended
 from storage.repositories import Repositories
 from storage.store import Store
 
 
 class Access:
-    def __init__(self, store: Store, *, owner_ids: frozenset[int]) -> None:
+    def __init__(self, store: Store, *, owner_ids: frozenset[int], clock: Clock) -> None:
         self._store = store
         self.owner_ids = owner_ids
+        self._clock = clock
 
     def role(self, tx: Repositories, user_id: int) -> Role | None:
         if user_id in self.owner_ids or user_id == OPERATOR.id:
             return Role.OWNER
         member = tx.members.get(user_id)
-        return None if member is None else Role(member.role)
+        if member is None:
+            return None
+        role = Role(member.role)
+        if role is Role.MEMBER and has_ended(member, utc(self._clock())):
+            return None
+        return role
 
     def require(self, tx: Repositories, user_id: int, needed: Role) -> Role:
         """The rules' own check, behind the chat layer's gate."""

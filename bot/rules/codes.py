@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from bot.rules.access import Access
-from bot.rules.accounts import account_info, policy_of, spec_of
+from bot.rules.accounts import account_info, spec_of
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
 from bot.rules.errors import (
@@ -35,34 +35,30 @@ from bot.rules.model import (
     Person,
     Picker,
     Place,
-    PlainAdd,
     Recipient,
     Role,
 )
 from bot.rules.names import echoable, name_key
 from bot.rules.notices import Notifier
 from bot.rules.otp import code_at
+from bot.rules.terms import end_of, has_account
 from storage.models import Account
 from storage.repositories import Repositories
 from storage.store import Store
 
 
-def visible_accounts(tx: Repositories, user_id: int, role: Role) -> list[Account]:
-    """Admins and owners use every account; a member those granted to them by name, and
-    with a plain `/add` every account whose policy lets a plain `/add` include it."""
+def visible_accounts(tx: Repositories, user_id: int, role: Role, *, at: float) -> list[Account]:
+    """Admins and owners use every account; a member those granted to them whose grant
+    has not ended at `at`: by name, or by a plain `/add` for each account whose policy
+    lets a plain `/add` include it."""
     accounts = list(tx.accounts.all())
     if role is not Role.MEMBER:
         return accounts
     member = tx.members.get(user_id)
     if member is None:
         return []
-    granted = tx.members.granted(member)
-    return [
-        account
-        for account in accounts
-        if account.id in granted
-        or (member.all_accounts and policy_of(account).members is PlainAdd.ALL)
-    ]
+    now = utc(at)
+    return [account for account in accounts if has_account(member, account, now)]
 
 
 def issue(tx: Repositories, account: Account, at: float) -> IssuedCode:
@@ -89,11 +85,20 @@ class Codes:
         self._per_minute = per_minute  # codes per person; 0: no limit
 
     def accounts_for(self, person: Person) -> list[AccountInfo]:
+        """The accounts this person may use, each with when their access to it ends."""
+        now = self._clock()
         with self._store.transaction() as tx:
             role = self._access.role(tx, person.id)
             if role is None:
                 raise NotAMember(person.id)
-            return [account_info(a) for a in visible_accounts(tx, person.id, role)]
+            member = tx.members.get(person.id) if role is Role.MEMBER else None
+            return [
+                replace(
+                    account_info(a),
+                    until=None if member is None else end_of(member, a, utc(now)),
+                )
+                for a in visible_accounts(tx, person.id, role, at=now)
+            ]
 
     def request(
         self, person: Person, place: Place, account_name: str | None
@@ -128,7 +133,8 @@ class Codes:
             if not place.private and tx.chats.get(place.chat_id) is None:
                 raise ChatNotApproved()
             check_unlocked(tx, role)
-            return issue(tx, _by_id(visible_accounts(tx, person.id, role), issued.account.id), now)
+            accounts = visible_accounts(tx, person.id, role, at=now)
+            return issue(tx, _by_id(accounts, issued.account.id), now)
 
     def tell(self, grant: GrantedCode, *, delivered: bool) -> None:
         """Tell the admins of a granted request once its reply arrived, or that it could not
@@ -163,7 +169,7 @@ class Codes:
             elif (wait := self._wait(tx, person.id, now)) is not None:
                 error, outcome = TooManyCodes(seconds_to_wait(wait)), "denied:too_many_codes"
             else:
-                accounts = visible_accounts(tx, person.id, role)
+                accounts = visible_accounts(tx, person.id, role, at=now)
                 try:
                     chosen = choose(accounts)
                 except TeamOtpError as refused:

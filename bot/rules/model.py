@@ -108,6 +108,8 @@ class AccountInfo:
     # False when the stored secret no longer opens (its row was changed outside the bot).
     readable: bool = True
     policy: Policy = field(default_factory=Policy)
+    # For a member's own list: when their access to it ends (None: it does not).
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,14 @@ class MemberView:
     accounts: tuple[str, ...]
     notify: bool = True
     configured_owner: bool = False
+    # When the all-accounts grant ends (None: it does not), and when each named grant in
+    # `accounts` ends (empty: none does).
+    until: datetime | None = None
+    ends: tuple[datetime | None, ...] = ()
+
+    @property
+    def temporary(self) -> bool:
+        return self.until is not None or any(end is not None for end in self.ends)
 
 
 @dataclass(frozen=True)
@@ -259,4 +269,52 @@ class LockNotice:
     recipients: tuple[Recipient, ...] = field(default=())
 
 
-Notice = CodeRequestNotice | ExportNotice | LockNotice
+class Change(StrEnum):
+    """What an `/add` did to an end the person already had (the latest /add counts)."""
+
+    NEW = "new"  # they had none of it
+    SAME = "same"
+    LONGER = "longer"
+    SHORTER = "shorter"
+    PERMANENT = "permanent"  # it had an end, and no longer has one
+
+
+@dataclass(frozen=True)
+class Added:
+    """The outcome of an `/add`: the member as they are now, what changed, and whom to
+    tell (the member, in their language, when an end is involved)."""
+
+    member: MemberView
+    at: datetime  # when it was decided: "until 21:30 UTC (in 8 h)" counts from here
+    change: Change
+    language_code: str | None = None
+
+    @property
+    def tell_member(self) -> bool:
+        return self.member.temporary or self.change is Change.PERMANENT
+
+
+@dataclass(frozen=True)
+class Ended:
+    """One member's grants that ended by themselves in one sweep."""
+
+    user_id: int
+    name: str
+    username: str | None
+    language_code: str | None
+    everything: bool  # the all-accounts grant ended
+    accounts: tuple[str, ...]  # the named grants that ended (besides)
+    at: datetime  # when (the latest of their ends)
+    left: MemberView | None  # what they still have; None: no longer a member
+
+
+@dataclass(frozen=True)
+class GrantsEndedNotice:
+    """What admins are told of grants that ended by themselves, one notice a sweep."""
+
+    ended: tuple[Ended, ...]
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+Notice = CodeRequestNotice | ExportNotice | LockNotice | GrantsEndedNotice

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.rules.access import Access
-from bot.rules.accounts import all_named, existing, policy_of
+from bot.rules.accounts import all_named, existing
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
-from bot.rules.codes import visible_accounts
 from bot.rules.directory import Directory
 from bot.rules.errors import InvalidInput, NotAllowed
-from bot.rules.model import MemberView, Person, PlainAdd, Role, Sighting, Target
-from storage.models import Account, Member
+from bot.rules.model import Added, Change, MemberView, Person, Role, Sighting, Target
+from bot.rules.terms import (
+    end_of,
+    ends_at,
+    has_account,
+    has_all,
+    in_plain_add,
+    live_grants,
+    shown,
+)
+from storage.models import Account, KnownUser, Member
 from storage.repositories import Repositories
 from storage.store import Store
 
@@ -68,16 +76,33 @@ class Roster:
                 account_ids=accounts,
             )
 
-    def add(self, actor: Person, target: Target, account_names: Sequence[str]) -> MemberView:
-        """Whitelist someone: all accounts, or only the named ones (added to what they have)."""
+    def add(
+        self,
+        actor: Person,
+        target: Target,
+        account_names: Sequence[str],
+        *,
+        lasting: timedelta | None = None,
+    ) -> Added:
+        """Whitelist someone: all accounts, or only the named ones (added to what they
+        have); for `lasting` from now, or with no end. What the /add names gets the end
+        it gives, longer or shorter than before: the latest /add counts."""
         _check_count(account_names)
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.ADMIN)
             user_id = self._resolve(tx, target)
-            return self._add(tx, actor, user_id, all_named(tx, account_names))
+            return self._add(tx, actor, user_id, all_named(tx, account_names), lasting)
 
-    def add_confirmed(self, actor: Person, user_id: int, account_ids: Sequence[int]) -> MemberView:
-        """The confirm button after `/add @name`: the id and accounts it was shown with."""
+    def add_confirmed(
+        self,
+        actor: Person,
+        user_id: int,
+        account_ids: Sequence[int],
+        *,
+        lasting: timedelta | None = None,
+    ) -> Added:
+        """The confirm button after `/add @name`: the id, accounts and duration it was
+        shown with (its data may be forged: all of it is checked again)."""
         _check_count(account_ids)
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.ADMIN)
@@ -87,31 +112,55 @@ class Roster:
                 account = existing(tx, account_id)
                 if account not in wanted:
                     wanted.append(account)
-            return self._add(tx, actor, user_id, wanted)
+            return self._add(tx, actor, user_id, wanted, lasting)
 
     def _add(
-        self, tx: Repositories, actor: Person, user_id: int, wanted: list[Account]
-    ) -> MemberView:
+        self,
+        tx: Repositories,
+        actor: Person,
+        user_id: int,
+        wanted: list[Account],
+        lasting: timedelta | None,
+    ) -> Added:
+        at = self._clock()
+        now = utc(at)
+        until = None if lasting is None else ends_at(at, lasting)
         role = self._access.role(tx, user_id)
         member = tx.members.get(user_id)
         if role is not None and role is not Role.MEMBER:
             raise InvalidInput("members.already_admin", name=self._name(tx, user_id))
+        before = {} if member is None or role is None else _touched(member, wanted, now)
         if member is None:
             member = self._new_member(tx, actor, user_id, Role.MEMBER, not wanted)
-        elif not wanted:
-            # Grants by name stay: they are how accounts a plain /add leaves out are given.
+        if not wanted:
             tx.members.update(member, all_accounts=True)
-        tx.members.set_grants(member, tx.members.granted(member) | {a.id for a in wanted})
-        named = {"accounts": ", ".join(a.name for a in wanted)} if wanted else {}
-        record(
-            tx,
-            self._clock(),
-            actor_id=actor.id,
-            action="member.add",
-            target_id=user_id,
-            params=named,
+            tx.members.set_until(member, until)
+            # Named grants of accounts a plain /add leaves out stay; others that outlast a
+            # temporary all-accounts grant are what is left after it; with no end, all
+            # accounts make them moot.
+            listed = {a.id for a in tx.accounts.all() if not in_plain_add(a)}
+            live = live_grants(member, now)
+            kept = {i: end for i, end in live.items() if i in listed}
+            if until is not None:
+                kept |= _outlasting(live, until)
+            tx.members.set_grants(member, set(kept))
+        else:
+            if not has_all(member, now):  # an all-accounts grant that ended: gone
+                tx.members.update(member, all_accounts=False)
+                tx.members.set_until(member, None)
+            granted = live_grants(member, now) | {a.id: until for a in wanted}
+            tx.members.set_grants(member, set(granted), until=granted)
+        params: dict[str, str] = {"accounts": ", ".join(a.name for a in wanted)} if wanted else {}
+        if until is not None:
+            params["until"] = shown(until)
+        record(tx, at, actor_id=actor.id, action="member.add", target_id=user_id, params=params)
+        known = tx.users.get(user_id)
+        return Added(
+            member=self._view(tx, member),
+            at=now,
+            change=_change(before, _touched(member, wanted, now)),
+            language_code=known.language_code if known else None,
         )
-        return self._view(tx, member)
 
     def revoke(
         self, actor: Person, target: Target, account_names: Sequence[str]
@@ -141,17 +190,25 @@ class Roster:
                 return name, None
             if role is Role.ADMIN:
                 raise InvalidInput("members.admin_has_all", name=name)
-            unwanted = all_named(tx, account_names)
-            current = {a.id for a in visible_accounts(tx, user_id, role)}
+            taken = all_named(tx, account_names)
+            unwanted = {a.id for a in taken}
+            now = utc(self._clock())
+            # What remains keeps the end it had, also what all accounts gave.
+            kept = {
+                a.id: end_of(member, a, now)
+                for a in tx.accounts.all()
+                if a.id not in unwanted and has_account(member, a, now)
+            }
             tx.members.update(member, all_accounts=False)
-            tx.members.set_grants(member, current - {a.id for a in unwanted})
+            tx.members.set_until(member, None)
+            tx.members.set_grants(member, set(kept), until=kept)
             record(
                 tx,
                 self._clock(),
                 actor_id=actor.id,
                 action="member.revoke",
                 target_id=user_id,
-                params={"accounts": ", ".join(a.name for a in unwanted)},
+                params={"accounts": ", ".join(a.name for a in taken)},
             )
             return name, self._view(tx, member)
 
@@ -166,6 +223,7 @@ class Roster:
             if member is None:
                 member = self._new_member(tx, actor, user_id, Role.ADMIN, True)
             tx.members.update(member, role=Role.ADMIN, all_accounts=True)
+            tx.members.set_until(member, None)  # admins are never temporary
             tx.members.set_grants(member, set())
             record(tx, self._clock(), actor_id=actor.id, action="member.promote", target_id=user_id)
             return self._view(tx, member)
@@ -190,7 +248,12 @@ class Roster:
             self._access.require(tx, actor.id, Role.ADMIN)
             rows = {member.user_id: member for member in tx.members.all()}
             views = [self._owner_view(tx, uid) for uid in sorted(owner_ids)]
-            views += [self._view(tx, m) for uid, m in rows.items() if uid not in owner_ids]
+            # A member whose grants all ended is no member, also before the sweep.
+            views += [
+                self._view(tx, m)
+                for uid, m in rows.items()
+                if uid not in owner_ids and self._access.role(tx, uid) is not None
+            ]
             return sorted(views, key=lambda v: (-v.role.rank, v.name.casefold()))
 
     def set_notify(self, actor: Person, on: bool) -> None:
@@ -247,33 +310,10 @@ class Roster:
         self._directory.forget(person.id)
 
     def _name(self, tx: Repositories, user_id: int) -> str:
-        known = tx.users.get(user_id)
-        if known is None:
-            return str(user_id)
-        return " ".join(p for p in (known.first_name, known.last_name) if p) or str(user_id)
+        return display_name(tx.users.get(user_id), user_id)
 
     def _view(self, tx: Repositories, member: Member) -> MemberView:
-        known = tx.users.get(member.user_id)
-        granted = tx.members.granted(member)
-        # With all accounts, the names listed are those a plain /add leaves out.
-        names = tuple(
-            a.name
-            for a in tx.accounts.all()
-            if a.id in granted
-            and not (member.all_accounts and policy_of(a).members is PlainAdd.ALL)
-        )
-        configured = member.user_id in self._access.owner_ids
-        role = Role.OWNER if configured else Role(member.role)
-        return MemberView(
-            user_id=member.user_id,
-            role=role,
-            name=self._name(tx, member.user_id),
-            username=known.username if known else None,
-            all_accounts=member.all_accounts or role is not Role.MEMBER,
-            accounts=names,
-            notify=member.notify,
-            configured_owner=configured,
-        )
+        return member_view(tx, member, self._access.owner_ids, utc(self._clock()))
 
     def _owner_view(self, tx: Repositories, user_id: int) -> MemberView:
         known = tx.users.get(user_id)
@@ -288,6 +328,83 @@ class Roster:
             notify=member.notify if member else True,
             configured_owner=True,
         )
+
+
+def member_view(
+    tx: Repositories, member: Member, owner_ids: frozenset[int], now: datetime
+) -> MemberView:
+    """The member as `/members` shows them at `now`: what still holds, with its ends."""
+    known = tx.users.get(member.user_id)
+    configured = member.user_id in owner_ids
+    role = Role.OWNER if configured else Role(member.role)
+    everything = role is not Role.MEMBER or has_all(member, now)
+    named: list[tuple[str, datetime | None]] = []
+    if role is Role.MEMBER:
+        granted = live_grants(member, now)
+        until = member.until if everything else None
+        accounts = tx.accounts.all()
+        listed = {a.id for a in accounts if not in_plain_add(a)}
+        # Beside an all-accounts grant only what outlasts it, or what it does not cover
+        # (accounts a plain /add leaves out), says anything.
+        if not everything:
+            shown_after = granted
+        else:
+            shown_after = {i: end for i, end in granted.items() if i in listed}
+            if until is not None:
+                shown_after |= _outlasting(granted, until)
+        named = [(a.name, shown_after[a.id]) for a in accounts if a.id in shown_after]
+    ends = tuple(end for _, end in named)
+    return MemberView(
+        user_id=member.user_id,
+        role=role,
+        name=display_name(known, member.user_id),
+        username=known.username if known else None,
+        all_accounts=everything,
+        accounts=tuple(name for name, _ in named),
+        notify=member.notify,
+        configured_owner=configured,
+        until=member.until if everything and role is Role.MEMBER else None,
+        ends=ends if any(end is not None for end in ends) else (),
+    )
+
+
+def display_name(known: KnownUser | None, user_id: int) -> str:
+    if known is None:
+        return str(user_id)
+    return " ".join(p for p in (known.first_name, known.last_name) if p) or str(user_id)
+
+
+def _outlasting(grants: dict[int, datetime | None], until: datetime) -> dict[int, datetime | None]:
+    return {i: end for i, end in grants.items() if end is None or end > until}
+
+
+def _touched(member: Member, wanted: list[Account], now: datetime) -> dict[int, datetime | None]:
+    """What an /add of `wanted` (none: all accounts) touches that the member has, and when
+    it ends; key 0 stands for the all-accounts grant."""
+    if not wanted:
+        return {0: member.until} if has_all(member, now) else {}
+    return {a.id: end_of(member, a, now) for a in wanted if has_account(member, a, now)}
+
+
+def _change(before: dict[int, datetime | None], after: dict[int, datetime | None]) -> Change:
+    if not before:
+        return Change.NEW
+    changes = set()
+    for key, was in before.items():
+        now = after.get(key)
+        if was == now:
+            continue
+        if now is None:
+            changes.add(Change.PERMANENT)
+        elif was is None or now < was:
+            changes.add(Change.SHORTER)
+        else:
+            changes.add(Change.LONGER)
+    # One word for the reply: the latest /add counts, so a shortening is worth saying first.
+    for change in (Change.SHORTER, Change.PERMANENT, Change.LONGER):
+        if change in changes:
+            return change
+    return Change.SAME
 
 
 def _check_count(account_names: Sequence[object]) -> None:

@@ -12,6 +12,7 @@ from bot.rules.cleanup import Cleanup
 from bot.rules.clock import Clock
 from bot.rules.codes import Codes
 from bot.rules.directory import Directory
+from bot.rules.expiry import Expiry
 from bot.rules.freeze import Freeze
 from bot.rules.groups import Groups
 from bot.rules.integrity import Integrity
@@ -40,6 +41,7 @@ class Services:
     integrity: Integrity
     policies: Policies
     freeze: Freeze
+    expiry: Expiry
 
 
 def build_services(
@@ -53,7 +55,7 @@ def build_services(
     codes_per_minute: int = DEFAULT_CODES_PER_MINUTE,
 ) -> Services:
     """`bot_ids`: the bot's own user id (and any other bot's) that can never be a member."""
-    access = Access(store, owner_ids=owner_ids)
+    access = Access(store, owner_ids=owner_ids, clock=clock)
     directory = Directory(store, clock)
     return Services(
         access=access,
@@ -77,4 +79,5 @@ def build_services(
         integrity=Integrity(store, access, clock),
         policies=Policies(store, access, clock),
         freeze=Freeze(store, access, clock, notifier),
+        expiry=Expiry(store, access, clock, notifier, audit_chat_id=audit_chat_id),
     )

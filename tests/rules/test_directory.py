@@ -148,7 +148,7 @@ def test_a_username_taken_over_by_someone_else_is_cleared_from_its_old_holder(
     # `/add @mia` now means the one who answers to it.
     services.directory.seen(OWNER)
     services.roster.promote(OWNER, Target(user_id=ADMIN.id))
-    view = services.roster.add(ADMIN, Target(username="@mia"), [])
+    view = services.roster.add(ADMIN, Target(username="@mia"), []).member
     assert (view.user_id, view.username) == (newcomer.id, "Mia")
 
 

@@ -46,7 +46,7 @@ def test_a_listed_account_needs_a_grant_by_name(team: Services) -> None:
     team.policies.set(ADMIN, "ebay", "members", "listed")
     team.roster.add(ADMIN, Target(user_id=MEMBER.id), [])
     assert [a.name for a in team.codes.accounts_for(MEMBER)] == ["amazon-us"]
-    view = team.roster.add(ADMIN, Target(user_id=MEMBER.id), ["ebay"])
+    view = team.roster.add(ADMIN, Target(user_id=MEMBER.id), ["ebay"]).member
     assert view.all_accounts
     assert view.accounts == ("ebay",)
     assert [a.name for a in team.codes.accounts_for(MEMBER)] == ["amazon-us", "ebay"]
