@@ -11,6 +11,7 @@ from bot.rules.bootstrap import Bootstrap
 from bot.rules.cleanup import Cleanup
 from bot.rules.clock import Clock
 from bot.rules.codes import Codes
+from bot.rules.departures import Departures
 from bot.rules.directory import Directory
 from bot.rules.groups import Groups
 from bot.rules.integrity import Integrity
@@ -36,6 +37,7 @@ class Services:
     questions: Questions
     limits: Limits
     integrity: Integrity
+    departures: Departures
 
 
 def build_services(
@@ -61,7 +63,7 @@ def build_services(
             audit_chat_id=audit_chat_id,
             per_minute=codes_per_minute,
         ),
-        roster=Roster(store, access, clock, directory, bot_ids=bot_ids),
+        roster=Roster(store, access, clock, directory, notifier=notifier, bot_ids=bot_ids),
         vault=Vault(store, access, clock, notifier),
         groups=Groups(store, access, clock),
         directory=directory,
@@ -71,4 +73,5 @@ def build_services(
         questions=Questions(store, clock),
         limits=Limits(store, access, clock),
         integrity=Integrity(store, access, clock),
+        departures=Departures(store, access, clock, notifier, bot_ids=bot_ids),
     )
