@@ -11,12 +11,17 @@ from telegram.error import TelegramError
 
 from bot.chat.context import BotContext
 from bot.chat.failures import user_errors
+from bot.chat.flood import Patience
 from bot.chat.people import lang, person, place
 from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.messages import Html, language_for, text
 
 logger = logging.getLogger(__name__)
+
+# Seconds a passing failure of Telegram is tried again while an admin waits for the reply
+# to `/roster on`: then they are told it could not be checked.
+ASK_FOR = 10.0
 
 
 @user_errors
@@ -107,7 +112,9 @@ async def roster_command(update: Update, context: BotContext) -> None:
 async def _bot_is_admin(context: BotContext, chat_id: int) -> bool | None:
     """What Telegram says of the bot's own standing in the chat; None when it cannot say."""
     try:
-        me = await context.bot.get_chat_member(chat_id, context.bot.id)
+        me = await context.bot.get_chat_member(
+            chat_id, context.bot.id, rate_limit_args=Patience(retry_for=ASK_FOR)
+        )
     except TelegramError as failure:
         logger.warning("could not ask for the bot's status in a group: %s", type(failure).__name__)
         return None
