@@ -12,6 +12,7 @@ from bot.rules.model import (
     Loss,
     LostAccessNotice,
     Person,
+    Place,
     Role,
     Seen,
     SeenSeed,
@@ -132,7 +133,7 @@ def test_unapproving_or_removing_the_bot_ends_the_roster(roster: Services) -> No
 
 def test_an_upgraded_group_stays_the_roster(roster: Services) -> None:
     roster.groups.migrated(GROUP.chat_id, -1001234)
-    supergroup = GROUP.__class__(-1001234, private=False, title="Team")
+    supergroup = Place(-1001234, private=False, title="Team")
     assert roster.groups.roster_state(ADMIN, supergroup) is True
     assert roster.departures.left(MEMBER, supergroup) is Loss.LEFT
     assert roster.access.role_of(MEMBER.id) is None
@@ -198,7 +199,7 @@ def test_leaving_a_group_that_is_not_the_roster_changes_nothing(
 ) -> None:
     roster.groups.set_roster(ADMIN, GROUP, False)
     assert roster.departures.left(MEMBER, GROUP) is None
-    other = GROUP.__class__(-777, private=False, title="Other")
+    other = Place(-777, private=False, title="Other")
     assert roster.departures.left(MEMBER, other) is None
     assert roster.access.role_of(MEMBER.id) is Role.MEMBER
     assert lost_notices(notices) == []
