@@ -1088,6 +1088,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "removed {target} from roster group {chat}",
         CHINESE: "将 {target} 移出名册群 {chat}",
     },
+    "roster.unwatched": {
+        ENGLISH: "⚠️ I was made a plain member of the roster group “{group}”{by}, no longer an "
+        "administrator. Telegram may no longer tell me when someone leaves it (a group that "
+        "hides join and leave messages tells me nothing), so their access would not end. "
+        "Make me an administrator there again.",
+        CHINESE: "⚠️ 我在名册群“{group}”中被{by}取消了管理员身份，现在只是普通成员。"
+        "Telegram 可能不再告诉我谁退出了该群（隐藏进出群消息的群组完全不会告诉我），"
+        "这样退出者的权限将不会结束。请重新把我设为该群的管理员。",
+    },
+    "audit.event.chat.bot_demoted": {
+        ENGLISH: "made the bot a plain member of roster group {chat}",
+        CHINESE: "取消机器人在名册群 {chat} 的管理员身份",
+    },
     "audit.outcome.access_ended": {ENGLISH: " — access ended", CHINESE: " — 权限已结束"},
     "audit.outcome.kept_owner": {
         ENGLISH: " — an owner: access kept",

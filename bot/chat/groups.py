@@ -62,9 +62,12 @@ async def membership_changed(update: Update, context: BotContext) -> None:
             )
     elif was_in and not is_in:
         await offload(context.services.groups.bot_removed, who, place(change.chat))
+    elif change.old_chat_member.status in _ADMIN and change.new_chat_member.status not in _ADMIN:
+        await offload(context.services.departures.bot_demoted, place(change.chat), by=who)
 
 
 _PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
+_ADMIN = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
 
 async def migrated(update: Update, context: BotContext) -> None:

@@ -24,6 +24,7 @@ from bot.rules.model import (
     Notice,
     Person,
     Place,
+    RosterUnwatchedNotice,
     SeenSeed,
 )
 
@@ -209,6 +210,10 @@ def _audit_outcome(lang: str, outcome: str) -> Html:
 
 
 def notice(lang: str, event: Notice) -> Html:
+    if isinstance(event, RosterUnwatchedNotice):
+        by = text(lang, "lost.removed_by", by=event.by.full_name) if event.by else Html("")
+        when = text(lang, "lost.when", time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return Html(text(lang, "roster.unwatched", group=event.group or "—", by=by) + "\n" + when)
     if isinstance(event, LostAccessNotice):
         when = text(lang, "lost.when", time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"))
         return Html(lost_access(lang, event.lost) + "\n" + when)

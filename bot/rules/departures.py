@@ -21,6 +21,7 @@ from bot.rules.model import (
     Person,
     Place,
     Role,
+    RosterUnwatchedNotice,
     Seen,
     SeenSeed,
 )
@@ -156,6 +157,32 @@ class Departures:
         if notice.recipients:
             self._notifier.publish(notice)
         return loss
+
+    def bot_demoted(self, place: Place, *, by: Person | None = None) -> bool:
+        """The bot became a plain member of a group. In the roster group, Telegram stops
+        sending `chat_member` updates (groups that hide join and leave messages then say
+        nothing of leaves): every admin is told. True when they were."""
+        with self._store.transaction() as tx:
+            chat = tx.chats.get(place.chat_id)
+            if chat is None or not chat.roster:
+                return False
+            who = by if by is not None and not by.is_bot else None
+            record(
+                tx,
+                self._clock(),
+                actor_id=who.id if who is not None else None,
+                action="chat.bot_demoted",
+                chat_id=place.chat_id,
+            )
+            notice = RosterUnwatchedNotice(
+                group=place.title or chat.title,
+                by=who,
+                at=utc(self._clock()),
+                recipients=self._access.admins(tx, exclude=OPERATOR.id),
+            )
+        if notice.recipients:
+            self._notifier.publish(notice)
+        return True
 
     def _told_already(
         self, tx: Repositories, actor_id: int | None, user_id: int, chat_id: int

@@ -286,4 +286,15 @@ class Demoted:
     lost: LostAccess
 
 
-Notice = CodeRequestNotice | ExportNotice | LostAccessNotice
+@dataclass(frozen=True)
+class RosterUnwatchedNotice:
+    """The bot is no longer an administrator of the roster group: Telegram may stop telling
+    it of people leaving, so the admins are told to make it one again."""
+
+    group: str | None
+    by: Person | None
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+Notice = CodeRequestNotice | ExportNotice | LostAccessNotice | RosterUnwatchedNotice

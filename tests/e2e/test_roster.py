@@ -118,12 +118,20 @@ async def test_leaving_a_group_that_hides_leave_messages_is_noticed_from_chat_me
     assert refused_as_stranger(await ask(bot, p.member, "/code"), p.member)
 
 
-async def test_leaving_is_noticed_from_the_service_message_alone(bot: Bot) -> None:
-    """A bot that is no longer an admin gets no `chat_member` updates, but still the
-    service message of someone leaving."""
+async def test_the_bot_made_a_plain_member_warns_and_still_sees_leave_messages(
+    bot: Bot,
+) -> None:
+    """A bot that is no longer an admin gets no `chat_member` updates: the admins are
+    warned; the service message of someone leaving still ends their access."""
     group = await roster_group(bot)
     p = bot.people
     await bot.tg.demote_bot(group, by=p.admin)
+    warned = await next_notice(bot, p.owner)
+    assert warned.startswith(
+        "⚠️ I was made a plain member of the roster group “Team” by adam, no longer an "
+        "administrator."
+    )
+    assert "Make me an administrator there again." in warned
     await bot.tg.user_leaves(group, p.member)
     assert "left the roster group" in await next_notice(bot, p.owner)
     assert refused_as_stranger(await ask(bot, p.member, "/code"), p.member)

@@ -14,6 +14,7 @@ from bot.rules.model import (
     Person,
     Place,
     Role,
+    RosterUnwatchedNotice,
     Seen,
     SeenSeed,
     Target,
@@ -266,3 +267,16 @@ def test_a_configured_owner_is_refused_with_the_servers_setting(team: Services) 
         team.roster.revoke(ADMIN, Target(user_id=OWNER.id), [])
     with pytest.raises(InvalidInput, match="members.cannot_demote_owner"):
         team.roster.demote(OWNER, Target(user_id=OWNER.id))
+
+
+def test_the_bot_made_a_plain_member_of_the_roster_group_warns_every_admin(
+    roster: Services, notices: Notices
+) -> None:
+    assert roster.departures.bot_demoted(GROUP, by=ADMIN)
+    (notice,) = notices.published[-1:]
+    assert isinstance(notice, RosterUnwatchedNotice)
+    assert notice.by == ADMIN
+    assert {r.chat_id for r in notice.recipients} == {OWNER.id, ADMIN.id}
+    roster.groups.set_roster(ADMIN, GROUP, False)
+    assert not roster.departures.bot_demoted(GROUP, by=ADMIN)  # not the roster: nothing
+    assert len([n for n in notices.published if isinstance(n, RosterUnwatchedNotice)]) == 1
