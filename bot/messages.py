@@ -87,6 +87,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret add NAME SECRET — add an account (private chat only)\n"
         "/secret list | remove NAME | rename OLD NEW\n"
         "/approve, /unapprove — allow or stop codes in a group\n"
+        "/roster on|off — in a group: whoever leaves it loses their access at once\n"
         "/notify on|off — notifications of code requests\n"
         "/policy NAME — approval, delivery and /add policy of an account (private chat)\n"
         "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
@@ -98,6 +99,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret add 名称 密钥 — 添加账号（仅限私聊）\n"
         "/secret list | remove 名称 | rename 旧名 新名\n"
         "/approve、/unapprove — 允许或停止在群里发验证码\n"
+        "/roster on|off — 在群里：退出该群的人立即失去权限\n"
         "/notify on|off — 验证码请求通知\n"
         "/policy 名称 — 账号的审批、发送方式和 /add 规则（私聊）\n"
         "/lock、/unlock — 立即停止发放所有验证码（所有者除外），以及恢复\n"
@@ -129,8 +131,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "access.anonymous": {
         ENGLISH: "You are posting as the group (anonymous admin), so I can't tell who you are. "
-        'Turn off "Remain anonymous" or message me in private.',
-        CHINESE: "你正以群组身份（匿名管理员）发言，我无法确认你是谁。请关闭“保持匿名”，或私聊我。",
+        'To be identified, turn off "Remain anonymous" for yourself in the group\'s admin '
+        "settings (Administrators → your name), or message me in private.",
+        CHINESE: "你正以群组身份（匿名管理员）发言，我无法确认你是谁。"
+        "要让我识别你，请在群组的管理员设置中（管理员 → 你的名字）关闭“保持匿名”，或私聊我。",
     },
     "access.private_only": {
         ENGLISH: "That works only in a private chat with me.",
@@ -280,12 +284,29 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "{name} 已经是管理员或所有者，可以使用全部账号。",
     },
     "members.cannot_revoke_owner": {
-        ENGLISH: "{name} is an owner; owners cannot be revoked from Telegram.",
-        CHINESE: "{name} 是所有者；不能在 Telegram 中移除所有者。",
+        ENGLISH: "{name} is an owner, set on the server in TEAMOTP_OWNER_IDS, so they cannot "
+        "be revoked from Telegram. To remove them, take their id out of TEAMOTP_OWNER_IDS "
+        "there and restart the bot.",
+        CHINESE: "{name} 是所有者，由服务器上的 TEAMOTP_OWNER_IDS 设置，因此不能在 Telegram 中移除。"
+        "如需移除，请在服务器上把其 ID 从 TEAMOTP_OWNER_IDS 中删掉，然后重启机器人。",
     },
     "members.cannot_demote_owner": {
-        ENGLISH: "{name} is an owner, not an admin.",
-        CHINESE: "{name} 是所有者，不是管理员。",
+        ENGLISH: "{name} is an owner, not an admin: owners are set on the server in "
+        "TEAMOTP_OWNER_IDS and cannot be demoted from Telegram. To remove them, take their id "
+        "out of TEAMOTP_OWNER_IDS there and restart the bot.",
+        CHINESE: "{name} 是所有者，不是管理员：所有者由服务器上的 TEAMOTP_OWNER_IDS 设置，"
+        "不能在 Telegram 中撤销。如需移除，请在服务器上把其 ID 从 TEAMOTP_OWNER_IDS 中删掉，"
+        "然后重启机器人。",
+    },
+    "members.cannot_revoke_claimed_owner": {
+        ENGLISH: "{name} is an owner (they claimed the bot), so they cannot be revoked from "
+        "Telegram.",
+        CHINESE: "{name} 是所有者（通过认领码认领了机器人），因此不能在 Telegram 中移除。",
+    },
+    "members.cannot_demote_claimed_owner": {
+        ENGLISH: "{name} is an owner, not an admin (they claimed the bot): owners cannot be "
+        "demoted from Telegram.",
+        CHINESE: "{name} 是所有者，不是管理员（通过认领码认领了机器人）：不能在 Telegram 中撤销所有者。",
     },
     "members.not_a_member": {
         ENGLISH: "{name} is not a member.",
@@ -724,8 +745,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "将机器人移出群 {chat}",
     },
     "audit.event.chat.migrate": {
-        ENGLISH: "group {from_chat} became supergroup {chat}",
-        CHINESE: "群 {from_chat} 升级为超级群 {chat}",
+        ENGLISH: "group {from_chat} became supergroup {chat} (its earlier events show {from_chat})",
+        CHINESE: "群 {from_chat} 升级为超级群 {chat}（该群此前的记录显示为 {from_chat}）",
     },
     "audit.event.claim": {ENGLISH: "claimed the bot", CHINESE: "认领机器人"},
     "audit.usage": {
@@ -788,6 +809,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "cmd.promote": {ENGLISH: "Owner: make a member an admin", CHINESE: "所有者：设为管理员"},
     "cmd.demote": {ENGLISH: "Owner: make an admin a member", CHINESE: "所有者：撤销管理员"},
     "cmd.cancel": {ENGLISH: "Leave what you started", CHINESE: "取消当前操作"},
+    "cmd.roster": {
+        ENGLISH: "Admin: leaving this group ends access",
+        CHINESE: "管理员：退出本群即失去权限",
+    },
     # --- /add @name, known bots and long argument lists ---
     "members.username_seen": {
         ENGLISH: "{username} was id <code>{user_id}</code> when I last saw them, {days} days ago ({date}).",
@@ -1122,4 +1147,146 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "{target} 对{accounts}的访问权限已于 {until} 到期",
     },
     "audit.outcome.removed": {ENGLISH: " — no longer a member", CHINESE: " — 已不再是成员"},
+    # --- the roster, and people who leave (team model) ---
+    "roster.on": {
+        ENGLISH: "📋 This group is now the team roster: whoever leaves it or is removed from it "
+        "loses their access at once, and the admins are told. Joining it grants nothing.",
+        CHINESE: "📋 本群现在是团队名册：任何人退出或被移出本群，会立即失去权限，并通知管理员。"
+        "加入本群不会获得任何权限。",
+    },
+    "roster.already_on": {
+        ENGLISH: "This group is already the team roster.",
+        CHINESE: "本群已经是团队名册。",
+    },
+    "roster.off": {
+        ENGLISH: "This group is no longer the team roster: leaving it changes nobody's access.",
+        CHINESE: "本群已不再是团队名册：退出本群不再影响任何人的权限。",
+    },
+    "roster.already_off": {
+        ENGLISH: "This group is not the team roster.",
+        CHINESE: "本群不是团队名册。",
+    },
+    "roster.state_on": {
+        ENGLISH: "This group is the team roster: whoever leaves it loses their access.",
+        CHINESE: "本群是团队名册：退出本群的人会失去权限。",
+    },
+    "roster.state_off": {
+        ENGLISH: "This group is not the team roster: leaving it changes nobody's access.",
+        CHINESE: "本群不是团队名册：退出本群不影响任何人的权限。",
+    },
+    "roster.state_not_approved": {
+        ENGLISH: "This group is not approved, so it cannot be the team roster.",
+        CHINESE: "本群尚未开通，因此不能作为团队名册。",
+    },
+    "roster.usage": {
+        ENGLISH: "/roster on — whoever leaves this group loses their access (I must be an "
+        "administrator here)\n/roster off — leaving it changes nothing",
+        CHINESE: "/roster on — 退出本群的人会失去权限（我必须是本群管理员）\n"
+        "/roster off — 退出本群不再有影响",
+    },
+    "roster.not_approved": {
+        ENGLISH: "This group is not approved, so it cannot be the team roster. Send /approve "
+        "first, then /roster on.",
+        CHINESE: "本群尚未开通，因此不能作为团队名册。请先发送 /approve，再发送 /roster on。",
+    },
+    "roster.bot_not_admin": {
+        ENGLISH: "I am not an administrator of this group, so Telegram does not tell me when "
+        "someone leaves it. Make me an administrator, then send /roster on again.",
+        CHINESE: "我不是本群的管理员，Telegram 不会告诉我谁退出了本群。"
+        "请把我设为管理员，然后再发送 /roster on。",
+    },
+    "roster.cannot_check": {
+        ENGLISH: "I could not check with Telegram whether I am an administrator here, so "
+        "nothing changed. Try /roster on again in a moment.",
+        CHINESE: "我无法向 Telegram 确认自己是否是本群管理员，因此没有做任何更改。请稍后再发送 /roster on。",
+    },
+    "lost.revoked": {
+        ENGLISH: "🚫 Access ended: {name}{username} (<code>{user_id}</code>) was removed from "
+        "the team by {by}.",
+        CHINESE: "🚫 权限已结束：{name}{username}（<code>{user_id}</code>）已被 {by} 移出团队。",
+    },
+    "lost.demoted": {
+        ENGLISH: "⬇️ {name}{username} (<code>{user_id}</code>) is no longer an admin "
+        "(demoted by {by}); they are still a member and get codes.",
+        CHINESE: "⬇️ {name}{username}（<code>{user_id}</code>）已不再是管理员（由 {by} 撤销），"
+        "仍是成员，可以获取验证码。",
+    },
+    "lost.left": {
+        ENGLISH: "🚪 {name}{username} (<code>{user_id}</code>) left the roster group “{group}”: "
+        "their access ended at once.",
+        CHINESE: "🚪 {name}{username}（<code>{user_id}</code>）退出了名册群“{group}”：其权限已立即结束。",
+    },
+    "lost.removed": {
+        ENGLISH: "🚪 {name}{username} (<code>{user_id}</code>) was removed from the roster group "
+        "“{group}”{by}: their access ended at once.",
+        CHINESE: "🚪 {name}{username}（<code>{user_id}</code>）被{by}移出了名册群“{group}”："
+        "其权限已立即结束。",
+    },
+    "lost.removed_by": {ENGLISH: " by {by}", CHINESE: " {by} "},
+    "lost.owner_left": {
+        ENGLISH: "🚪 {name}{username} (<code>{user_id}</code>), an owner, is no longer in the "
+        "roster group “{group}”. Owners keep their access: leaving a group does not remove "
+        "an owner (owners set in TEAMOTP_OWNER_IDS are removed only there, on the server).",
+        CHINESE: "🚪 所有者 {name}{username}（<code>{user_id}</code>）已不在名册群“{group}”中。"
+        "所有者保留权限：退出群组不会移除所有者（TEAMOTP_OWNER_IDS 中的所有者只能在服务器上移除）。",
+    },
+    "lost.when": {ENGLISH: "When: {time}", CHINESE: "时间：{time}"},
+    "seen.none": {
+        ENGLISH: "They only ever saw codes, never a seed: nothing needs re-keying.",
+        CHINESE: "此人只见过验证码，从未见过密钥：无需重新设置任何账号。",
+    },
+    "seen.some": {
+        ENGLISH: "⚠️ They have seen the seeds of these accounts and may still have them:\n"
+        "{lines}\nRe-key each one at the site (set up its authenticator anew) with "
+        "/secret rotate NAME, so the seed they know stops working.",
+        CHINESE: "⚠️ 此人见过以下账号的密钥，可能仍保留着：\n{lines}\n"
+        "请用 /secret rotate 名称 在网站上逐个重新设置身份验证器，使其知道的密钥失效。",
+    },
+    "seen.line": {
+        ENGLISH: "• <b>{account}</b> ({hows}): /secret rotate {account}",
+        CHINESE: "• <b>{account}</b>（{hows}）：/secret rotate {account}",
+    },
+    "seen.how.added": {ENGLISH: "added it", CHINESE: "由其添加"},
+    "seen.how.imported": {ENGLISH: "imported it", CHINESE: "由其导入"},
+    "seen.how.exported": {ENGLISH: "received an export", CHINESE: "收到过导出"},
+    "seen.how.rotated": {ENGLISH: "set its new seed", CHINESE: "由其设置了新密钥"},
+    "seen.how_separator": {ENGLISH: ", ", CHINESE: "、"},
+    "seen.more": {
+        ENGLISH: "• …and {count} more accounts",
+        CHINESE: "• ……另有 {count} 个账号",
+    },
+    "audit.event.chat.roster_on": {
+        ENGLISH: "made group {chat} the team roster",
+        CHINESE: "将群 {chat} 设为团队名册",
+    },
+    "audit.event.chat.roster_off": {
+        ENGLISH: "stopped group {chat} being the team roster",
+        CHINESE: "取消群 {chat} 的团队名册身份",
+    },
+    "audit.event.member.left_roster": {
+        ENGLISH: "left roster group {chat}",
+        CHINESE: "退出名册群 {chat}",
+    },
+    "audit.event.member.left_roster_removed": {
+        ENGLISH: "removed {target} from roster group {chat}",
+        CHINESE: "将 {target} 移出名册群 {chat}",
+    },
+    "roster.unwatched": {
+        ENGLISH: "⚠️ I was made a plain member of the roster group “{group}”{by}, no longer an "
+        "administrator. Telegram may no longer tell me when someone leaves it (a group that "
+        "hides join and leave messages tells me nothing), so their access would not end. "
+        "Make me an administrator there again.",
+        CHINESE: "⚠️ 我在名册群“{group}”中被{by}取消了管理员身份，现在只是普通成员。"
+        "Telegram 可能不再告诉我谁退出了该群（隐藏进出群消息的群组完全不会告诉我），"
+        "这样退出者的权限将不会结束。请重新把我设为该群的管理员。",
+    },
+    "audit.event.chat.bot_demoted": {
+        ENGLISH: "made the bot a plain member of roster group {chat}",
+        CHINESE: "取消机器人在名册群 {chat} 的管理员身份",
+    },
+    "audit.outcome.access_ended": {ENGLISH: " — access ended", CHINESE: " — 权限已结束"},
+    "audit.outcome.kept_owner": {
+        ENGLISH: " — an owner: access kept",
+        CHINESE: " — 所有者：保留权限",
+    },
 }

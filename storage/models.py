@@ -144,6 +144,23 @@ class ApprovedChat(Base):
     title: Mapped[str | None] = mapped_column(String(256))
     approved_by: Mapped[int | None] = mapped_column(BigInteger)
     approved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The team roster (`/roster on`): leaving this group ends a person's access. None on
+    # rows from before it existed, which are not rosters.
+    roster: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class SeedExposure(Base):
+    """Someone saw an account's seed (pasted it, received an export, set a new one): when
+    they lose access, the admins are told which accounts to re-key at the site."""
+
+    __tablename__ = "seed_exposures"
+    __table_args__ = (Index("ix_seed_exposures_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    how: Mapped[str] = mapped_column(String(16))  # added | imported | exported | rotated
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AuditEvent(Base):

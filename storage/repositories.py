@@ -25,6 +25,7 @@ from storage.models import (
     QuietChat,
     RateHit,
     ScheduledDeletion,
+    SeedExposure,
     Setting,
 )
 
@@ -341,13 +342,27 @@ class ApprovedChats:
         return self._session.get(ApprovedChat, chat_id)
 
     def add(
-        self, *, chat_id: int, title: str | None, approved_by: int | None, approved_at: datetime
+        self,
+        *,
+        chat_id: int,
+        title: str | None,
+        approved_by: int | None,
+        approved_at: datetime,
+        roster: bool | None = None,
     ) -> None:
         self._session.add(
             ApprovedChat(
-                chat_id=chat_id, title=title, approved_by=approved_by, approved_at=approved_at
+                chat_id=chat_id,
+                title=title,
+                approved_by=approved_by,
+                approved_at=approved_at,
+                roster=roster,
             )
         )
+        self._session.flush()
+
+    def set_roster(self, chat: ApprovedChat, on: bool) -> None:
+        chat.roster = on
         self._session.flush()
 
     def remove(self, chat: ApprovedChat) -> None:
@@ -356,6 +371,42 @@ class ApprovedChats:
 
     def count(self) -> int:
         return self._session.scalar(select(func.count()).select_from(ApprovedChat)) or 0
+
+
+class Exposures:
+    """Who has seen which account's seed, and how."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, *, user_id: int, account_id: int, how: str, at: datetime) -> None:
+        self._session.add(SeedExposure(user_id=user_id, account_id=account_id, how=how, at=at))
+        self._session.flush()
+
+    def of(self, user_id: int) -> list[tuple[Account, str]]:
+        """The accounts `user_id` saw the seed of, each with how, oldest first; an account
+        removed since is gone from here too (its rows are deleted with it)."""
+        rows = self._session.execute(
+            select(Account, SeedExposure.how)
+            .join(SeedExposure, SeedExposure.account_id == Account.id)
+            .where(SeedExposure.user_id == user_id)
+            .order_by(SeedExposure.at, SeedExposure.id)
+        )
+        return [(account, how) for account, how in rows]
+
+    def origins(self, hows: Sequence[str]) -> set[int]:
+        """The accounts with a row of one of these kinds (by anyone)."""
+        return set(
+            self._session.scalars(
+                select(SeedExposure.account_id).where(SeedExposure.how.in_(hows)).distinct()
+            )
+        )
+
+    def rekeyed(self, *, account_id: int, user_id: int, at: datetime) -> None:
+        """The account's seed was changed by `user_id`: whoever saw the old one has seen
+        nothing that still works, so only the one who set the new seed is left."""
+        self._session.execute(delete(SeedExposure).where(SeedExposure.account_id == account_id))
+        self.record(user_id=user_id, account_id=account_id, how="rotated", at=at)
 
 
 class AuditEvents:
@@ -604,3 +655,4 @@ class Repositories:
         self.pending = PendingInputs(session)
         self.rate_hits = RateHits(session)
         self.quiet_chats = QuietChats(session)
+        self.exposures = Exposures(session)

@@ -40,13 +40,16 @@ logger = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
-# What the bot asks Telegram for; `chat_member` is not needed yet. Edited messages are
-# read only to delete a secret edited into a message (the gate runs no command for them).
+# What the bot asks Telegram for. Edited messages are read only to delete a secret edited
+# into a message (the gate runs no command for them). `chat_member` (others joining and
+# leaving; Telegram sends it only where the bot is an admin) is how leaving a roster group
+# ends a person's access.
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
+    Update.CHAT_MEMBER,
 ]
 POLL_TIMEOUT = 10
 

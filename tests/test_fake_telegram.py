@@ -671,6 +671,58 @@ async def test_allowed_updates_and_chat_member(fake: FakeTelegram, bot: telegram
     assert all("my_chat_member" not in u for u in fake.pending_updates)
 
 
+async def test_removing_restricting_and_hidden_leaves(
+    fake: FakeTelegram, bot: telegram.Bot
+) -> None:
+    """An admin removing someone: `chat_member` and the service message both from the
+    admin; a restricted member leaving stays "restricted" with `is_member` false; a
+    supergroup that hides join and leave messages sends only `chat_member`."""
+    alice, bob, carol = fake.user("alice"), fake.user("bob"), fake.user("carol")
+    team = fake.group("team", bot_is_admin=True)
+    await fake.add_bot_to_group(team, alice)
+    await fake.user_joins(team, bob)
+    await fake.user_joins(team, carol)
+    await bot.get_updates(offset=-1, allowed_updates=["message", "chat_member"])
+    with pytest.raises(ValueError, match="not an administrator"):
+        await fake.remove_user(team, alice, by=bob)
+    await fake.remove_user(team, bob, by=alice)
+    await fake.restrict_user(team, carol, by=alice)
+    await fake.user_leaves(team, carol)
+    updates = await bot.get_updates(offset=fake.confirmed_offset + 1)
+    changes = [u.chat_member for u in updates if u.chat_member is not None]
+    assert [(c.from_user.id, c.new_chat_member.status) for c in changes] == [
+        (alice.id, "kicked"),
+        (alice.id, "restricted"),
+        (carol.id, "restricted"),
+    ]
+    restricted, gone = changes[1].new_chat_member, changes[2].new_chat_member
+    assert isinstance(restricted, telegram.ChatMemberRestricted)
+    assert restricted.is_member
+    assert isinstance(gone, telegram.ChatMemberRestricted)
+    assert not gone.is_member
+    left = [u.message for u in updates if u.message is not None and u.message.left_chat_member]
+    assert [(m.from_user.id, m.left_chat_member.id) for m in left if m.from_user] == [
+        (alice.id, bob.id),
+        (carol.id, carol.id),
+    ]
+
+    big = fake.group("big", bot_is_admin=True, hides_joins=True)
+    assert big.type == "supergroup"
+    await fake.add_bot_to_group(big, alice)
+    await fake.user_joins(big, bob)
+    await fake.user_leaves(big, bob)
+    updates = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert [u.chat_member.new_chat_member.status for u in updates if u.chat_member] == [
+        "member",
+        "left",
+    ]
+    assert not any(
+        u.message and (u.message.left_chat_member or u.message.new_chat_members)
+        for u in updates
+        if u.message and u.message.from_user and u.message.from_user.id == bob.id
+    )
+
+
 async def test_privacy_mode_in_groups(fake: FakeTelegram, bot: telegram.Bot) -> None:
     alice = fake.user("alice")
     team = fake.group("team")

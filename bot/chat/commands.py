@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("secret", Role.ADMIN, Where.PRIVATE),
     Command("approve", Role.ADMIN, Where.GROUP),
     Command("unapprove", Role.ADMIN, Where.GROUP),
+    Command("roster", Role.ADMIN, Where.GROUP),
     Command("notify", Role.ADMIN, Where.PRIVATE),
     Command("audit", Role.ADMIN, Where.PRIVATE),
     Command("policy", Role.ADMIN, Where.PRIVATE),

@@ -56,6 +56,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "secret": secrets.secret_command,
         "approve": groups.approve_command,
         "unapprove": groups.unapprove_command,
+        "roster": groups.roster_command,
         "notify": admin.notify_command,
         "audit": admin.audit_command,
         "status": status.status_command,
@@ -89,5 +90,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         ChatMemberHandler(groups.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+    application.add_handler(ChatMemberHandler(groups.member_changed, ChatMemberHandler.CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, groups.member_left)
+    )
     application.add_error_handler(on_error)

@@ -13,7 +13,7 @@ from bot.chat.durations import split_duration
 from bot.chat.expiry import tell
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
-from bot.chat.render import access_given, added, grants, member_list
+from bot.chat.render import access_given, added, grants, member_list, seen_seeds
 from bot.chat.replies import reply
 from bot.chat.targets import parse_target
 from bot.chat.worker import offload
@@ -123,12 +123,14 @@ async def revoke_command(update: Update, context: BotContext) -> None:
     if target is None:
         await reply(update, text(lng, "members.usage_revoke"))
         return
-    name, left = await offload(context.services.roster.revoke, person(user), target, names)
-    if left is None:
-        await reply(update, text(lng, "members.revoked", name=name))
+    done = await offload(context.services.roster.revoke, person(user), target, names)
+    if done.left is None:
+        revoked = text(lng, "members.revoked", name=done.name)
+        seen = seen_seeds(lng, done.lost.seen if done.lost else ())
+        await reply(update, Html(revoked + "\n" + seen))
     else:
-        accounts = grants(lng, left, utc(context.runtime.clock()))
-        await reply(update, text(lng, "members.narrowed", name=left.name, accounts=accounts))
+        accounts = grants(lng, done.left, utc(context.runtime.clock()))
+        await reply(update, text(lng, "members.narrowed", name=done.left.name, accounts=accounts))
 
 
 @user_errors
@@ -149,11 +151,15 @@ async def _change_role(update: Update, context: BotContext, *, promote: bool) ->
     if target is None:
         await reply(update, text(lang(update), "members.usage_promote"))
         return
-    roster = context.services.roster
-    change = roster.promote if promote else roster.demote
-    view = await offload(change, person(user), target)
-    done = "members.promoted" if promote else "members.demoted"
-    await reply(update, text(lang(update), done, name=view.name))
+    lng, roster = lang(update), context.services.roster
+    if promote:
+        view = await offload(roster.promote, person(user), target)
+        await reply(update, text(lng, "members.promoted", name=view.name))
+        return
+    demoted = await offload(roster.demote, person(user), target)
+    said = text(lng, "members.demoted", name=demoted.view.name)
+    # They keep their codes; what they saw of the seeds as an admin they keep too.
+    await reply(update, Html(said + "\n" + seen_seeds(lng, demoted.lost.seen)))
 
 
 @user_errors

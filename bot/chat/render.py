@@ -24,10 +24,15 @@ from bot.rules.model import (
     GrantsEndedNotice,
     IssuedCode,
     LockNotice,
+    Loss,
+    LostAccess,
+    LostAccessNotice,
     MemberView,
     Notice,
     Person,
     Place,
+    RosterUnwatchedNotice,
+    SeenSeed,
 )
 from bot.rules.terms import shown
 
@@ -305,6 +310,8 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
         key = "audit.event.member.add_until"
     if entry.action == "member.revoke" and "accounts" in values:
         key = "audit.event.member.revoke_some"
+    if entry.action == "member.left_roster" and values.get("how") == "removed":
+        key = "audit.event.member.left_roster_removed"
     if entry.action == "code" and entry.account is None:
         key = "audit.event.code_unnamed"
     try:
@@ -339,6 +346,13 @@ def _audit_outcome(lang: str, outcome: str) -> Html:
 def notice(lang: str, event: Notice) -> Html:
     if isinstance(event, GrantsEndedNotice):
         return _ended_notice(lang, event)
+    if isinstance(event, RosterUnwatchedNotice):
+        by = text(lang, "lost.removed_by", by=event.by.full_name) if event.by else Html("")
+        when = text(lang, "lost.when", time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return Html(text(lang, "roster.unwatched", group=event.group or "—", by=by) + "\n" + when)
+    if isinstance(event, LostAccessNotice):
+        when = text(lang, "lost.when", time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return Html(lost_access(lang, event.lost) + "\n" + when)
     if isinstance(event, ExportNotice):
         return text(
             lang,
@@ -359,6 +373,47 @@ def notice(lang: str, event: Notice) -> Html:
             time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         )
     return _code_notice(lang, event)
+
+
+def lost_access(lang: str, lost: LostAccess) -> Html:
+    """Who lost access and why, then which seeds they saw (an owner who left keeps it)."""
+    who = lost.person
+    values: dict[str, object] = {
+        "name": who.full_name,
+        "username": username_suffix(who.username),
+        "user_id": who.id,
+        "by": lost.by.full_name if lost.by is not None else "—",
+        "group": lost.group or "—",
+    }
+    if lost.loss is Loss.REMOVED:
+        values["by"] = text(lang, "lost.removed_by", by=lost.by.full_name) if lost.by else Html("")
+    headline = text(lang, f"lost.{lost.loss.value}", **values)
+    if lost.loss is Loss.OWNER_LEFT:
+        return headline
+    return Html(headline + "\n" + seen_seeds(lang, lost.seen))
+
+
+def seen_seeds(lang: str, seen: Sequence[SeenSeed]) -> Html:
+    """The accounts to re-key at the site, or that there are none."""
+    if not seen:
+        return text(lang, "seen.none")
+    separator = text(lang, "seen.how_separator")
+    lines = [
+        text(
+            lang,
+            "seen.line",
+            account=s.account,
+            hows=Html(separator.join(text(lang, f"seen.how.{how.value}") for how in s.hows)),
+        )
+        for s in seen[:_SEEN_SHOWN]
+    ]
+    if len(seen) > _SEEN_SHOWN:
+        lines.append(text(lang, "seen.more", count=len(seen) - _SEEN_SHOWN))
+    return text(lang, "seen.some", lines=Html("\n".join(lines)))
+
+
+# Accounts named one by one in a notice: with the rest counted, it stays one message.
+_SEEN_SHOWN = 30
 
 
 def _code_notice(lang: str, event: CodeRequestNotice) -> Html:

@@ -89,6 +89,7 @@ class Groups:
                 title=chat.title,
                 approved_by=chat.approved_by,
                 approved_at=chat.approved_at,
+                roster=chat.roster,
             )
             tx.chats.remove(chat)
             record(
@@ -99,6 +100,51 @@ class Groups:
                 chat_id=new_chat_id,
                 params={"from_chat": old_chat_id},
             )
+
+    def set_roster(
+        self, actor: Person, place: Place, on: bool, *, bot_is_admin: bool | None = None
+    ) -> bool:
+        """Make the group the team roster (leaving it ends a person's access), or stop.
+
+        Only an approved group can be one, and only where the bot is an administrator:
+        Telegram tells of people leaving only to admin bots. `bot_is_admin` is what
+        Telegram said just now (None: it could not be asked). False when nothing changed."""
+        if place.private:
+            raise InvalidInput("chats.only_in_groups")
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            chat = tx.chats.get(place.chat_id)
+            if not on:
+                if chat is None or not chat.roster:
+                    return False
+                tx.chats.set_roster(chat, False)
+            else:
+                if chat is None:
+                    raise InvalidInput("roster.not_approved")
+                if bot_is_admin is None:
+                    raise InvalidInput("roster.cannot_check")
+                if not bot_is_admin:
+                    raise InvalidInput("roster.bot_not_admin")
+                if chat.roster:
+                    return False
+                tx.chats.set_roster(chat, True)
+            record(
+                tx,
+                self._clock(),
+                actor_id=actor.id,
+                action="chat.roster_on" if on else "chat.roster_off",
+                chat_id=place.chat_id,
+            )
+            return True
+
+    def roster_state(self, actor: Person, place: Place) -> bool | None:
+        """Whether the group is the roster; None when it is not even approved."""
+        if place.private:
+            raise InvalidInput("chats.only_in_groups")
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            chat = tx.chats.get(place.chat_id)
+            return None if chat is None else bool(chat.roster)
 
     def is_approved(self, chat_id: int) -> bool:
         with self._store.transaction() as tx:

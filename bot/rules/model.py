@@ -269,6 +269,57 @@ class LockNotice:
     recipients: tuple[Recipient, ...] = field(default=())
 
 
+# --- people who leave: the seeds they saw, and what the admins are told ---
+
+
+class Seen(StrEnum):
+    """How someone came to see an account's seed."""
+
+    ADDED = "added"  # pasted it with /secret add (or added it before this was recorded)
+    IMPORTED = "imported"  # sent its QR code or a Google Authenticator export
+    EXPORTED = "exported"  # received it with /secret export
+    ROTATED = "rotated"  # set its new seed with /secret rotate
+
+
+@dataclass(frozen=True)
+class SeenSeed:
+    """An account whose seed someone has seen: it stays known to them after they go."""
+
+    account: str
+    hows: tuple[Seen, ...]
+
+
+class Loss(StrEnum):
+    """Why someone lost access (or, for an owner leaving a roster group, did not)."""
+
+    REVOKED = "revoked"
+    DEMOTED = "demoted"  # no longer an admin: still a member, with codes
+    LEFT = "left"  # left a roster group
+    REMOVED = "removed"  # was removed from a roster group
+    OWNER_LEFT = "owner_left"  # an owner left or was removed: owners keep their access
+
+
+@dataclass(frozen=True)
+class LostAccess:
+    """Who lost access, why, and which seeds they had seen (none: only ever codes)."""
+
+    person: Person
+    loss: Loss
+    seen: tuple[SeenSeed, ...]
+    by: Person | None = None  # who did it; None when they left by themselves
+    group: str | None = None  # the roster group's title, for a leave
+
+
+@dataclass(frozen=True)
+class LostAccessNotice:
+    """What every admin and owner is told when someone loses access, /notify or not: it
+    is a security matter. The one who acted reads it in their reply instead."""
+
+    lost: LostAccess
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
 class Change(StrEnum):
     """What an `/add` did to an end the person already had (the latest /add counts)."""
 
@@ -317,4 +368,38 @@ class GrantsEndedNotice:
     recipients: tuple[Recipient, ...] = field(default=())
 
 
-Notice = CodeRequestNotice | ExportNotice | LockNotice | GrantsEndedNotice
+@dataclass(frozen=True)
+class Revoked:
+    """What `/revoke` did: the person's name, what is left of them (None: removed
+    entirely) and, when removed entirely, what they saw."""
+
+    name: str
+    left: MemberView | None
+    lost: LostAccess | None = None
+
+
+@dataclass(frozen=True)
+class Demoted:
+    view: MemberView
+    lost: LostAccess
+
+
+@dataclass(frozen=True)
+class RosterUnwatchedNotice:
+    """The bot is no longer an administrator of the roster group: Telegram may stop telling
+    it of people leaving, so the admins are told to make it one again."""
+
+    group: str | None
+    by: Person | None
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+Notice = (
+    CodeRequestNotice
+    | ExportNotice
+    | LockNotice
+    | GrantsEndedNotice
+    | LostAccessNotice
+    | RosterUnwatchedNotice
+)

@@ -9,9 +9,23 @@ from bot.rules.access import Access
 from bot.rules.accounts import all_named, existing
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
+from bot.rules.departures import known_person, seen_seeds, tell_admins
 from bot.rules.directory import Directory
 from bot.rules.errors import InvalidInput, NotAllowed
-from bot.rules.model import Added, Change, MemberView, Person, Role, Sighting, Target
+from bot.rules.model import (
+    Added,
+    Change,
+    Demoted,
+    Loss,
+    LostAccess,
+    MemberView,
+    Person,
+    Revoked,
+    Role,
+    Sighting,
+    Target,
+)
+from bot.rules.notices import Notifier
 from bot.rules.terms import (
     end_of,
     ends_at,
@@ -47,12 +61,14 @@ class Roster:
         clock: Clock,
         directory: Directory,
         *,
+        notifier: Notifier,
         bot_ids: frozenset[int] = frozenset(),
     ) -> None:
         self._store = store
         self._access = access
         self._clock = clock
         self._directory = directory
+        self._notifier = notifier
         self._bots = TELEGRAM_SERVICE_IDS | bot_ids
 
     def sighting(self, actor: Person, username: str, account_names: Sequence[str] = ()) -> Sighting:
@@ -162,13 +178,11 @@ class Roster:
             language_code=known.language_code if known else None,
         )
 
-    def revoke(
-        self, actor: Person, target: Target, account_names: Sequence[str]
-    ) -> tuple[str, MemberView | None]:
+    def revoke(self, actor: Person, target: Target, account_names: Sequence[str]) -> Revoked:
         """Remove someone entirely (no names), or only the named grants.
 
-        Returns the person's name and what is left of the member (None: gone).
-        """
+        Removed entirely, what they saw of the seeds is in the reply, and every other
+        admin and owner is told of it."""
         _check_count(account_names)
         with self._store.transaction() as tx:
             actor_role = self._access.require(tx, actor.id, Role.ADMIN)
@@ -177,40 +191,57 @@ class Roster:
             role = self._access.role(tx, user_id)
             member = tx.members.get(user_id)
             if role is Role.OWNER:
-                raise InvalidInput("members.cannot_revoke_owner", name=name)
+                # Those set on the server are removed there; one who claimed the bot stays.
+                configured = user_id in self._access.owner_ids
+                raise InvalidInput(
+                    "members.cannot_revoke_owner"
+                    if configured
+                    else "members.cannot_revoke_claimed_owner",
+                    name=name,
+                )
             if member is None or role is None:
                 raise InvalidInput("members.not_a_member", name=name)
             if role is Role.ADMIN and actor_role is not Role.OWNER:
                 raise NotAllowed("members.revoke_admin_needs_owner", name=name)
             if not account_names:
+                lost = LostAccess(
+                    person=known_person(tx, user_id),
+                    loss=Loss.REVOKED,
+                    seen=seen_seeds(tx, user_id),
+                    by=actor,
+                )
                 tx.members.remove(member)
                 record(
                     tx, self._clock(), actor_id=actor.id, action="member.revoke", target_id=user_id
                 )
-                return name, None
-            if role is Role.ADMIN:
-                raise InvalidInput("members.admin_has_all", name=name)
-            taken = all_named(tx, account_names)
-            unwanted = {a.id for a in taken}
-            now = utc(self._clock())
-            # What remains keeps the end it had, also what all accounts gave.
-            kept = {
-                a.id: end_of(member, a, now)
-                for a in tx.accounts.all()
-                if a.id not in unwanted and has_account(member, a, now)
-            }
-            tx.members.update(member, all_accounts=False)
-            tx.members.set_until(member, None)
-            tx.members.set_grants(member, set(kept), until=kept)
-            record(
-                tx,
-                self._clock(),
-                actor_id=actor.id,
-                action="member.revoke",
-                target_id=user_id,
-                params={"accounts": ", ".join(a.name for a in taken)},
-            )
-            return name, self._view(tx, member)
+                notice = tell_admins(tx, self._access, self._clock, lost, exclude=actor.id)
+            else:
+                if role is Role.ADMIN:
+                    raise InvalidInput("members.admin_has_all", name=name)
+                taken = all_named(tx, account_names)
+                unwanted = {a.id for a in taken}
+                now = utc(self._clock())
+                # What remains keeps the end it had, also what all accounts gave.
+                kept = {
+                    a.id: end_of(member, a, now)
+                    for a in tx.accounts.all()
+                    if a.id not in unwanted and has_account(member, a, now)
+                }
+                tx.members.update(member, all_accounts=False)
+                tx.members.set_until(member, None)
+                tx.members.set_grants(member, set(kept), until=kept)
+                record(
+                    tx,
+                    self._clock(),
+                    actor_id=actor.id,
+                    action="member.revoke",
+                    target_id=user_id,
+                    params={"accounts": ", ".join(a.name for a in taken)},
+                )
+                return Revoked(name, self._view(tx, member))
+        if notice.recipients:
+            self._notifier.publish(notice)
+        return Revoked(name, None, lost)
 
     def promote(self, actor: Person, target: Target) -> MemberView:
         with self._store.transaction() as tx:
@@ -228,19 +259,37 @@ class Roster:
             record(tx, self._clock(), actor_id=actor.id, action="member.promote", target_id=user_id)
             return self._view(tx, member)
 
-    def demote(self, actor: Person, target: Target) -> MemberView:
+    def demote(self, actor: Person, target: Target) -> Demoted:
+        """An admin back to a member: they keep their codes, and what they saw of the seeds
+        as an admin stays known to them (in the reply; every other admin is told)."""
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.OWNER)
             user_id = self._resolve(tx, target)
             role = self._access.role(tx, user_id)
             member = tx.members.get(user_id)
             if role is Role.OWNER:
-                raise InvalidInput("members.cannot_demote_owner", name=self._name(tx, user_id))
+                configured = user_id in self._access.owner_ids
+                raise InvalidInput(
+                    "members.cannot_demote_owner"
+                    if configured
+                    else "members.cannot_demote_claimed_owner",
+                    name=self._name(tx, user_id),
+                )
             if role is not Role.ADMIN or member is None:
                 raise InvalidInput("members.not_admin", name=self._name(tx, user_id))
             tx.members.update(member, role=Role.MEMBER)
             record(tx, self._clock(), actor_id=actor.id, action="member.demote", target_id=user_id)
-            return self._view(tx, member)
+            lost = LostAccess(
+                person=known_person(tx, user_id),
+                loss=Loss.DEMOTED,
+                seen=seen_seeds(tx, user_id),
+                by=actor,
+            )
+            notice = tell_admins(tx, self._access, self._clock, lost, exclude=actor.id)
+            view = self._view(tx, member)
+        if notice.recipients:
+            self._notifier.publish(notice)
+        return Demoted(view, lost)
 
     def members(self, actor: Person) -> list[MemberView]:
         owner_ids = self._access.owner_ids

@@ -11,6 +11,7 @@ from bot.rules.bootstrap import Bootstrap
 from bot.rules.cleanup import Cleanup
 from bot.rules.clock import Clock
 from bot.rules.codes import Codes
+from bot.rules.departures import Departures
 from bot.rules.directory import Directory
 from bot.rules.expiry import Expiry
 from bot.rules.freeze import Freeze
@@ -42,6 +43,7 @@ class Services:
     policies: Policies
     freeze: Freeze
     expiry: Expiry
+    departures: Departures
 
 
 def build_services(
@@ -67,7 +69,7 @@ def build_services(
             audit_chat_id=audit_chat_id,
             per_minute=codes_per_minute,
         ),
-        roster=Roster(store, access, clock, directory, bot_ids=bot_ids),
+        roster=Roster(store, access, clock, directory, notifier=notifier, bot_ids=bot_ids),
         vault=Vault(store, access, clock, notifier),
         groups=Groups(store, access, clock),
         directory=directory,
@@ -80,4 +82,5 @@ def build_services(
         policies=Policies(store, access, clock),
         freeze=Freeze(store, access, clock, notifier),
         expiry=Expiry(store, access, clock, notifier, audit_chat_id=audit_chat_id),
+        departures=Departures(store, access, clock, notifier, bot_ids=bot_ids),
     )

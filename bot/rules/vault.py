@@ -16,6 +16,7 @@ from bot.rules.codes import issue
 from bot.rules.errors import InvalidInput, TeamOtpError
 from bot.rules.migration import is_migration_uri, parse_migration
 from bot.rules.model import (
+    OPERATOR,
     AccountInfo,
     AddedAccount,
     Exported,
@@ -23,6 +24,7 @@ from bot.rules.model import (
     ImportReport,
     Person,
     Role,
+    Seen,
     Skipped,
 )
 from bot.rules.names import check_name, imported_name, name_key
@@ -108,6 +110,7 @@ class Vault:
             account = existing(tx, account_id)
             now = self._clock()
             record(tx, now, actor_id=actor.id, action="account.export", account=account.name)
+            _saw(tx, actor, account, Seen.EXPORTED, now)
             notice = ExportNotice(
                 owner=actor,
                 account=account.name,
@@ -194,6 +197,7 @@ class Vault:
             created_by=actor.id,
         )
         record(tx, now, actor_id=actor.id, action=action, account=name)
+        _saw(tx, actor, account, Seen.ADDED if action == "account.add" else Seen.IMPORTED, now)
         return AddedAccount(
             issued=issue(tx, account, now),
             secret_bits=spec.secret_bits,
@@ -204,6 +208,13 @@ class Vault:
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.ADMIN)
             return [account_info(a, readable=tx.accounts.opens(a)) for a in tx.accounts.all()]
+
+
+def _saw(tx: Repositories, actor: Person, account: Account, how: Seen, at: float) -> None:
+    """`actor` had the seed in hand: told of when they lose access (bot.rules.departures).
+    The operator holds the store and its key anyway."""
+    if actor.id != OPERATOR.id:
+        tx.exposures.record(user_id=actor.id, account_id=account.id, how=how.value, at=utc(at))
 
 
 def _collect(

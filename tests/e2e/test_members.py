@@ -371,6 +371,8 @@ async def test_member_changes_are_written_to_the_audit_log(bot: Bot) -> None:
     await ask(bot, p.stranger, "/start")
     await ask(bot, p.admin, f"/add {p.stranger.id}")
     await ask(bot, p.admin, f"/revoke {p.stranger.id}")
+    # The owner is told of the revoke (what sam saw of the seeds) before they go on.
+    assert "Access ended" in (await bot.tg.next_message(bot.tg.private(p.owner)))["text"]
     await ask(bot, p.owner, f"/demote {p.admin.id}")
     await ask(bot, p.member, f"/add {p.stranger.id}")  # refused: also recorded
 

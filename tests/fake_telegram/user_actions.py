@@ -19,7 +19,7 @@ from .formatting import auto_entities
 from .keyboards import callback_buttons
 from .updates import UpdateQueue
 from .utf16 import utf16_slice
-from .world import FakeChat, FakeUser, World, chat_member, public_message
+from .world import RESTRICTED_OUTSIDE, FakeChat, FakeUser, World, chat_member, public_message
 
 ChatRef = FakeChat | FakeUser | int
 
@@ -82,18 +82,22 @@ class UserActions:
         forum: bool = False,
         bot_is_admin: bool = False,
         can_delete_messages: bool = True,
+        hides_joins: bool = False,
     ) -> FakeChat:
         """A new group (the bot joins only via :meth:`add_bot_to_group`).
 
         ``bot_is_admin``: the bot becomes an administrator when added, with
         ``can_delete_messages`` as given. The first user to join a group is its creator.
+        ``hides_joins``: a supergroup that hides join and leave messages (other users'
+        joins and leaves then come only as ``chat_member`` updates).
         """
         return self.world.group(
             title,
-            supergroup=supergroup or forum,
+            supergroup=supergroup or forum or hides_joins,
             forum=forum,
             bot_is_admin=bot_is_admin,
             can_delete_messages=can_delete_messages,
+            hides_joins=hides_joins,
         )
 
     def chat(self, ref: ChatRef) -> FakeChat:
@@ -156,7 +160,8 @@ class UserActions:
     # ---------------------------------------------------------- membership
 
     def _ensure_member(self, chat: FakeChat, user: FakeUser) -> None:
-        if chat.is_private or chat.members.get(user.id) in ("creator", "administrator", "member"):
+        present = ("creator", "administrator", "member", "restricted")
+        if chat.is_private or chat.members.get(user.id) in present:
             return
         has_creator = "creator" in chat.members.values()
         chat.members[user.id] = "member" if has_creator else "creator"
@@ -235,16 +240,41 @@ class UserActions:
         message = self._new_message(by or user, chat)
         message["new_chat_members"] = [user.to_dict()]
         self._member_changed(chat, user, by or user, old)
-        return self._emit(chat, message)
+        return self._service(chat, message)
 
     async def user_leaves(self, chat: FakeChat, user: FakeUser) -> dict[str, Any]:
         """``user`` leaves: a ``left_chat_member`` message (+ ``chat_member`` if asked for)."""
         old = chat.members.get(user.id, "left")
-        chat.members[user.id] = "left"
+        chat.members[user.id] = RESTRICTED_OUTSIDE if old == "restricted" else "left"
         message = self._new_message(user, chat)
         message["left_chat_member"] = user.to_dict()
         self._member_changed(chat, user, user, old)
-        return self._emit(chat, message)
+        return self._service(chat, message)
+
+    async def remove_user(
+        self, chat: FakeChat, user: FakeUser, *, by: FakeUser, ban: bool = True
+    ) -> dict[str, Any]:
+        """An admin ``by`` removes ``user`` (banned: "kicked", as a supergroup's "Remove"
+        does; else "left"): a ``chat_member`` update (if asked for) and a
+        ``left_chat_member`` message, both from ``by``."""
+        if chat.members.get(by.id) not in ("creator", "administrator"):
+            raise ValueError(f"{by.first_name} is not an administrator of {chat.label}")
+        old = chat.members.get(user.id, "left")
+        chat.members[user.id] = "kicked" if ban else "left"
+        message = self._new_message(by, chat)
+        message["left_chat_member"] = user.to_dict()
+        self._member_changed(chat, user, by, old)
+        return self._service(chat, message)
+
+    async def restrict_user(self, chat: FakeChat, user: FakeUser, *, by: FakeUser) -> None:
+        """An admin ``by`` restricts ``user``, who stays in the group: only a
+        ``chat_member`` update (if asked for), no service message."""
+        if chat.members.get(by.id) not in ("creator", "administrator"):
+            raise ValueError(f"{by.first_name} is not an administrator of {chat.label}")
+        old = chat.members.get(user.id, "left")
+        present = old in ("creator", "administrator", "member", "restricted")
+        chat.members[user.id] = "restricted" if present else RESTRICTED_OUTSIDE
+        self._member_changed(chat, user, by, old)
 
     async def migrate_to_supergroup(
         self, chat: FakeChat, *, by: FakeUser | None = None
@@ -334,6 +364,12 @@ class UserActions:
         if reply and reply.get("from", {}).get("id") == self.world.bot.id:
             return True
         return bool(username) and f"@{username}" in text.lower()
+
+    def _service(self, chat: FakeChat, message: dict[str, Any]) -> dict[str, Any]:
+        """A join or leave message: not posted at all where the group hides them."""
+        if chat.hides_joins:
+            return copy.deepcopy(message)
+        return self._emit(chat, message)
 
     def _emit(self, chat: FakeChat, message: dict[str, Any]) -> dict[str, Any]:
         """Store a user-side message and queue it for the bot when it would be delivered."""

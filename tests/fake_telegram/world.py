@@ -16,6 +16,10 @@ from typing import Any
 #: Telegram's stand-in sender for anonymous group admins.
 GROUP_ANONYMOUS_BOT_ID = 1087968824
 
+#: A member's status (in ``FakeChat.members``) after they left while restricted: Telegram
+#: reports them as "restricted" with ``is_member`` false.
+RESTRICTED_OUTSIDE = "restricted:left"
+
 #: Keys kept on stored messages for tests only (how the bot sent it); never sent to the bot.
 SEND_OPTION_KEYS = ("protect_content", "disable_notification", "parse_mode")
 
@@ -67,6 +71,9 @@ class FakeChat:
     bot_is_admin_when_added: bool = False
     members: dict[int, str] = field(default_factory=dict)  # user id -> status
     migrated_to: int | None = None
+    #: A supergroup's "hide join and leave messages": people come and go without a
+    #: service message; only ``chat_member`` updates tell of it.
+    hides_joins: bool = False
     history: dict[int, dict[str, Any]] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
     topics: set[int] = field(default_factory=set)
@@ -161,9 +168,36 @@ def chat_member(user: FakeUser, status: str, *, can_delete_messages: bool = True
             can_delete_stories=False,
             can_pin_messages=False,
         )
+    elif status in ("restricted", RESTRICTED_OUTSIDE):
+        d.update(
+            status="restricted",
+            is_member=status == "restricted",
+            until_date=0,
+            **dict.fromkeys(_RESTRICTED_RIGHTS, False),
+        )
     elif status == "kicked":
         d["until_date"] = 0
     return d
+
+
+_RESTRICTED_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
 
 
 class World:
@@ -231,10 +265,13 @@ class World:
         forum: bool,
         bot_is_admin: bool,
         can_delete_messages: bool,
+        hides_joins: bool = False,
     ) -> FakeChat:
         """A new group the bot is not yet a member of."""
         if forum and not supergroup:
             raise ValueError("forums are supergroups: pass supergroup=True")
+        if hides_joins and not supergroup:
+            raise ValueError("only supergroups hide join and leave messages")
         if supergroup:
             chat_id = -1001000000000 - next(self._supergroup_ids)
         else:
@@ -246,6 +283,7 @@ class World:
             is_forum=forum,
             bot_can_delete_messages=can_delete_messages,
             bot_is_admin_when_added=bot_is_admin,
+            hides_joins=hides_joins,
         )
         self.chats[chat_id] = chat
         return chat

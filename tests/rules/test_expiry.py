@@ -155,7 +155,7 @@ def test_all_accounts_for_a_while_falls_back_to_the_named_grant(
 def test_revoking_some_accounts_keeps_the_end_on_the_rest(team: Services, clock: Clock) -> None:
     team.vault.add(ADMIN, "ebay", OTHER_SECRET)
     team.roster.add(ADMIN, MIA, [], lasting=HOUR)
-    _, left = team.roster.revoke(ADMIN, MIA, ["ebay"])
+    left = team.roster.revoke(ADMIN, MIA, ["ebay"]).left
     assert left is not None
     assert (left.all_accounts, left.accounts) == (False, ("amazon-us",))
     assert left.ends == (utc(T0 + 3655),)

@@ -15,8 +15,9 @@ def test_revoking_one_account_from_an_all_accounts_member_leaves_the_others(
 ) -> None:
     team.vault.add(ADMIN, "ebay", OTHER_SECRET)
     team.roster.add(ADMIN, Target(user_id=MEMBER.id), [])
-    name, left = team.roster.revoke(ADMIN, Target(username="@mia"), ["amazon-us"])
-    assert name == "Mia"
+    done = team.roster.revoke(ADMIN, Target(username="@mia"), ["amazon-us"])
+    assert done.name == "Mia"
+    left = done.left
     assert left is not None
     assert left.accounts == ("ebay",)
     assert not left.all_accounts
