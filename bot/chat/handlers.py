@@ -16,7 +16,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, buttons, codes, groups, intake, members, secrets, start, status
+from bot.chat import (
+    admin,
+    buttons,
+    codes,
+    groups,
+    intake,
+    members,
+    rotation,
+    secrets,
+    start,
+    status,
+)
 from bot.chat.buttons import Kind, pattern
 from bot.chat.failures import on_error
 from bot.chat.gate import gate
@@ -55,6 +66,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         secrets.remove_pressed: pattern(Kind.REMOVE, Kind.KEEP),
         secrets.export_pressed: pattern(Kind.EXPORT, Kind.NO_EXPORT),
         members.add_pressed: pattern(Kind.ADD, Kind.NO_ADD),
+        rotation.rotation_pressed: pattern(Kind.ROTATE, Kind.NO_ROTATE, Kind.ROTATE_CODE),
     }
     for on_press, kinds in presses.items():
         application.add_handler(CallbackQueryHandler(on_press, pattern=kinds))

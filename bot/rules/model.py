@@ -85,6 +85,12 @@ class AccountInfo:
     period: int
     # False when the stored secret no longer opens (its row was changed outside the bot).
     readable: bool = True
+    # For admins' `/secret list` only: the custody note (None: none, or not asked for), and
+    # False when a note is stored that no longer opens.
+    note: str | None = field(default=None, repr=False)
+    note_readable: bool = True
+    # A new key waits for an admin to confirm that the site took it.
+    rotating: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,4 +225,25 @@ class ExportNotice:
     recipients: tuple[Recipient, ...] = field(default=())
 
 
-Notice = CodeRequestNotice | ExportNotice
+@dataclass(frozen=True)
+class RotationNotice:
+    """What every admin is told when an account's key was replaced: from now on its codes
+    come from the new key."""
+
+    admin: Person  # who confirmed that the site took it
+    account: str
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RotationExpiredNotice:
+    """What the admin who started a change of key is told when nobody confirmed it in time:
+    the old key stays."""
+
+    account: str
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+Notice = CodeRequestNotice | ExportNotice | RotationNotice | RotationExpiredNotice

@@ -15,9 +15,11 @@ from bot.rules.directory import Directory
 from bot.rules.groups import Groups
 from bot.rules.integrity import Integrity
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
+from bot.rules.notes import Notes
 from bot.rules.notices import Notifier
 from bot.rules.pending import Questions
 from bot.rules.roster import Roster
+from bot.rules.rotation import Rotations
 from bot.rules.vault import Vault
 from storage.store import Store
 
@@ -36,6 +38,8 @@ class Services:
     questions: Questions
     limits: Limits
     integrity: Integrity
+    rotations: Rotations
+    notes: Notes
 
 
 def build_services(
@@ -71,4 +75,6 @@ def build_services(
         questions=Questions(store, clock),
         limits=Limits(store, access, clock),
         integrity=Integrity(store, access, clock),
+        rotations=Rotations(store, access, clock, notifier),
+        notes=Notes(store, access, clock),
     )
