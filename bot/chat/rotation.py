@@ -36,11 +36,11 @@ async def rotate_command(update: Update, context: BotContext, who: Person, args:
     if message is None:
         return
     lng, rotations = lang(update), context.services.rotations
+    if await offload(is_secret_alone, " ".join(args[1:])):
+        # `/secret rotate KRSX G5CT MVRX EZLU`: the "name" is the key's first group.
+        await reply(update, text(lng, "rotate.name_missing"), quote=False)
+        return
     if len(args) >= 3:
-        if await offload(is_secret_alone, " ".join(args[1:])):
-            # `/secret rotate KRSX G5CT MVRX EZLU`: the "name" is the key's first group.
-            await reply(update, text(lng, "rotate.name_missing"), quote=False)
-            return
         taken = await offload(rotations.take_named, who, args[1], " ".join(args[2:]))
         await _taken(update, context, message, taken)
         return

@@ -326,6 +326,40 @@ async def test_the_key_given_with_the_command_is_deleted_and_taken(bot: Bot) -> 
     assert new_code(bot) in await member_code(bot)
 
 
+async def test_a_mistyped_key_is_deleted_refused_and_changes_nothing(bot: Bot) -> None:
+    """A key with a typo (a 1 is no base32) reads as no secret to the detector, but it is
+    still most of one: with the command, or as the awaited answer, it is deleted."""
+    await setup_team(bot)
+    admin = bot.people.admin
+    chat = private(bot, admin)
+    mistyped = f"{NEW_KEY[:-1]}1"
+    sent = await bot.tg.send(admin, chat, f"/secret rotate amazon-us {mistyped}")
+    refused = await said(bot, chat)
+    assert bot.tg.is_deleted(chat, sent["message_id"])
+    assert "not a valid secret" in refused["text"]
+    assert mistyped.lower() not in refused["text"].lower()
+    await asked_for_new_key(bot, admin)
+    sent = await bot.tg.send(admin, chat, mistyped)
+    refused = await said(bot, chat)
+    assert bot.tg.is_deleted(chat, sent["message_id"])
+    assert "not a valid secret" in refused["text"]
+    assert "waits for confirmation" not in (await ask(bot, admin, "/secret list"))["text"]
+    assert old_code(bot) in await member_code(bot)
+
+
+async def test_a_key_without_the_account_name_is_deleted_and_not_echoed(bot: Bot) -> None:
+    await setup_team(bot)
+    admin = bot.people.admin
+    chat = private(bot, admin)
+    grouped = " ".join(NEW_KEY[i : i + 4] for i in range(0, len(NEW_KEY), 4))
+    for typed in (f"/secret rotate {NEW_KEY}", f"/secret rotate {grouped}"):
+        sent = await bot.tg.send(admin, chat, typed)
+        refused = await said(bot, chat)
+        assert bot.tg.is_deleted(chat, sent["message_id"]), typed
+        assert "no account name" in refused["text"], typed
+    assert secrets_in(bot_texts(bot)) == []
+
+
 async def test_a_rotation_by_qr_photo_takes_the_new_keys_settings(bot: Bot) -> None:
     await setup_team(bot)
     admin = bot.people.admin
