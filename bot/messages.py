@@ -86,6 +86,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/members — who has access (private chat)\n"
         "/secret add NAME SECRET — add an account (private chat only)\n"
         "/secret list | remove NAME | rename OLD NEW\n"
+        "/secret rotate NAME — the site changes authenticator: the old key stays until you "
+        "confirm the new one\n"
+        "/secret note NAME TEXT — a recovery note: who holds the backup phone (admins only)\n"
         "/approve, /unapprove — allow or stop codes in a group\n"
         "/roster on|off — in a group: whoever leaves it loses their access at once\n"
         "/notify on|off — notifications of code requests\n"
@@ -98,6 +101,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/members — 查看谁有权限（私聊）\n"
         "/secret add 名称 密钥 — 添加账号（仅限私聊）\n"
         "/secret list | remove 名称 | rename 旧名 新名\n"
+        "/secret rotate 名称 — 网站更换身份验证器：确认新密钥之前旧密钥保持不变\n"
+        "/secret note 名称 备注 — 恢复备注：备用手机在谁手里（仅管理员可见）\n"
         "/approve、/unapprove — 允许或停止在群里发验证码\n"
         "/roster on|off — 在群里：退出该群的人立即失去权限\n"
         "/notify on|off — 验证码请求通知\n"
@@ -344,12 +349,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret list\n/secret remove NAME\n/secret rename OLD NEW\n"
         "/secret import otpauth-migration://... — a Google Authenticator export\n"
         "/secret export NAME — owners: its QR code, for a phone\n"
+        "/secret rotate NAME — a new key when the site changes authenticator (the old key "
+        "stays until you confirm)\n"
+        "/secret note NAME TEXT — a recovery note (who holds the backup phone); "
+        "/secret note NAME shows it, /secret note NAME - removes it\n"
         "Or send a photo of the QR code (the caption names the account).",
         CHINESE: "用法（仅限私聊）：\n"
         "/secret add 名称 密钥 — 密钥是网站显示的那串字符（base32）或 otpauth:// 链接\n"
         "/secret list\n/secret remove 名称\n/secret rename 旧名 新名\n"
         "/secret import otpauth-migration://... — 导入 Google 身份验证器导出\n"
         "/secret export 名称 — 所有者：导出二维码到手机\n"
+        "/secret rotate 名称 — 网站更换身份验证器时换上新密钥（确认之前旧密钥保持不变）\n"
+        "/secret note 名称 备注 — 恢复备注（备用手机在谁手里）；"
+        "/secret note 名称 查看备注，/secret note 名称 - 删除备注\n"
         "也可以直接发送二维码图片（图片说明即账号名称）。",
     },
     "secret.send_now": {
@@ -1289,4 +1301,216 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: " — an owner: access kept",
         CHINESE: " — 所有者：保留权限",
     },
+    # --- re-keying an account (/secret rotate) and recovery custody notes (/secret note) ---
+    "rotate.steps": {
+        ENGLISH: "🔁 <b>A new authenticator for {name}</b>\n"
+        "The old key keeps giving codes until you confirm here, so nobody is locked out.\n\n"
+        "1. At the site, add a new authenticator app. In Amazon Seller Central: Settings → "
+        "Login Settings → Advanced Security Settings → Edit, then add a new authenticator app. "
+        "Elsewhere: add a new authenticator in the site's security settings.\n"
+        "2. Within {minutes} minutes, send me the QR code the site shows (a photo or "
+        "screenshot) or the key it shows with it. I delete your message as soon as I read it.\n"
+        "3. Enter the code I then show at the site.\n"
+        "4. Once the site has taken it, press “The site took it” here. Only then remove the "
+        "old authenticator at the site.\n"
+        "/cancel stops; the old key stays.",
+        CHINESE: "🔁 <b>为 {name} 更换身份验证器</b>\n"
+        "在你于此确认之前，旧密钥会继续生成验证码，团队不会被锁在门外。\n\n"
+        "1. 在网站上添加一个新的身份验证器应用。亚马逊卖家中心：设置 → 登录设置 → "
+        "高级安全设置 → 编辑，然后添加新的身份验证器应用。其他网站：在网站的安全设置中"
+        "添加新的身份验证器。\n"
+        "2. 在 {minutes} 分钟内把网站显示的二维码（照片或截图）或同时显示的密钥发给我。"
+        "我读取后会立即删除你的消息。\n"
+        "3. 在网站上输入我随后显示的验证码。\n"
+        "4. 网站接受后，在这里按“网站已接受”。然后再到网站上删除旧的身份验证器。\n"
+        "发送 /cancel 可取消，旧密钥保持不变。",
+    },
+    "rotate.name_missing": {
+        ENGLISH: "That looks like a key with no account name, so I deleted it and changed "
+        "nothing. Send: /secret rotate NAME, e.g. /secret rotate amazon-us, then the key.",
+        CHINESE: "这看起来是没有账号名称的密钥，我已删除该消息，没有做任何更改。"
+        "请发送：/secret rotate 名称，例如 /secret rotate amazon-us，然后再发送密钥。",
+    },
+    "rotate.waiting": {
+        ENGLISH: "⏳ A new key for <b>{name}</b> is waiting for confirmation (until {until}). "
+        "Its code once more:",
+        CHINESE: "⏳ <b>{name}</b> 的新密钥正在等待确认（截止 {until}）。再次显示新密钥的验证码：",
+    },
+    "rotate.taken": {
+        ENGLISH: "🔁 I took the new key for <b>{name}</b> and deleted your message with it. "
+        "Until you confirm, /code still gives the <b>old</b> key's codes.\n"
+        "Enter this code of the <b>new</b> key at the site's check:",
+        CHINESE: "🔁 已收到 <b>{name}</b> 的新密钥，并删除了你发送的消息。"
+        "在你确认之前，/code 仍然给出<b>旧</b>密钥的验证码。\n"
+        "请在网站的验证步骤中输入这个<b>新</b>密钥的验证码：",
+    },
+    "rotate.code_label": {ENGLISH: "{name} · NEW key", CHINESE: "{name} · 新密钥"},
+    "rotate.confirm": {
+        ENGLISH: "Did the site take the code? Then press ✅ to replace the old key of "
+        "<b>{name}</b>, and after that remove the old authenticator at the site. A code "
+        "lasts seconds: “New code” shows the current one. I wait until {until}; after that "
+        "the old key stays.",
+        CHINESE: "网站接受验证码了吗？接受了就按 ✅ 用新密钥替换 <b>{name}</b> 的旧密钥，"
+        "然后再到网站上删除旧的身份验证器。验证码只有几十秒有效：按“新验证码”显示当前的验证码。"
+        "我会等到 {until}，过后保留旧密钥。",
+    },
+    "rotate.confirm_yes": {
+        ENGLISH: "✅ The site took it: replace the old key",
+        CHINESE: "✅ 网站已接受：替换旧密钥",
+    },
+    "rotate.new_code": {ENGLISH: "🔢 New code", CHINESE: "🔢 新验证码"},
+    "rotate.confirm_no": {ENGLISH: "Cancel: keep the old key", CHINESE: "取消：保留旧密钥"},
+    "rotate.done": {
+        ENGLISH: "✅ <b>{name}</b> now uses the new key: /code gives its codes from now on. "
+        "Now remove the old authenticator at the site (Seller Central: Advanced Security "
+        "Settings). Every admin was told.",
+        CHINESE: "✅ <b>{name}</b> 现在使用新密钥：从现在起 /code 给出新密钥的验证码。"
+        "现在请到网站上删除旧的身份验证器（卖家中心：高级安全设置）。已通知所有管理员。",
+    },
+    "rotate.cancelled": {
+        ENGLISH: "Cancelled: <b>{name}</b> keeps its old key, and /code gives its codes. If the "
+        "site took the new key already, remove that new authenticator at the site.",
+        CHINESE: "已取消：<b>{name}</b> 保留旧密钥，/code 继续给出旧密钥的验证码。"
+        "如果网站已经接受了新密钥，请到网站上删除那个新的身份验证器。",
+    },
+    "rotate.cancelled_by_command": {
+        ENGLISH: "Cancelled the new key of {names}: the old key stays. If a site took the new "
+        "key already, remove that new authenticator at the site.",
+        CHINESE: "已取消 {names} 的新密钥：旧密钥保持不变。如果网站已经接受了新密钥，"
+        "请到网站上删除那个新的身份验证器。",
+    },
+    "rotate.same_key": {
+        ENGLISH: "That is the key <b>{name}</b> already has. Send the new key the site shows "
+        "once you add a new authenticator app. Nothing changed.",
+        CHINESE: "这就是 <b>{name}</b> 现有的密钥。请在网站上添加新的身份验证器应用后，"
+        "发送网站显示的新密钥。没有做任何更改。",
+    },
+    "rotate.held_by": {
+        ENGLISH: "That key is already stored as “{name}”. Nothing changed.",
+        CHINESE: "这个密钥已经保存为“{name}”。没有做任何更改。",
+    },
+    "rotate.already_pending": {
+        ENGLISH: "A new key for <b>{name}</b> is already waiting for confirmation. Send "
+        "/secret rotate {name} to see it, and confirm or cancel it before you start another.",
+        CHINESE: "<b>{name}</b> 已有一个新密钥在等待确认。发送 /secret rotate {name} 查看，"
+        "先确认或取消它，再开始新的更换。",
+    },
+    "rotate.gone": {
+        ENGLISH: "This change of key no longer waits: it was confirmed, cancelled or ran out. "
+        "/secret rotate NAME shows any change waiting now.",
+        CHINESE: "这次密钥更换已不在等待：已确认、已取消或已过期。"
+        "发送 /secret rotate 名称 查看现在等待中的更换。",
+    },
+    "rotate.unreadable": {
+        ENGLISH: "The new key waiting for {name} cannot be read (changed outside the bot). "
+        "Start again: /secret rotate {name}.",
+        CHINESE: "{name} 等待中的新密钥无法读取（在机器人之外被改动过）。"
+        "请重新开始：/secret rotate {name}。",
+    },
+    "rotate.not_totp": {
+        ENGLISH: "I found no time-based (TOTP) authenticator key in that. Send the QR code the "
+        "site shows, or its key. Nothing changed.",
+        CHINESE: "里面没有找到基于时间的（TOTP）身份验证器密钥。请发送网站显示的二维码或密钥。"
+        "没有做任何更改。",
+    },
+    "rotate.one_key": {
+        ENGLISH: "That holds {count} authenticator keys; a change of key takes exactly one. "
+        "Send the site's new QR code on its own. Nothing changed.",
+        CHINESE: "里面有 {count} 个身份验证器密钥；更换密钥只能使用一个。"
+        "请单独发送网站的新二维码。没有做任何更改。",
+    },
+    "secret.list_rotating": {
+        ENGLISH: "   ⏳ a new key waits for confirmation (/secret rotate)",
+        CHINESE: "   ⏳ 有新密钥等待确认（/secret rotate）",
+    },
+    "secret.list_note": {ENGLISH: "   📝 {note}", CHINESE: "   📝 备注：{note}"},
+    "secret.list_note_unreadable": {
+        ENGLISH: "   📝 ⚠️ the recovery note cannot be read (changed outside the bot): "
+        "write it again",
+        CHINESE: "   📝 ⚠️ 恢复备注无法读取（在机器人之外被改动过）：请重新填写",
+    },
+    "notify.rotated": {
+        ENGLISH: "🔁 Key replaced: <b>{account}</b>\n"
+        "By: {name}{username} (<code>{user_id}</code>)\nWhen: {time}\n"
+        "Codes now come from the new key.",
+        CHINESE: "🔁 密钥已更换：<b>{account}</b>\n"
+        "操作人：{name}{username}（<code>{user_id}</code>）\n时间：{time}\n"
+        "验证码现在来自新密钥。",
+    },
+    "notify.rotation_expired": {
+        ENGLISH: "⏳ The new key for <b>{account}</b> was not confirmed within an hour, so I "
+        "kept the old key: /code gives its codes. If the site took the new key, remove that "
+        "authenticator at the site, or start again: /secret rotate {account}.",
+        CHINESE: "⏳ <b>{account}</b> 的新密钥一小时内没有确认，我保留了旧密钥：/code "
+        "继续给出旧密钥的验证码。如果网站已经接受了新密钥，请到网站上删除那个身份验证器，"
+        "或重新开始：/secret rotate {account}。",
+    },
+    "note.saved": {
+        ENGLISH: "📝 Saved the recovery note of <b>{name}</b>, encrypted, and deleted your "
+        "message. /secret list shows it to admins.",
+        CHINESE: "📝 已加密保存 <b>{name}</b> 的恢复备注，并删除了你的消息。"
+        "/secret list 会向管理员显示。",
+    },
+    "note.removed": {
+        ENGLISH: "Removed the recovery note of <b>{name}</b>.",
+        CHINESE: "已删除 <b>{name}</b> 的恢复备注。",
+    },
+    "note.not_deleted": {
+        ENGLISH: "⚠️ I could not delete your message: delete it yourself.",
+        CHINESE: "⚠️ 我无法删除你的消息：请自行删除。",
+    },
+    "note.show": {
+        ENGLISH: "📝 Recovery note of <b>{name}</b>:\n{note}",
+        CHINESE: "📝 <b>{name}</b> 的恢复备注：\n{note}",
+    },
+    "note.none": {
+        ENGLISH: "<b>{name}</b> has no recovery note. Add one: /secret note {name} TEXT "
+        "(who holds the backup phone, which number, where the recovery steps are).",
+        CHINESE: "<b>{name}</b> 还没有恢复备注。添加：/secret note {name} 备注"
+        "（备用手机在谁手里、号码、恢复步骤放在哪里）。",
+    },
+    "note.unreadable": {
+        ENGLISH: "⚠️ The recovery note of <b>{name}</b> cannot be read (changed outside the "
+        "bot). Write it again: /secret note {name} TEXT.",
+        CHINESE: "⚠️ <b>{name}</b> 的恢复备注无法读取（在机器人之外被改动过）。"
+        "请重新填写：/secret note {name} 备注。",
+    },
+    "note.too_long": {
+        ENGLISH: "That note has {length} characters; at most {max} fit. Keep it short: who holds "
+        "the backup phone, which number, where the recovery steps are. Nothing was saved.",
+        CHINESE: "这条备注有 {length} 个字符，最多 {max} 个。请写简短：备用手机在谁手里、号码、"
+        "恢复步骤放在哪里。没有保存。",
+    },
+    "note.empty": {
+        ENGLISH: "The note is empty. Send /secret note NAME TEXT, or /secret note NAME - to "
+        "remove it.",
+        CHINESE: "备注为空。请发送 /secret note 名称 备注，或 /secret note 名称 - 删除备注。",
+    },
+    "note.holds_secret": {
+        ENGLISH: "That note looks like it holds an authenticator secret. Notes are shown in "
+        "/secret list: keep secrets out of them. Nothing was saved.",
+        CHINESE: "这条备注看起来包含身份验证器密钥。备注会显示在 /secret list 中，"
+        "请不要在备注里写密钥。没有保存。",
+    },
+    "audit.event.account.rotate_start": {
+        ENGLISH: "took a new key for account {account} (not yet in use)",
+        CHINESE: "为账号 {account} 提交新密钥（尚未启用）",
+    },
+    "audit.event.account.rotate": {
+        ENGLISH: "replaced the key of account {account}",
+        CHINESE: "更换账号 {account} 的密钥",
+    },
+    "audit.event.account.rotate_cancel": {
+        ENGLISH: "dropped the new key of account {account}, kept the old one",
+        CHINESE: "放弃账号 {account} 的新密钥，保留旧密钥",
+    },
+    "audit.outcome.expired": {
+        ENGLISH: " — not confirmed within an hour",
+        CHINESE: " — 一小时内未确认",
+    },
+    "audit.event.account.note": {
+        ENGLISH: "changed the recovery note of account {account}",
+        CHINESE: "修改账号 {account} 的恢复备注",
+    },
+    "audit.outcome.note_removed": {ENGLISH: " — removed", CHINESE: " — 已删除"},
 }

@@ -82,6 +82,9 @@ class Account(Base):
     approval: Mapped[str | None] = mapped_column(String(16))
     delivery: Mapped[str | None] = mapped_column(String(16))
     plain_add: Mapped[str | None] = mapped_column(String(16))
+    # Who holds the backup phone, which number, where the recovery steps are: sealed and
+    # bound to the uid (storage.repositories), shown to admins only. None: no note.
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Member(Base):
@@ -245,3 +248,29 @@ class QuietChat(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     told_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PendingRotation(Base):
+    """A new authenticator secret for an account, taken but not yet confirmed at the site.
+    The account keeps its old secret until an admin confirms, so a change that fails at the
+    site never locks the team out; the row is gone once confirmed, cancelled or past its
+    deadline."""
+
+    __tablename__ = "pending_rotations"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # Random, in the buttons of this change only: a button of a change cancelled earlier
+    # never confirms a later one of the same account.
+    ticket: Mapped[int] = mapped_column(BigInteger)
+    # Sealed bound to the account's uid and to these settings, as the account's own.
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    algorithm: Mapped[str] = mapped_column(String(8))
+    digits: Mapped[int] = mapped_column(Integer)
+    period: Mapped[int] = mapped_column(Integer)
+    issuer: Mapped[str | None] = mapped_column(String(128))
+    label: Mapped[str | None] = mapped_column(String(128))
+    started_by: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)

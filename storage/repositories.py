@@ -22,6 +22,7 @@ from storage.models import (
     KnownUser,
     Member,
     PendingInput,
+    PendingRotation,
     QuietChat,
     RateHit,
     ScheduledDeletion,
@@ -56,6 +57,23 @@ def _bound_to(account: Account) -> bytes:
     return _associated_data(
         account.uid, account.name_key, account.algorithm, account.digits, account.period
     )
+
+
+# A custody note is bound to its account's uid only: a rename or a new key leaves it as it
+# is, and a note copied to another row no longer opens.
+_NOTE_AD = b"teamotp/account-note/v1/"
+# A new secret waiting for confirmation is bound to the account's uid and to the settings
+# it will have once confirmed: moved to another account, or edited, it no longer opens.
+_ROTATION_AD = b"teamotp/rotation/v1/"
+
+
+def _note_associated_data(account_uid: str) -> bytes:
+    return _NOTE_AD + quote(account_uid, safe="").encode("ascii")
+
+
+def _rotation_associated_data(account_uid: str, algorithm: str, digits: int, period: int) -> bytes:
+    parts = (account_uid, algorithm, str(digits), str(period))
+    return _ROTATION_AD + "/".join(quote(part, safe="") for part in parts).encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -176,6 +194,41 @@ class Accounts:
         if plain_add is not None:
             account.plain_add = plain_add
         self._session.flush()
+
+    def replace_secret(
+        self,
+        account: Account,
+        *,
+        secret: str,
+        algorithm: str,
+        digits: int,
+        period: int,
+        issuer: str | None,
+        label: str | None,
+    ) -> None:
+        """A new key for the account (its site changed authenticator): sealed anew, bound to
+        the settings the new key has."""
+        account.algorithm, account.digits, account.period = algorithm, digits, period
+        account.issuer, account.label = issuer, label
+        account.secret_sealed = self._box.seal(secret.encode("ascii"), _bound_to(account))
+        self._session.flush()
+
+    def set_note(self, account: Account, note: str | None) -> None:
+        """Seal the custody note (None removes it)."""
+        account.note_sealed = (
+            None
+            if note is None
+            else self._box.seal(note.encode("utf-8"), _note_associated_data(account.uid))
+        )
+        self._session.flush()
+
+    def note(self, account: Account) -> str | None:
+        """The custody note, for this one reply. Raises `DecryptionError` when the row was
+        changed outside the bot."""
+        if account.note_sealed is None:
+            return None
+        opened = self._box.open(account.note_sealed, _note_associated_data(account.uid))
+        return opened.decode("utf-8")
 
     def remove(self, account: Account) -> None:
         self._session.execute(delete(Grant).where(Grant.account_id == account.id))
@@ -599,6 +652,88 @@ class PendingInputs:
         return self._session.scalars(select(PendingInput.user_id)).all()
 
 
+class Rotations:
+    """New secrets waiting for an admin to confirm that the site took them: one per account."""
+
+    def __init__(self, session: Session, box: SecretBox) -> None:
+        self._session = session
+        self._box = box
+
+    def get(self, account_id: int) -> PendingRotation | None:
+        return self._session.get(PendingRotation, account_id)
+
+    def put(
+        self,
+        account: Account,
+        *,
+        ticket: int,
+        secret: str,
+        algorithm: str,
+        digits: int,
+        period: int,
+        issuer: str | None,
+        label: str | None,
+        started_by: int,
+        started_at: datetime,
+        deadline: datetime,
+    ) -> PendingRotation:
+        """Keep the new secret sealed; whatever waited for this account before is replaced."""
+        sealed = self._box.seal(
+            secret.encode("ascii"),
+            _rotation_associated_data(account.uid, algorithm, digits, period),
+        )
+        row = self._session.merge(
+            PendingRotation(
+                account_id=account.id,
+                ticket=ticket,
+                secret_sealed=sealed,
+                algorithm=algorithm,
+                digits=digits,
+                period=period,
+                issuer=issuer,
+                label=label,
+                started_by=started_by,
+                started_at=started_at,
+                deadline=deadline,
+            )
+        )
+        self._session.flush()
+        return row
+
+    def reveal(self, rotation: PendingRotation, account: Account) -> str:
+        """The new plain secret, for this one computation; callers must not keep it.
+        Raises `DecryptionError` when the row was changed outside the bot."""
+        bound = _rotation_associated_data(
+            account.uid, rotation.algorithm, rotation.digits, rotation.period
+        )
+        return self._box.open(rotation.secret_sealed, bound).decode("ascii")
+
+    def remove(self, rotation: PendingRotation) -> None:
+        self._session.delete(rotation)
+        self._session.flush()
+
+    def due(self, now: datetime) -> Sequence[PendingRotation]:
+        """Those whose deadline has passed, oldest first."""
+        return self._session.scalars(
+            select(PendingRotation)
+            .where(PendingRotation.deadline <= now)
+            .order_by(PendingRotation.deadline)
+        ).all()
+
+    def started_by(self, user_id: int) -> Sequence[PendingRotation]:
+        return self._session.scalars(
+            select(PendingRotation).where(PendingRotation.started_by == user_id)
+        ).all()
+
+    def waiting(self, now: datetime) -> set[int]:
+        """The ids of the accounts whose new key still waits at `now`."""
+        return set(
+            self._session.scalars(
+                select(PendingRotation.account_id).where(PendingRotation.deadline > now)
+            )
+        )
+
+
 class RateHits:
     """Uses of limited things, per bucket (what is limited) and subject (whose use)."""
 
@@ -656,3 +791,4 @@ class Repositories:
         self.rate_hits = RateHits(session)
         self.quiet_chats = QuietChats(session)
         self.exposures = Exposures(session)
+        self.rotations = Rotations(session, box)

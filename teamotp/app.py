@@ -24,6 +24,7 @@ from bot.chat.handlers import register
 from bot.chat.health import Health
 from bot.chat.notifier import TelegramNotifier, send_digests
 from bot.chat.ordering import ChatOrderedProcessor
+from bot.chat.rotation import expire_rotations
 from bot.chat.status import check_secrets
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.worker import offload
@@ -140,6 +141,7 @@ async def _on_start(application: BotApplication) -> None:
     application.job_queue.run_repeating(sweep, interval=interval, first=interval)
     application.job_queue.run_repeating(end_grants, interval=interval, first=interval)
     application.job_queue.run_repeating(send_digests, interval=interval, first=interval)
+    application.job_queue.run_repeating(expire_rotations, interval=interval, first=interval)
     if "chain_head" in application.bot_data:
         application.job_queue.run_repeating(post_chain_head, interval=interval, first=interval)
 

@@ -37,6 +37,9 @@ class Kind(StrEnum):
     ADD = "add"  # confirm `/add @name` for a username last seen long ago
     ADD_FOR = "addfor"  # the same with `for …`: the minutes come first in its numbers
     NO_ADD = "noadd"
+    ROTATE = "rot"  # the site took the new key: it replaces the old one
+    NO_ROTATE = "norot"  # cancel the change: the old key stays
+    ROTATE_CODE = "rotcode"  # the new key's code once more
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ class Press:
     kind: Kind
     subject: int  # an account id, or for ADD the user id
     message: Message  # the message the button was on
-    extra: tuple[int, ...] = ()  # for ADD: the ids of the accounts to grant
+    # For ADD: the ids of the accounts to grant; for the ROTATE kinds: the change's ticket.
+    extra: tuple[int, ...] = ()
 
 
 def data(kind: Kind, subject: int, extra: tuple[int, ...] = ()) -> str:

@@ -81,9 +81,10 @@ def typed(message: Message) -> str:
 
 
 def meant_to_carry_secret(dispatch: Dispatch) -> bool:
-    """`/secret add NAME SECRET` and `/secret import LINK` carry a secret by design, also
-    one the detector does not recognise (a mistyped secret is still most of one), and
-    also written `/secret:add NAME SECRET`, which the handler does not take for an add."""
+    """`/secret add NAME SECRET`, `/secret rotate NAME SECRET` and `/secret import LINK`
+    carry a secret by design, also one the detector does not recognise (a mistyped secret
+    is still most of one), and also written `/secret:add NAME SECRET`, which the handler
+    does not take for an add."""
     if dispatch.name != "secret":
         return False
     words = dispatch.after.split()
@@ -93,7 +94,7 @@ def meant_to_carry_secret(dispatch: Dispatch) -> bool:
     if not words:
         return False
     action, count = words[0].lower(), len(words)
-    return (action == "add" and count >= 3) or (action == "import" and count >= 2)
+    return (action in ("add", "rotate") and count >= 3) or (action == "import" and count >= 2)
 
 
 async def gate(update: Update, context: BotContext) -> None:

@@ -25,6 +25,7 @@ from bot.chat import (
     intake,
     members,
     policy,
+    rotation,
     secrets,
     start,
     status,
@@ -71,6 +72,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         secrets.remove_pressed: pattern(Kind.REMOVE, Kind.KEEP),
         secrets.export_pressed: pattern(Kind.EXPORT, Kind.NO_EXPORT),
         members.add_pressed: pattern(Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD),
+        rotation.rotation_pressed: pattern(Kind.ROTATE, Kind.NO_ROTATE, Kind.ROTATE_CODE),
     }
     for on_press, kinds in presses.items():
         application.add_handler(CallbackQueryHandler(on_press, pattern=kinds))

@@ -1,4 +1,5 @@
-"""QR images sent to the bot in private: read them, add what they hold, report.
+"""QR images sent to the bot in private: read them, add what they hold, report; or, when
+the bot asked for an account's new key (`/secret rotate NAME`), take it as that.
 
 The image is deleted before anything else happens, whatever the outcome: a QR
 code of a secret is the secret (rule 4).
@@ -10,7 +11,7 @@ import logging
 
 from telegram import Document, Message, PhotoSize, Update
 
-from bot.chat import pending
+from bot.chat import pending, rotation
 from bot.chat.context import BotContext
 from bot.chat.delivery import Destination, delete_later, send_code
 from bot.chat.failures import user_errors
@@ -35,6 +36,11 @@ async def image_received(update: Update, context: BotContext) -> None:
     await offload(context.services.access.require_role, who.id, Role.ADMIN)
     data = await _download(message)
     texts = await offload(read_qr_codes, data)
+    # Read first: an image with no readable QR code leaves the question open for another.
+    rekeyed = await pending.take_rotation(context, who.id)
+    if rekeyed is not None:
+        await rotation.key_sent(update, context, message, who, rekeyed, texts, from_image=True)
+        return
     caption = (message.caption or "").strip() or None
     report = await offload(context.services.vault.import_texts, who, texts, caption)
     await send_report(update, context, report)

@@ -1,5 +1,6 @@
 """What the bot waits for from someone in a private chat (`bot.rules.pending` keeps it in
-the store): the secret after `/secret add NAME`, or a new name after an import.
+the store): the secret after `/secret add NAME`, a new name after an import, or the new
+key after `/secret rotate NAME`.
 
 A question ends when its deadline passes, when it is answered, and when the same person
 sends any other command, anywhere. The gate ends it for every command, so knowing whether
@@ -26,10 +27,28 @@ async def offer_rename(context: BotContext, user_id: int, account_id: int) -> No
     await offload(context.services.questions.offer_rename, user_id, account_id)
 
 
+async def expect_rotation(context: BotContext, user_id: int, account_id: int) -> None:
+    context.runtime.asked.add(user_id)
+    await offload(context.services.questions.expect_rotation, user_id, account_id)
+
+
 async def awaits_secret(context: BotContext, user_id: int) -> bool:
-    """Whether their plain private message is the secret the bot asked them for."""
+    """Whether their plain private message is the secret the bot asked them for (an
+    account's key, or its new key)."""
     question = await offload(context.services.questions.current, user_id)
-    return question is not None and question.waiting is Waiting.SECRET
+    return question is not None and question.waiting.holds_secret
+
+
+async def take_rotation(context: BotContext, user_id: int) -> int | None:
+    """The account whose new key a QR image answers, when that is what was awaited: the
+    question is answered. Any other question stays open. Free for those with none."""
+    if user_id not in context.runtime.asked:
+        return None
+    question = await offload(context.services.questions.take_if, user_id, Waiting.ROTATION)
+    if question is None:
+        return None
+    context.runtime.asked.discard(user_id)
+    return int(question.subject)
 
 
 async def take(context: BotContext, user_id: int) -> Question | None:

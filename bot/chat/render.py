@@ -32,6 +32,8 @@ from bot.rules.model import (
     Person,
     Place,
     RosterUnwatchedNotice,
+    RotationExpiredNotice,
+    RotationNotice,
     SeenSeed,
 )
 from bot.rules.terms import shown
@@ -119,9 +121,23 @@ def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
         )
         # A secret that no longer opens is marked, so an admin sees which one to re-add.
         + ("" if a.readable else text(lang, "secret.list_unreadable"))
+        + _under_account(lang, a)
         for a in accounts
     ]
     return chunked(lang, "secret.list", lines, count=len(accounts))
+
+
+def _under_account(lang: str, account: AccountInfo) -> str:
+    """What `/secret list` shows admins under an account: a change of key waiting, and
+    the custody note (a note that no longer opens is marked, never an error)."""
+    lines: list[str] = []
+    if account.rotating:
+        lines.append(text(lang, "secret.list_rotating"))
+    if not account.note_readable:
+        lines.append(text(lang, "secret.list_note_unreadable"))
+    elif account.note is not None:
+        lines.append(text(lang, "secret.list_note", note=account.note))
+    return "".join("\n" + line for line in lines)
 
 
 def grants(lang: str, view: MemberView, now: datetime | None = None) -> Html:
@@ -353,6 +369,18 @@ def notice(lang: str, event: Notice) -> Html:
     if isinstance(event, LostAccessNotice):
         when = text(lang, "lost.when", time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"))
         return Html(lost_access(lang, event.lost) + "\n" + when)
+    if isinstance(event, RotationNotice):
+        return text(
+            lang,
+            "notify.rotated",
+            account=event.account,
+            name=event.admin.full_name,
+            username=username_suffix(event.admin.username),
+            user_id=event.admin.id,
+            time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        )
+    if isinstance(event, RotationExpiredNotice):
+        return text(lang, "notify.rotation_expired", account=event.account)
     if isinstance(event, ExportNotice):
         return text(
             lang,

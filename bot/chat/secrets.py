@@ -1,5 +1,6 @@
-"""/secret add|list|remove|rename|import|export, and the answers the bot waits for in
-private (a secret after `/secret add NAME`, a new name after an import).
+"""/secret add|list|remove|rename|import|export|rotate|note, and the answers the bot waits
+for in private (a secret after `/secret add NAME`, a new name after an import, a new key
+after `/secret rotate NAME`).
 
 The gate has already deleted any message that carries a secret by the time
 these run, so replies never quote it.
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.chat import buttons, pending
+from bot.chat import buttons, pending, rotation
 from bot.chat.buttons import Kind
 from bot.chat.context import BotContext
 from bot.chat.delivery import Destination, send_code
 from bot.chat.failures import user_errors
 from bot.chat.intake import send_report
+from bot.chat.notes import note_command
 from bot.chat.people import lang, person
 from bot.chat.render import secret_list
 from bot.chat.replies import reply
@@ -69,14 +71,20 @@ async def secret_command(update: Update, context: BotContext) -> None:
             text(lng, "export.confirm", name=info.name, seconds=EXPORT_LIFETIME),
             markup=markup,
         )
+    elif action == "rotate" and len(args) >= 2:
+        await rotation.rotate_command(update, context, who, args)
+    elif action == "note" and len(args) >= 2:
+        await note_command(update, context, message, who, args)
     else:
-        await reply(update, text(lng, "secret.usage"), quote=action not in {"add", "import"})
+        quote = action not in {"add", "import", "rotate"}
+        await reply(update, text(lng, "secret.usage"), quote=quote)
 
 
 @user_errors
 async def answer_sent(update: Update, context: BotContext) -> None:
     """A plain private message that answers a question the bot asked: the secret after
-    `/secret add NAME` (already deleted by the gate), or a new name after an import."""
+    `/secret add NAME` or the new key after `/secret rotate NAME` (both already deleted by
+    the gate), or a new name after an import."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
@@ -86,6 +94,10 @@ async def answer_sent(update: Update, context: BotContext) -> None:
     who = person(user)
     if awaited.waiting is Waiting.SECRET:
         await _add(update, context, message, who, str(awaited.subject), message.text or "")
+        return
+    if awaited.waiting is Waiting.ROTATION:
+        account_id = int(awaited.subject)
+        await rotation.key_sent(update, context, message, who, account_id, [message.text or ""])
         return
     info = await offload(
         context.services.vault.rename_by_id, who, int(awaited.subject), message.text or ""

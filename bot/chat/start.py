@@ -6,7 +6,7 @@ import logging
 
 from telegram import Chat, Update
 
-from bot.chat import pending
+from bot.chat import pending, rotation
 from bot.chat.context import BotContext
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
@@ -56,6 +56,13 @@ async def claim_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
+    """Leaves the question the bot asked, and any change of key this person started that
+    still waits for confirmation (the old keys stay)."""
     user = update.effective_user
     waiting = user is not None and await pending.cancel(context, user.id)
-    await reply(update, text(lang(update), "cancel.done" if waiting else "cancel.nothing"))
+    dropped = [] if user is None else await rotation.cancel_started(context, user)
+    lng = lang(update)
+    if dropped:
+        await reply(update, text(lng, "rotate.cancelled_by_command", names=", ".join(dropped)))
+        return
+    await reply(update, text(lng, "cancel.done" if waiting else "cancel.nothing"))

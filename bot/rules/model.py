@@ -110,6 +110,12 @@ class AccountInfo:
     policy: Policy = field(default_factory=Policy)
     # For a member's own list: when their access to it ends (None: it does not).
     until: datetime | None = None
+    # For admins' `/secret list` only: the custody note (None: none, or not asked for), and
+    # False when a note is stored that no longer opens.
+    note: str | None = field(default=None, repr=False)
+    note_readable: bool = True
+    # A new key waits for an admin to confirm that the site took it.
+    rotating: bool = False
 
 
 @dataclass(frozen=True)
@@ -269,6 +275,17 @@ class LockNotice:
     recipients: tuple[Recipient, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class RotationNotice:
+    """What every admin is told when an account's key was replaced: from now on its codes
+    come from the new key."""
+
+    admin: Person  # who confirmed that the site took it
+    account: str
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
 # --- people who leave: the seeds they saw, and what the admins are told ---
 
 
@@ -316,6 +333,16 @@ class LostAccessNotice:
     is a security matter. The one who acted reads it in their reply instead."""
 
     lost: LostAccess
+    at: datetime
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RotationExpiredNotice:
+    """What the admin who started a change of key is told when nobody confirmed it in time:
+    the old key stays."""
+
+    account: str
     at: datetime
     recipients: tuple[Recipient, ...] = field(default=())
 
@@ -402,4 +429,6 @@ Notice = (
     | GrantsEndedNotice
     | LostAccessNotice
     | RosterUnwatchedNotice
+    | RotationNotice
+    | RotationExpiredNotice
 )

@@ -1,5 +1,6 @@
 """What the bot waits for from someone in a private chat: the secret after
-`/secret add NAME`, or a new name after an import named an account by itself.
+`/secret add NAME`, a new name after an import named an account by itself, or the new key
+after `/secret rotate NAME`.
 
 One question at a time per person (a new one replaces the old), for `LIFETIME` seconds,
 kept in the store: a restart neither forgets a question (a secret sent while the bot was
@@ -22,12 +23,19 @@ LIFETIME = 300.0
 class Waiting(StrEnum):
     SECRET = "secret"  # noqa: S105 - a question's kind, not a secret
     RENAME = "rename"
+    ROTATION = "rotation"  # the new key of an account whose site changes authenticator
+
+    @property
+    def holds_secret(self) -> bool:
+        """Whether the awaited answer is a secret: deleted as soon as read, never echoed."""
+        return self in (Waiting.SECRET, Waiting.ROTATION)
 
 
 @dataclass(frozen=True)
 class Question:
     waiting: Waiting
-    subject: str | int  # the account name to add, or the id of the account to rename
+    # The account name to add, or the id of the account to rename or to re-key.
+    subject: str | int
     until: float
 
 
@@ -46,6 +54,11 @@ class Questions:
         """After an import named an account by itself: the next plain message renames it."""
         return self._ask(user_id, Waiting.RENAME, account_id)
 
+    def expect_rotation(self, user_id: int, account_id: int) -> Question:
+        """After `/secret rotate NAME`: the next plain private message (or QR image) is the
+        account's new key."""
+        return self._ask(user_id, Waiting.ROTATION, account_id)
+
     def current(self, user_id: int) -> Question | None:
         """What is awaited from this person now; a question past its deadline is none."""
         with self._store.transaction() as tx:
@@ -60,6 +73,18 @@ class Questions:
                 return None
             question = self._live(row)
             tx.pending.remove(row)
+            return question
+
+    def take_if(self, user_id: int, waiting: Waiting) -> Question | None:
+        """Like `take`, but only a question of this kind: any other stays open (a QR image
+        answers a rotation, and is imported otherwise)."""
+        with self._store.transaction() as tx:
+            row = tx.pending.get(user_id)
+            if row is None or row.awaiting != waiting.value:
+                return None
+            question = self._live(row)
+            if question is not None:
+                tx.pending.remove(row)
             return question
 
     def cancel(self, user_id: int) -> bool:
@@ -88,5 +113,6 @@ class Questions:
         if until <= self._clock():
             return None
         waiting = Waiting(row.awaiting)
-        subject: str | int = int(row.subject) if waiting is Waiting.RENAME else row.subject
+        by_id = waiting in (Waiting.RENAME, Waiting.ROTATION)
+        subject: str | int = int(row.subject) if by_id else row.subject
         return Question(waiting, subject, until)

@@ -18,10 +18,12 @@ from bot.rules.freeze import Freeze
 from bot.rules.groups import Groups
 from bot.rules.integrity import Integrity
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
+from bot.rules.notes import Notes
 from bot.rules.notices import Notifier
 from bot.rules.pending import Questions
 from bot.rules.policies import Policies
 from bot.rules.roster import Roster
+from bot.rules.rotation import Rotations
 from bot.rules.vault import Vault
 from storage.store import Store
 
@@ -44,6 +46,8 @@ class Services:
     freeze: Freeze
     expiry: Expiry
     departures: Departures
+    rotations: Rotations
+    notes: Notes
 
 
 def build_services(
@@ -83,4 +87,6 @@ def build_services(
         freeze=Freeze(store, access, clock, notifier),
         expiry=Expiry(store, access, clock, notifier, audit_chat_id=audit_chat_id),
         departures=Departures(store, access, clock, notifier, bot_ids=bot_ids),
+        rotations=Rotations(store, access, clock, notifier),
+        notes=Notes(store, access, clock),
     )

@@ -7,6 +7,7 @@ an owner's export; nothing here logs one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.rules.access import Access
 from bot.rules.accounts import account_info, existing, holder_of, named, spec_of
@@ -28,6 +29,7 @@ from bot.rules.model import (
     Skipped,
 )
 from bot.rules.names import check_name, imported_name, name_key
+from bot.rules.notes import note_of
 from bot.rules.notices import Notifier
 from bot.rules.otp import TotpSpec, parse_secret, to_uri
 from storage.models import Account
@@ -205,9 +207,23 @@ class Vault:
         )
 
     def list(self, actor: Person) -> list[AccountInfo]:
+        """For admins: every account, whether its secret opens, its custody note, and
+        whether a new key waits for confirmation."""
         with self._store.transaction() as tx:
             self._access.require(tx, actor.id, Role.ADMIN)
-            return [account_info(a, readable=tx.accounts.opens(a)) for a in tx.accounts.all()]
+            rotating = tx.rotations.waiting(utc(self._clock()))
+            listed: list[AccountInfo] = []
+            for account in tx.accounts.all():
+                note, note_readable = note_of(tx, account)
+                listed.append(
+                    replace(
+                        account_info(account, readable=tx.accounts.opens(account)),
+                        note=note,
+                        note_readable=note_readable,
+                        rotating=account.id in rotating,
+                    )
+                )
+            return listed
 
 
 def _saw(tx: Repositories, actor: Person, account: Account, how: Seen, at: float) -> None:

@@ -95,3 +95,19 @@ def test_waiting_lists_open_questions_and_forgets_expired_ones(
     assert questions.waiting() == {OWNER.id}
     with store.transaction() as tx:
         assert list(tx.pending.user_ids()) == [OWNER.id]
+
+
+def test_a_rotation_question_is_answered_by_its_kind_only(
+    questions: Questions, clock: Clock
+) -> None:
+    """A QR image answers the question for an account's new key; any other question stays
+    open (the image is imported instead)."""
+    questions.offer_rename(ADMIN.id, 42)
+    assert questions.take_if(ADMIN.id, Waiting.ROTATION) is None
+    assert questions.current(ADMIN.id) is not None
+    asked = questions.expect_rotation(ADMIN.id, 42)
+    assert asked == Question(Waiting.ROTATION, 42, clock.now + LIFETIME)
+    assert asked.waiting.holds_secret
+    assert not Waiting.RENAME.holds_secret
+    assert questions.take_if(ADMIN.id, Waiting.ROTATION) == asked
+    assert questions.current(ADMIN.id) is None
