@@ -11,6 +11,7 @@ from bot.rules.bootstrap import Bootstrap
 from bot.rules.cleanup import Cleanup
 from bot.rules.clock import Clock
 from bot.rules.codes import Codes
+from bot.rules.deliveries import Deliveries
 from bot.rules.directory import Directory
 from bot.rules.freeze import Freeze
 from bot.rules.groups import Groups
@@ -40,6 +41,7 @@ class Services:
     integrity: Integrity
     policies: Policies
     freeze: Freeze
+    deliveries: Deliveries
 
 
 def build_services(
@@ -77,4 +79,5 @@ def build_services(
         integrity=Integrity(store, access, clock),
         policies=Policies(store, access, clock),
         freeze=Freeze(store, access, clock, notifier),
+        deliveries=Deliveries(store, access, clock, notifier, audit_chat_id=audit_chat_id),
     )
