@@ -59,7 +59,7 @@ async def redeem(update: Update, context: BotContext, token: str) -> None:
     try:
         await _send(context, granted, lng, who)
     except Forbidden:
-        # Blocked again in the moment since pressing Start.
+        # They blocked the bot again right after pressing Start.
         await offload(context.services.codes.tell, sent_privately(granted), delivered=False)
         raise
 

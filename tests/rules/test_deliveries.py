@@ -4,6 +4,9 @@ link works once, for its person, within its time, and decides again when pressed
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -14,7 +17,7 @@ from bot.rules.freeze import Locked
 from bot.rules.model import AccountInfo, CodeRequestNotice, GrantedCode, Target
 from bot.rules.services import Services
 from storage.store import Store
-from tests.conftest import Clock, Notices
+from tests.conftest import Clock, Notices, open_test_store
 from tests.rules.team import ADMIN, GROUP, MEMBER, OTHER_SECRET, OWNER, SECRET, STRANGER
 
 
@@ -185,3 +188,15 @@ def test_the_notice_of_a_private_delivery_says_so(private: Services) -> None:
     assert not granted.notice.privately
     assert sent_privately(granted).notice.privately
     assert sent_privately(granted).issued == granted.issued
+
+
+def test_a_store_from_before_private_delivery_gains_the_table(tmp_path: Path) -> None:
+    open_test_store(tmp_path).close()
+    with closing(sqlite3.connect(tmp_path / "teamotp.db")) as db, db:
+        db.execute("DROP TABLE deferred_codes")
+    store = open_test_store(tmp_path)
+    try:
+        with store.transaction() as tx:
+            assert tx.deferred.count() == 0
+    finally:
+        store.close()
