@@ -70,11 +70,13 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "You are a <b>member</b>.\n"
         "/code [account] — the current code\n"
         "/accounts — the accounts you may use\n"
-        "/cancel — leave what you started",
+        "/cancel — leave what you started\n"
+        "Some accounts' codes come only in a private chat with me, also when you ask in a group.",
         CHINESE: "你的身份：<b>成员</b>。\n"
         "/code [账号] — 获取当前验证码\n"
         "/accounts — 你可以使用的账号\n"
-        "/cancel — 取消当前操作",
+        "/cancel — 取消当前操作\n"
+        "部分账号的验证码只通过与我的私聊发送，在群里请求也一样。",
     },
     "help.admin_role": {ENGLISH: "You are an <b>admin</b>.", CHINESE: "你的身份：<b>管理员</b>。"},
     "help.owner_role": {ENGLISH: "You are an <b>owner</b>.", CHINESE: "你的身份：<b>所有者</b>。"},
@@ -1513,4 +1515,43 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "修改账号 {account} 的恢复备注",
     },
     "audit.outcome.note_removed": {ENGLISH: " — removed", CHINESE: " — 已删除"},
+    # --- the team model: codes delivered in the requester's private chat ---
+    "deliver.sent_privately": {
+        ENGLISH: "📬 Sent to you privately, {name}.",
+        CHINESE: "📬 {name}，验证码已私聊发给你。",
+    },
+    "deliver.start_first": {
+        ENGLISH: "📬 {name}, codes of <b>{account}</b> are sent only in a private chat, and "
+        "I cannot write to you there yet. Press the button below, then <b>Start</b>: your "
+        "code arrives there. The button works for {minutes} minutes.",
+        CHINESE: "📬 {name}，<b>{account}</b> 的验证码只通过私聊发送，但我还不能私聊你。"
+        "请点下面的按钮，再点<b>开始</b>（Start），验证码就会发到私聊。按钮 {minutes} 分钟内有效。",
+    },
+    "deliver.open_chat": {
+        ENGLISH: "Open a private chat with me",
+        CHINESE: "打开与我的私聊",
+    },
+    "deliver.link_expired": {
+        ENGLISH: "This link has expired: it works for {minutes} minutes. Send /code to ask again.",
+        CHINESE: "此链接已过期（{minutes} 分钟内有效）。请重新发送 /code 获取验证码。",
+    },
+    "deliver.link_used": {
+        ENGLISH: "This link no longer works: it was used already, or a newer request "
+        "replaced it. Send /code to ask again.",
+        CHINESE: "此链接已失效：已经用过，或已被更新的请求取代。请重新发送 /code 获取验证码。",
+    },
+    "deliver.link_not_yours": {
+        ENGLISH: "This link was made for someone else: only the person who asked can use it. "
+        "Send /code to ask for your own code.",
+        CHINESE: "此链接是给别人的：只有发出请求的人才能使用。请发送 /code 获取你自己的验证码。",
+    },
+    "notify.then_private": {
+        ENGLISH: "{place} → private chat",
+        CHINESE: "{place} → 私聊",
+    },
+    "reason.link_not_yours": {ENGLISH: "someone else's link", CHINESE: "使用了别人的链接"},
+    "audit.event.code.link": {
+        ENGLISH: "took the code of {account} from a private-chat link",
+        CHINESE: "通过私聊链接领取验证码：{account}",
+    },
 }

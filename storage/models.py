@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -274,3 +275,25 @@ class PendingRotation(Base):
     started_by: Mapped[int] = mapped_column(BigInteger)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeferredCode(Base):
+    """A code asked for in a group for an account delivered privately, to a person the bot
+    cannot message yet (they never pressed Start, or blocked it): handed out when they
+    open the private chat with the link's token, within its deadline."""
+
+    __tablename__ = "deferred_codes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "account_id", name="uq_deferred_codes_user_account"),
+        Index("ix_deferred_codes_expires_at", "expires_at"),
+    )
+
+    # The deep link's payload (`t.me/<bot>?start=<token>`): random, used once.
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # The group it was asked in, for the notice that follows the code.
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_title: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -18,6 +18,7 @@ from storage.models import (
     Account,
     ApprovedChat,
     AuditEvent,
+    DeferredCode,
     Grant,
     KnownUser,
     Member,
@@ -776,6 +777,56 @@ class QuietChats:
         self._session.execute(delete(QuietChat).where(QuietChat.chat_id == chat_id))
 
 
+class DeferredCodes:
+    """Codes waiting for their person to open a private chat: one per person and account."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, token: str) -> DeferredCode | None:
+        return self._session.get(DeferredCode, token)
+
+    def put(
+        self,
+        *,
+        token: str,
+        user_id: int,
+        account_id: int,
+        chat_id: int,
+        chat_title: str | None,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        """Defer anew: this person's earlier deferred code of the account is replaced."""
+        self._session.execute(
+            delete(DeferredCode).where(
+                DeferredCode.user_id == user_id, DeferredCode.account_id == account_id
+            )
+        )
+        self._session.add(
+            DeferredCode(
+                token=token,
+                user_id=user_id,
+                account_id=account_id,
+                chat_id=chat_id,
+                chat_title=chat_title,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+        self._session.flush()
+
+    def remove(self, row: DeferredCode) -> None:
+        self._session.delete(row)
+        self._session.flush()
+
+    def remove_expired(self, now: datetime) -> None:
+        self._session.execute(delete(DeferredCode).where(DeferredCode.expires_at <= now))
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(DeferredCode)) or 0
+
+
 class Repositories:
     """The repositories of one transaction."""
 
@@ -792,3 +843,4 @@ class Repositories:
         self.quiet_chats = QuietChats(session)
         self.exposures = Exposures(session)
         self.rotations = Rotations(session, box)
+        self.deferred = DeferredCodes(session)

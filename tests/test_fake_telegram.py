@@ -505,6 +505,21 @@ async def test_private_chat_access(fake: FakeTelegram, bot: telegram.Bot) -> Non
     assert updates[-1].my_chat_member.new_chat_member.status == "kicked"
 
 
+async def test_a_start_link_opens_the_private_chat_with_its_payload(
+    fake: FakeTelegram, bot: telegram.Bot
+) -> None:
+    shy = fake.user("shy", started=False)
+    await fake.open_link(shy, f"https://t.me/{fake.bot.username}?start=code_Ab-9")
+    await fake.open_link(shy, f"https://t.me/{fake.bot.username}?start={'a' * 65}")
+    await fake.open_link(shy, f"https://t.me/{fake.bot.username}?start=no%20spaces")
+    texts = [u.message.text for u in await bot.get_updates() if u.message is not None]
+    assert texts == ["/start code_Ab-9", "/start", "/start"]  # apps drop a bad payload
+    await bot.send_message(shy.id, "hi")  # pressing Start lets the bot write
+    for wrong in ("https://t.me/other_bot?start=x", f"https://t.me/{fake.bot.username}"):
+        with pytest.raises(AssertionError, match="not a start link"):
+            await fake.open_link(shy, wrong)
+
+
 async def test_chat_info(fake: FakeTelegram, bot: telegram.Bot) -> None:
     alice, bob = fake.user("alice"), fake.user("bob")
     team = fake.group("team", bot_is_admin=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.error import TelegramError
 
-from bot.chat import buttons
+from bot.chat import buttons, privately
 from bot.chat.context import BotContext
 from bot.chat.delivery import Destination, send_code
 from bot.chat.failures import user_errors
@@ -16,7 +16,8 @@ from bot.chat.render import account_list, picker
 from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.rules.clock import utc
-from bot.rules.model import GrantedCode, IssuedCode, Person, Picker
+from bot.rules.deliveries import goes_private
+from bot.rules.model import GrantedCode, IssuedCode, Person, Picker, Place
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ async def code_command(update: Update, context: BotContext) -> None:
         body, markup = picker(lang(update), result.accounts)
         await reply(update, body, markup=markup)
         return
-    await hand_over(context, message, result, lang(update), who)
+    await hand_over(context, Destination.of(message), result, lang(update), who)
 
 
 @user_errors
@@ -54,15 +55,19 @@ async def pick_pressed(update: Update, context: BotContext) -> None:
     except TelegramError as failure:
         # The answer only stops the button's spinner; the code matters more.
         logger.warning("could not answer a button press: %s", type(failure).__name__)
-    await hand_over(context, anchor, granted, lang(update), who)
+    await hand_over(context, Destination.of(anchor), granted, lang(update), who)
 
 
 async def hand_over(
-    context: BotContext, anchor: Message, granted: GrantedCode, lng: str, who: Person
+    context: BotContext, asked_in: Destination, granted: GrantedCode, lng: str, who: Person
 ) -> None:
-    """Send the code, then tell the admins: "granted" once the person has it, "not
-    delivered" when Telegram would not take the reply."""
-    where = place(anchor.chat)
+    """Send the code where the account's delivery policy says, then tell the admins:
+    "granted" once the person has it, "not delivered" when Telegram would not take it.
+    Every code handed out comes through here (a /code, a press on the picker)."""
+    if goes_private(granted.issued.account, asked_in_private=asked_in.private):
+        await privately.deliver(context, asked_in, granted, lng, who)
+        return
+    where = Place(asked_in.chat_id, private=asked_in.private)
 
     async def renew(issued: IssuedCode) -> IssuedCode:
         return await offload(context.services.codes.renew, who, where, issued)
@@ -70,10 +75,10 @@ async def hand_over(
     try:
         await send_code(
             context,
-            Destination.of(anchor),
+            asked_in,
             granted.issued,
             lng,
-            for_person=None if where.private else who,
+            for_person=None if asked_in.private else who,
             renew=renew,
         )
     except Exception:

@@ -43,7 +43,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(TypeHandler(Update, status.watch_clock), group=CLOCK_GROUP)
     application.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
     commands = {
-        "start": start.help_command,
+        "start": start.start_command,
         "help": start.help_command,
         "claim": start.claim_command,
         "cancel": start.cancel_command,

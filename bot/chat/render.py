@@ -462,7 +462,7 @@ def _request(lang: str, event: CodeRequestNotice) -> dict[str, object]:
         "username": username_suffix(who.username),
         "user_id": who.id,
         "account": event.account or text(lang, "notify.no_account"),
-        "place": _request_place(lang, event.place),
+        "place": _request_place(lang, event.place, privately=event.privately),
     }
 
 
@@ -487,10 +487,12 @@ def _request_outcome(lang: str, outcome: str) -> Html:
     return text(lang, "notify.denied", reason=reason)
 
 
-def _request_place(lang: str, where: Place) -> Html:
+def _request_place(lang: str, where: Place, *, privately: bool = False) -> Html:
     if where.private:
         return text(lang, "notify.private")
-    return text(lang, "notify.group", title=where.title or "", chat_id=where.chat_id)
+    group = text(lang, "notify.group", title=where.title or "", chat_id=where.chat_id)
+    # Asked for in the group, delivered in the requester's private chat.
+    return text(lang, "notify.then_private", place=group) if privately else group
 
 
 def digest(lang: str, tallies: Sequence[Tally], uncounted: int) -> Html:

@@ -6,16 +6,27 @@ import logging
 
 from telegram import Chat, Update
 
-from bot.chat import pending, rotation
+from bot.chat import pending, privately, rotation
 from bot.chat.context import BotContext
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
 from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.messages import Html, text
+from bot.rules.deliveries import is_link
 from bot.rules.model import Role
 
 logger = logging.getLogger(__name__)
+
+
+async def start_command(update: Update, context: BotContext) -> None:
+    """/start; with the token of a code deferred until this person opened the private chat
+    (a link from a group, `bot.chat.privately`), that code first, then the help. Any other
+    payload (a stranger's `/start hello`, a mangled link) is plain /start."""
+    chat, args = update.effective_chat, context.args or []
+    if chat is not None and chat.type == Chat.PRIVATE and len(args) == 1 and is_link(args[0]):
+        await privately.redeem(update, context, args[0])
+    await help_command(update, context)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -218,13 +218,18 @@ class Codes:
         return wait_for(tx, CODES, person_id, now, allowed=self._per_minute, window=CODE_WINDOW)
 
     def _recipients(self, tx: Repositories, *, exclude: int) -> tuple[Recipient, ...]:
-        """Admins and owners who kept notifications on, plus the audit chat."""
-        recipients = self._access.admins(tx, exclude=exclude, notify_only=True)
-        if self._audit_chat_id is not None and all(
-            r.chat_id != self._audit_chat_id for r in recipients
-        ):
-            recipients += (Recipient(self._audit_chat_id, None),)
-        return recipients
+        return recipients(self._access, tx, self._audit_chat_id, exclude=exclude)
+
+
+def recipients(
+    access: Access, tx: Repositories, audit_chat_id: int | None, *, exclude: int
+) -> tuple[Recipient, ...]:
+    """Whom a code request is told to: admins and owners who kept notifications on, plus
+    the audit chat."""
+    found = access.admins(tx, exclude=exclude, notify_only=True)
+    if audit_chat_id is not None and all(r.chat_id != audit_chat_id for r in found):
+        found += (Recipient(audit_chat_id, None),)
+    return found
 
 
 class _Chooser(Protocol):

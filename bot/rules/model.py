@@ -237,6 +237,9 @@ class CodeRequestNotice:
     at: datetime
     outcome: str
     recipients: tuple[Recipient, ...] = field(default=())
+    # Asked for in a group, the code went to the requester's private chat (the account's
+    # delivery policy): the notice says both.
+    privately: bool = False
 
 
 @dataclass(frozen=True)

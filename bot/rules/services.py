@@ -11,6 +11,7 @@ from bot.rules.bootstrap import Bootstrap
 from bot.rules.cleanup import Cleanup
 from bot.rules.clock import Clock
 from bot.rules.codes import Codes
+from bot.rules.deliveries import Deliveries
 from bot.rules.departures import Departures
 from bot.rules.directory import Directory
 from bot.rules.expiry import Expiry
@@ -48,6 +49,7 @@ class Services:
     departures: Departures
     rotations: Rotations
     notes: Notes
+    deliveries: Deliveries
 
 
 def build_services(
@@ -89,4 +91,5 @@ def build_services(
         departures=Departures(store, access, clock, notifier, bot_ids=bot_ids),
         rotations=Rotations(store, access, clock, notifier),
         notes=Notes(store, access, clock),
+        deliveries=Deliveries(store, access, clock, notifier, audit_chat_id=audit_chat_id),
     )

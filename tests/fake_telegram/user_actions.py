@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from .bot_api import BotApi, CallbackQueryRecord
 from .files import FileStore
@@ -470,6 +472,25 @@ class UserActions:
             found = auto_entities(caption)
             if found:
                 message["caption_entities"] = found
+
+    async def open_link(self, user: FakeUser, url: str) -> dict[str, Any]:
+        """``user`` opens a ``https://t.me/<bot>?start=<payload>`` link and presses Start, as
+        the Telegram app does: the bot receives "/start <payload>" in the private chat, or
+        plain "/start" when the payload is not 1-64 of ``A-Za-z0-9_-`` (apps drop such a
+        payload). A link that does not open this bot's chat fails the test."""
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        bot_name = (self.world.bot.username or "").lower()
+        if (
+            parts.scheme not in ("http", "https")
+            or parts.netloc.lower() not in ("t.me", "telegram.me")
+            or parts.path.strip("/").lower() != bot_name
+            or list(query) != ["start"]
+        ):
+            raise AssertionError(f"not a start link of this bot: {url!r}")
+        payload = query["start"][0]
+        valid = re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload) is not None
+        return await self.send(user, self.private(user), f"/start {payload}" if valid else "/start")
 
     async def press(
         self,
