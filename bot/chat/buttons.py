@@ -36,12 +36,15 @@ class Kind(StrEnum):
     NO_EXPORT = "noexp"
     ADD = "add"  # confirm `/add @name` for a username last seen long ago
     NO_ADD = "noadd"
+    APPROVE = "apr"  # a held code request (its id): give the code
+    APPROVE_HOUR = "aprh"  # ... and this person's further requests for the account, 1 h
+    DENY = "deny"
 
 
 @dataclass(frozen=True)
 class Press:
     kind: Kind
-    subject: int  # an account id, or for ADD the user id
+    subject: int  # an account id, for ADD the user id, for APPROVE... a request id
     message: Message  # the message the button was on
     extra: tuple[int, ...] = ()  # for ADD: the ids of the accounts to grant
 

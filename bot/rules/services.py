@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.rules.access import Access
+from bot.rules.approvals import Approvals
 from bot.rules.auditlog import AuditLog
 from bot.rules.bootstrap import Bootstrap
 from bot.rules.cleanup import Cleanup
@@ -40,6 +41,7 @@ class Services:
     integrity: Integrity
     policies: Policies
     freeze: Freeze
+    approvals: Approvals
 
 
 def build_services(
@@ -77,4 +79,5 @@ def build_services(
         integrity=Integrity(store, access, clock),
         policies=Policies(store, access, clock),
         freeze=Freeze(store, access, clock, notifier),
+        approvals=Approvals(store, access, clock, notifier, audit_chat_id=audit_chat_id),
     )
