@@ -1098,6 +1098,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "⚠️ 无法通知任何管理员：没有管理员开启通知并与我私聊过。"
         "请求在 {minutes} 分钟内有效；请让管理员先私聊我。",
     },
+    "approval.already_waiting": {
+        ENGLISH: "⏳ Your request for the <b>{account}</b> code is already with the admins "
+        "(until {time}); you get the code as soon as one approves.",
+        CHINESE: "⏳ 你获取 <b>{account}</b> 验证码的请求已在等待管理员批准（有效至 {time}），"
+        "批准后就会发送验证码。",
+    },
     "approval.request": {
         ENGLISH: "🔐 <b>Code request waiting for approval</b>\n"
         "Who: {name}{username} (<code>{user_id}</code>)\n"

@@ -645,6 +645,19 @@ class CodeRequests:
         )
         return cast(CursorResult[Any], result).rowcount == 1
 
+    def waiting(self, requester_id: int, account_id: int, now: datetime) -> CodeRequest | None:
+        """This person's request for this account that still waits for a decision, if any."""
+        return self._session.scalars(
+            select(CodeRequest)
+            .where(
+                CodeRequest.requester_id == requester_id,
+                CodeRequest.account_id == account_id,
+                CodeRequest.status == PENDING,
+                CodeRequest.expires_at > now,
+            )
+            .limit(1)
+        ).first()
+
     def due(self, now: datetime, limit: int = 50) -> Sequence[CodeRequest]:
         """Pending requests past their deadline, oldest first."""
         return self._session.scalars(

@@ -123,6 +123,7 @@ class Approvals:
             else:
                 if for_seconds is not None:
                     params["for_seconds"] = for_seconds
+                    tx.standing.forget_before(utc(now))  # those that ran out, of anyone
                     tx.standing.put(
                         user_id=request.requester.id,
                         account_id=account.id,
@@ -174,7 +175,6 @@ class Approvals:
         expired: list[Expired] = []
         notices: list[CodeRequestNotice] = []
         with self._store.transaction() as tx:
-            tx.standing.forget_before(utc(now))
             for row in tx.code_requests.due(utc(now)):
                 if not tx.code_requests.decide(
                     row.id, status=Status.EXPIRED, now=utc(now), by=None, by_name=None

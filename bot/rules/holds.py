@@ -143,7 +143,16 @@ def hold(
     account: Account,
     reason: str,
 ) -> Request:
-    """Store the request and audit it, with its reason, in the caller's transaction."""
+    """Store the request and audit it, with its reason, in the caller's transaction. One
+    request of a person for an account waits at a time: asking again does not ask the
+    admins again."""
+    waiting = tx.code_requests.waiting(person.id, account.id, utc(now))
+    if waiting is not None:
+        raise InvalidInput(
+            "approval.already_waiting",
+            account=account.name,
+            time=waiting.expires_at.strftime("%H:%M:%S UTC"),
+        )
     row = tx.code_requests.add(
         account_id=account.id,
         requester_id=person.id,

@@ -177,6 +177,17 @@ async def test_a_press_on_the_picker_asks_for_the_reason_too(bot: Bot) -> None:
     assert f"Reason: {REASON}" in (await asked(bot, p.admin))["text"]
 
 
+async def test_asking_again_while_waiting_does_not_ask_the_admins_again(bot: Bot) -> None:
+    p, tg = bot.people, bot.tg
+    await approval_team(bot)
+    await held_in_private(bot)
+    again = await ask(bot, p.member, "/code amazon-us please hurry")
+    assert "already with the admins" in again["text"]
+    await bot.settle()
+    asked_admin = [m for m in tg.messages(tg.private(p.admin)) if ASKED in m.get("text", "")]
+    assert len(asked_admin) == 1
+
+
 async def test_deny_tells_the_requester_who_denied_and_gives_no_code(bot: Bot) -> None:
     p, tg = bot.people, bot.tg
     group = await approval_team(bot)

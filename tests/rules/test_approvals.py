@@ -179,6 +179,19 @@ def test_a_reason_over_several_lines_is_kept_as_one(held_team: Services) -> None
     assert held.request.reason == REASON
 
 
+def test_asking_again_while_a_request_waits_asks_the_admins_no_second_time(
+    held_team: Services, store: Store, clock: Clock
+) -> None:
+    first = hold(held_team).request
+    with pytest.raises(InvalidInput) as again:
+        held_team.codes.request(MEMBER, PRIVATE, ("amazon-us", "still", "waiting"))
+    assert again.value.key == "approval.already_waiting"
+    assert [a for a, _, _ in audit_rows(store)].count("code.held") == 1
+    held_team.approvals.decide(ADMIN, first.id, approve=False)
+    clock.advance(61)
+    assert hold(held_team).request.id != first.id  # decided: a new request may be made
+
+
 # ------------------------------------------------------------------- deciding
 
 
