@@ -69,11 +69,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "help.member": {
         ENGLISH: "You are a <b>member</b>.\n"
         "/code [account] — the current code\n"
+        "/code ACCOUNT reason — for an account that needs an admin's approval: "
+        "the admins are asked, and the code comes once one approves\n"
         "/accounts — the accounts you may use\n"
         "/cancel — leave what you started\n"
         "Some accounts' codes come only in a private chat with me, also when you ask in a group.",
         CHINESE: "你的身份：<b>成员</b>。\n"
         "/code [账号] — 获取当前验证码\n"
+        "/code 账号 原因 — 需要管理员批准的账号：先请管理员批准，批准后发送验证码\n"
         "/accounts — 你可以使用的账号\n"
         "/cancel — 取消当前操作\n"
         "部分账号的验证码只通过与我的私聊发送，在群里请求也一样。",
@@ -95,6 +98,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/roster on|off — in a group: whoever leaves it loses their access at once\n"
         "/notify on|off — notifications of code requests\n"
         "/policy NAME — approval, delivery and /add policy of an account (private chat)\n"
+        "/policy NAME approval admin — members' requests wait for an admin's Approve "
+        "(they give a reason: /code NAME reason); admins' own requests are not held\n"
         "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
         "/audit [N] [admin|denied|@user] — the last N events, or only some",
         CHINESE: "/code [账号]、/accounts — 获取验证码\n"
@@ -109,6 +114,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/roster on|off — 在群里：退出该群的人立即失去权限\n"
         "/notify on|off — 验证码请求通知\n"
         "/policy 名称 — 账号的审批、发送方式和 /add 规则（私聊）\n"
+        "/policy 名称 approval admin — 成员的请求需管理员批准（成员写明原因：/code 名称 原因）；"
+        "管理员自己的请求无需批准\n"
         "/lock、/unlock — 立即停止发放所有验证码（所有者除外），以及恢复\n"
         "/audit [N] [admin|denied|@用户名] — 最近 N 条记录，或只看其中一部分",
     },
@@ -1022,8 +1029,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "无需审批（直接发放）",
     },
     "policy.approval.admin": {
-        ENGLISH: "an admin approves each code request",
-        CHINESE: "每次请求都需管理员批准",
+        ENGLISH: "an admin approves each code request of a member",
+        CHINESE: "成员的每次请求都需管理员批准",
     },
     "policy.delivery.here": {ENGLISH: "where it was asked for", CHINESE: "发到请求的地方"},
     "policy.delivery.private": {
@@ -1553,5 +1560,171 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "audit.event.code.link": {
         ENGLISH: "took the code of {account} from a private-chat link",
         CHINESE: "通过私聊链接领取验证码：{account}",
+    },
+    # --- the team model: approval per account, with a reason ---
+    "approval.ask_private": {
+        ENGLISH: "🔐 <b>{account}</b> needs an admin's approval. Why do you need the code? "
+        "Send the reason in one line (at most {limit} characters), or /cancel.\n"
+        "Next time you can give it at once: <code>/code {account} reason</code>",
+        CHINESE: "🔐 <b>{account}</b> 需要管理员批准。你为什么需要验证码？"
+        "请用一行文字发送原因（最多 {limit} 个字符），或发送 /cancel 取消。\n"
+        "下次可以直接写上原因：<code>/code {account} 原因</code>",
+    },
+    "approval.ask_group": {
+        ENGLISH: "🔐 {who}, <b>{account}</b> needs an admin's approval. Why do you need the "
+        "code? Reply to this message with the reason in one line (at most {limit} characters).",
+        CHINESE: "🔐 {who}，<b>{account}</b> 需要管理员批准。你为什么需要验证码？"
+        "请回复这条消息，用一行文字写明原因（最多 {limit} 个字符）。",
+    },
+    "approval.reason_empty": {
+        ENGLISH: "The reason is empty. Write in one line why you need the code.",
+        CHINESE: "原因不能为空。请用一行文字写明你为什么需要验证码。",
+    },
+    "approval.reason_too_long": {
+        ENGLISH: "That reason has {length} characters; at most {limit}, in one line. "
+        "Send a shorter one.",
+        CHINESE: "原因有 {length} 个字符，最多 {limit} 个，且只写一行。请发送更短的原因。",
+    },
+    "approval.reason_secret": {
+        ENGLISH: "That reason looks like an authenticator secret, so it was not kept. "
+        "Treat that secret as exposed, and send a reason without it.",
+        CHINESE: "这个原因看起来像身份验证器密钥，因此没有保存。请视该密钥为已泄露，并发送不含密钥的原因。",
+    },
+    "approval.held_here": {
+        ENGLISH: "⏳ Asked the admins for the <b>{account}</b> code. You get it here as soon as "
+        "one approves (the request expires in {minutes} minutes).",
+        CHINESE: "⏳ 已请管理员批准 <b>{account}</b> 的验证码。管理员批准后验证码会发到这里"
+        "（请求 {minutes} 分钟后失效）。",
+    },
+    "approval.held_private": {
+        ENGLISH: "⏳ Asked the admins for the <b>{account}</b> code. You get it in your private "
+        "chat with me as soon as one approves (the request expires in {minutes} minutes).",
+        CHINESE: "⏳ 已请管理员批准 <b>{account}</b> 的验证码。管理员批准后验证码会私聊发给你"
+        "（请求 {minutes} 分钟后失效）。",
+    },
+    "approval.nobody_asked": {
+        ENGLISH: "⚠️ No admin could be asked: none has notifications on and a chat with me. "
+        "The request stands for {minutes} minutes; ask an admin to open a chat with me.",
+        CHINESE: "⚠️ 无法通知任何管理员：没有管理员开启通知并与我私聊过。"
+        "请求在 {minutes} 分钟内有效；请让管理员先私聊我。",
+    },
+    "approval.already_waiting": {
+        ENGLISH: "⏳ Your request for the <b>{account}</b> code is already with the admins "
+        "(until {time}); you get the code as soon as one approves.",
+        CHINESE: "⏳ 你获取 <b>{account}</b> 验证码的请求已在等待管理员批准（有效至 {time}），"
+        "批准后就会发送验证码。",
+    },
+    "approval.request": {
+        ENGLISH: "🔐 <b>Code request waiting for approval</b>\n"
+        "Who: {name}{username} (<code>{user_id}</code>)\n"
+        "Account: {account}\nWhere: {place}\nReason: {reason}\nExpires: {time}",
+        CHINESE: "🔐 <b>验证码请求待批准</b>\n"
+        "请求人：{name}{username}（<code>{user_id}</code>）\n"
+        "账号：{account}\n位置：{place}\n原因：{reason}\n失效时间：{time}",
+    },
+    "approval.approve": {ENGLISH: "✅ Approve", CHINESE: "✅ 批准"},
+    "approval.approve_for": {
+        ENGLISH: "✅ Approve for {hours} h",
+        CHINESE: "✅ 批准 {hours} 小时",
+    },
+    "approval.deny": {ENGLISH: "⛔ Deny", CHINESE: "⛔ 拒绝"},
+    "approval.decided_approved": {
+        ENGLISH: "✅ Approved by {name}.",
+        CHINESE: "✅ 已由 {name} 批准。",
+    },
+    "approval.decided_approved_for": {
+        ENGLISH: "✅ Approved by {name}, with the same person's requests for this account "
+        "for {hours} h.",
+        CHINESE: "✅ 已由 {name} 批准，此人 {hours} 小时内对该账号的请求无需再批准。",
+    },
+    "approval.decided_denied": {ENGLISH: "⛔ Denied by {name}.", CHINESE: "⛔ 已由 {name} 拒绝。"},
+    "approval.decided_expired": {
+        ENGLISH: "⌛ Expired: nobody decided within {minutes} minutes.",
+        CHINESE: "⌛ 已失效：{minutes} 分钟内无人处理。",
+    },
+    "approval.decided_undelivered": {
+        ENGLISH: "⚠️ The code was not given: {reason}.",
+        CHINESE: "⚠️ 未发放验证码：{reason}。",
+    },
+    "approval.pressed_approved": {
+        ENGLISH: "Approved: {name} gets the code.",
+        CHINESE: "已批准：验证码将发给 {name}。",
+    },
+    "approval.pressed_undelivered": {
+        ENGLISH: "Approved, but {name} cannot be given the code now: {reason}.",
+        CHINESE: "已批准，但现在无法把验证码发给 {name}：{reason}。",
+    },
+    "approval.pressed_denied": {
+        ENGLISH: "Denied: {name} is told.",
+        CHINESE: "已拒绝，已告知 {name}。",
+    },
+    "approval.already_approved": {
+        ENGLISH: "Already approved by {name}.",
+        CHINESE: "已由 {name} 批准过了。",
+    },
+    "approval.already_denied": {
+        ENGLISH: "Already denied by {name}.",
+        CHINESE: "已由 {name} 拒绝过了。",
+    },
+    "approval.already_expired": {
+        ENGLISH: "This request has expired: nobody decided it in time.",
+        CHINESE: "此请求已失效：没有人及时处理。",
+    },
+    "approval.gone": {
+        ENGLISH: "This request no longer exists (its account was removed).",
+        CHINESE: "此请求已不存在（对应账号已删除）。",
+    },
+    "approval.denied": {
+        ENGLISH: "⛔ {name} denied your request for the <b>{account}</b> code.",
+        CHINESE: "⛔ {name} 拒绝了你获取 <b>{account}</b> 验证码的请求。",
+    },
+    "approval.expired": {
+        ENGLISH: "⌛ No admin answered your request for the <b>{account}</b> code within "
+        "{minutes} minutes. Ask again if you still need it.",
+        CHINESE: "⌛ {minutes} 分钟内没有管理员处理你获取 <b>{account}</b> 验证码的请求。"
+        "如仍需要，请重新申请。",
+    },
+    "code.secret_in_request": {
+        ENGLISH: "That request holds what looks like an authenticator secret, so nothing of it "
+        "was kept. Treat that secret as exposed. /code NAME reason takes a reason without it.",
+        CHINESE: "这个请求里有看起来像身份验证器密钥的内容，因此没有保存任何内容。请视该密钥为已泄露。"
+        "/code 名称 原因 —— 原因中请不要包含密钥。",
+    },
+    "reason.secret_in_request": {
+        ENGLISH: "a secret in the request",
+        CHINESE: "请求中含有密钥",
+    },
+    "reason.refused_by_admin": {ENGLISH: "refused by an admin", CHINESE: "被管理员拒绝"},
+    "reason.request_expired": {
+        ENGLISH: "no admin answered in time",
+        CHINESE: "管理员未及时处理",
+    },
+    "audit.event.code.held": {
+        ENGLISH: "asked for a code: {account}, for the reason “{reason}”",
+        CHINESE: "请求验证码：{account}，原因：“{reason}”",
+    },
+    "audit.outcome.held": {
+        ENGLISH: " — waiting for an admin's approval",
+        CHINESE: " — 等待管理员批准",
+    },
+    "audit.event.code_standing": {
+        ENGLISH: "asked for a code: {account} (within an approval for the hour)",
+        CHINESE: "请求验证码：{account}（在一小时批准期内）",
+    },
+    "audit.event.code.approved": {
+        ENGLISH: "approved the code request of {target} for {account}",
+        CHINESE: "批准 {target} 获取 {account} 验证码的请求",
+    },
+    "audit.event.code.approved_for": {
+        ENGLISH: "approved the code request of {target} for {account}, and theirs for {hours} h",
+        CHINESE: "批准 {target} 获取 {account} 验证码的请求，并在 {hours} 小时内免批准",
+    },
+    "audit.event.code.denied": {
+        ENGLISH: "denied the code request of {target} for {account}",
+        CHINESE: "拒绝 {target} 获取 {account} 验证码的请求",
+    },
+    "audit.event.code.expired": {
+        ENGLISH: "the code request of {target} for {account} expired unanswered",
+        CHINESE: "{target} 获取 {account} 验证码的请求无人处理，已失效",
     },
 }

@@ -297,3 +297,64 @@ class DeferredCode(Base):
     chat_title: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CodeRequest(Base):
+    """A member's request for the code of an account that needs an admin's approval: who,
+    why, and where the code goes once an admin approves (plain numbers, so an approval
+    after a restart still finds the chat, its topic and the message it answers)."""
+
+    __tablename__ = "code_requests"
+    __table_args__ = (Index("ix_code_requests_status_expires_at", "status", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    requester_id: Mapped[int] = mapped_column(BigInteger)
+    requester_name: Mapped[str] = mapped_column(String(256))
+    requester_username: Mapped[str | None] = mapped_column(String(64))
+    requester_language: Mapped[str | None] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_title: Mapped[str | None] = mapped_column(String(256))
+    private: Mapped[bool] = mapped_column(Boolean)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_to: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # pending, approved, denied or expired; changed only from pending, by a conditional
+    # update, so that of two decisions (even of two processes) exactly one takes effect.
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_by_name: Mapped[str | None] = mapped_column(String(256))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approved_for_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class CodeRequestMessage(Base):
+    """A message that asked one admin to decide a code request: edited once it is decided."""
+
+    __tablename__ = "code_request_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("code_requests.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    language_code: Mapped[str | None] = mapped_column(String(16))
+
+
+class StandingApproval(Base):
+    """ "Approve for 1 h": until then, this person's requests for this account need no new
+    approval (who may see the account is still checked on every request)."""
+
+    __tablename__ = "standing_approvals"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
+    approved_by: Mapped[int | None] = mapped_column(BigInteger)

@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.auditchain import CHAIN_START, GENESIS, ChainState, digest, verify
@@ -18,6 +19,8 @@ from storage.models import (
     Account,
     ApprovedChat,
     AuditEvent,
+    CodeRequest,
+    CodeRequestMessage,
     DeferredCode,
     Grant,
     KnownUser,
@@ -29,6 +32,7 @@ from storage.models import (
     ScheduledDeletion,
     SeedExposure,
     Setting,
+    StandingApproval,
 )
 
 # The associated data a stored secret is sealed with. v1 (the first version) bound only the
@@ -827,6 +831,157 @@ class DeferredCodes:
         return self._session.scalar(select(func.count()).select_from(DeferredCode)) or 0
 
 
+PENDING = "pending"  # the one status a code request is ever changed from
+EXPIRED = "expired"
+
+
+class CodeRequests:
+    """Code requests waiting for an admin (and decided ones), and the messages that asked
+    the admins to decide them."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self,
+        *,
+        account_id: int,
+        requester_id: int,
+        requester_name: str,
+        requester_username: str | None,
+        requester_language: str | None,
+        chat_id: int,
+        chat_title: str | None,
+        private: bool,
+        thread_id: int | None,
+        reply_to: int | None,
+        reason: str,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> CodeRequest:
+        row = CodeRequest(
+            account_id=account_id,
+            requester_id=requester_id,
+            requester_name=requester_name,
+            requester_username=requester_username,
+            requester_language=requester_language,
+            chat_id=chat_id,
+            chat_title=chat_title,
+            private=private,
+            thread_id=thread_id,
+            reply_to=reply_to,
+            reason=reason,
+            created_at=created_at,
+            expires_at=expires_at,
+            status=PENDING,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def get(self, request_id: int) -> CodeRequest | None:
+        """As the database has it now, also after a conditional update in this session."""
+        return self._session.get(CodeRequest, request_id, populate_existing=True)
+
+    def decide(
+        self,
+        request_id: int,
+        *,
+        status: str,
+        now: datetime,
+        by: int | None,
+        by_name: str | None,
+        approved_for_seconds: int | None = None,
+    ) -> bool:
+        """Change a request that is still pending and, unless it is expired now, not past
+        its deadline: one `UPDATE ... WHERE status = 'pending'`, so of two decisions exactly
+        one changes the row, also when two processes share the database. True for that one."""
+        # An expiry needs the deadline passed; a decision needs it still ahead.
+        in_time = (
+            CodeRequest.expires_at <= now if status == EXPIRED else CodeRequest.expires_at > now
+        )
+        result = self._session.execute(
+            update(CodeRequest)
+            .where(CodeRequest.id == request_id, CodeRequest.status == PENDING, in_time)
+            .values(
+                status=status,
+                decided_by=by,
+                decided_by_name=by_name,
+                decided_at=now,
+                approved_for_seconds=approved_for_seconds,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    def waiting(self, requester_id: int, account_id: int, now: datetime) -> CodeRequest | None:
+        """This person's request for this account that still waits for a decision, if any."""
+        return self._session.scalars(
+            select(CodeRequest)
+            .where(
+                CodeRequest.requester_id == requester_id,
+                CodeRequest.account_id == account_id,
+                CodeRequest.status == PENDING,
+                CodeRequest.expires_at > now,
+            )
+            .limit(1)
+        ).first()
+
+    def due(self, now: datetime, limit: int = 50) -> Sequence[CodeRequest]:
+        """Pending requests past their deadline, oldest first."""
+        return self._session.scalars(
+            select(CodeRequest)
+            .where(CodeRequest.status == PENDING, CodeRequest.expires_at <= now)
+            .order_by(CodeRequest.expires_at)
+            .limit(limit)
+        ).all()
+
+    def add_messages(
+        self, request_id: int, messages: Sequence[tuple[int, int, str | None]]
+    ) -> None:
+        """(chat id, message id, language code) of each admin asked."""
+        for chat_id, message_id, language_code in messages:
+            self._session.add(
+                CodeRequestMessage(
+                    request_id=request_id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    language_code=language_code,
+                )
+            )
+        self._session.flush()
+
+    def messages(self, request_id: int) -> Sequence[CodeRequestMessage]:
+        return self._session.scalars(
+            select(CodeRequestMessage)
+            .where(CodeRequestMessage.request_id == request_id)
+            .order_by(CodeRequestMessage.id)
+        ).all()
+
+
+class StandingApprovals:
+    """ "Approve for 1 h": one row per person and account, until a time."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def until(self, user_id: int, account_id: int) -> datetime | None:
+        row = self._session.get(StandingApproval, (user_id, account_id))
+        return None if row is None else row.until
+
+    def put(self, *, user_id: int, account_id: int, until: datetime, approved_by: int) -> None:
+        """A later approval replaces an earlier one of the same person and account."""
+        self._session.merge(
+            StandingApproval(
+                user_id=user_id, account_id=account_id, until=until, approved_by=approved_by
+            )
+        )
+        self._session.flush()
+
+    def forget_before(self, at: datetime) -> None:
+        self._session.execute(delete(StandingApproval).where(StandingApproval.until < at))
+
+
 class Repositories:
     """The repositories of one transaction."""
 
@@ -844,3 +999,5 @@ class Repositories:
         self.exposures = Exposures(session)
         self.rotations = Rotations(session, box)
         self.deferred = DeferredCodes(session)
+        self.code_requests = CodeRequests(session)
+        self.standing = StandingApprovals(session)

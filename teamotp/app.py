@@ -18,6 +18,7 @@ from bot.chat.chainhead import HeadSchedule, post_chain_head
 from bot.chat.commands import MENU_LANGUAGES, menu
 from bot.chat.connection import BotApiRequest, Outage, WatchedRequest, polling_failed
 from bot.chat.context import BotContext, Runtime
+from bot.chat.decisions import expire_requests
 from bot.chat.expiry import end_grants
 from bot.chat.flood import ChatRateLimiter
 from bot.chat.handlers import register
@@ -142,6 +143,8 @@ async def _on_start(application: BotApplication) -> None:
     application.job_queue.run_repeating(end_grants, interval=interval, first=interval)
     application.job_queue.run_repeating(send_digests, interval=interval, first=interval)
     application.job_queue.run_repeating(expire_rotations, interval=interval, first=interval)
+    # Code requests nobody decided in time (also those that ran out while the bot was down).
+    application.job_queue.run_repeating(expire_requests, interval=interval, first=interval)
     if "chain_head" in application.bot_data:
         application.job_queue.run_repeating(post_chain_head, interval=interval, first=interval)
 

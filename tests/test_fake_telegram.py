@@ -226,6 +226,32 @@ async def test_html_is_parsed_into_text_and_entities(fake: FakeTelegram, bot: te
     assert fake.violations == []
 
 
+async def test_a_mention_by_id_comes_back_with_the_whole_user(
+    fake: FakeTelegram, bot: telegram.Bot
+) -> None:
+    alice, bob = fake.user("alice"), fake.user("bob", last_name="Builder")
+    sent = await bot.send_message(
+        alice.id,
+        f'<a href="tg://user?id={bob.id}">Bob</a> and <a href="tg://user?id=999999">nobody</a>',
+        parse_mode="HTML",
+    )
+    message = await fake.next_message(alice)
+    assert message["text"] == "Bob and nobody"
+    (mention,) = message["entities"]  # an id Telegram would not let the bot name: plain text
+    assert mention["type"] == "text_mention"
+    assert mention["user"] == {
+        "id": bob.id,
+        "is_bot": False,
+        "first_name": "bob",
+        "last_name": "Builder",
+        "username": "bob",
+        "language_code": "en",
+    }
+    assert sent.entities[0].user is not None
+    assert sent.entities[0].user.id == bob.id
+    assert fake.violations == []
+
+
 @pytest.mark.parametrize(
     ("html", "fragment"),
     [

@@ -40,12 +40,15 @@ class Kind(StrEnum):
     ROTATE = "rot"  # the site took the new key: it replaces the old one
     NO_ROTATE = "norot"  # cancel the change: the old key stays
     ROTATE_CODE = "rotcode"  # the new key's code once more
+    APPROVE = "apr"  # a held code request (its id): give the code
+    APPROVE_HOUR = "aprh"  # ... and this person's further requests for the account, 1 h
+    DENY = "deny"
 
 
 @dataclass(frozen=True)
 class Press:
     kind: Kind
-    subject: int  # an account id, or for ADD the user id
+    subject: int  # an account id, for ADD the user id, for APPROVE... a request id
     message: Message  # the message the button was on
     # For ADD: the ids of the accounts to grant; for the ROTATE kinds: the change's ticket.
     extra: tuple[int, ...] = ()

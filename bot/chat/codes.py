@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.chat import buttons, privately
+from bot.chat import approvals, buttons, privately
 from bot.chat.context import BotContext
 from bot.chat.delivery import Destination, send_code
 from bot.chat.failures import user_errors
@@ -16,7 +16,9 @@ from bot.chat.render import account_list, picker
 from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.rules.clock import utc
+from bot.rules.codes import CodeResult
 from bot.rules.deliveries import goes_private
+from bot.rules.holds import Held, ReasonNeeded
 from bot.rules.model import GrantedCode, IssuedCode, Person, Picker, Place
 
 logger = logging.getLogger(__name__)
@@ -27,16 +29,19 @@ async def code_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    # Every word, not the first: `/code JBSW Y3DP …` (a seed pasted in groups) is then no
-    # account name, and no reply quotes its first group.
-    name = " ".join(context.args) if context.args else None
-    who = person(user)
-    result = await offload(context.services.codes.request, who, place(message.chat), name)
-    if isinstance(result, Picker):
-        body, markup = picker(lang(update), result.accounts)
-        await reply(update, body, markup=markup)
-        return
-    await hand_over(context, Destination.of(message), result, lang(update), who)
+    # Every word, read by the rules: `/code JBSW Y3DP …` (a seed pasted in groups) is then
+    # no account name, and no reply quotes its first group; `/code NAME reason…` gives the
+    # reason an approval needs.
+    words = tuple(context.args or ())
+    who, asked_in = person(user), Destination.of(message)
+    result = await offload(
+        context.services.codes.request,
+        who,
+        place(message.chat),
+        words,
+        origin=approvals.origin_of(asked_in),
+    )
+    await respond(update, context, result, asked_in, who)
 
 
 @user_errors
@@ -47,15 +52,36 @@ async def pick_pressed(update: Update, context: BotContext) -> None:
     if press is None or user is None or update.callback_query is None:
         return
     who, anchor = person(user), press.message
-    granted = await offload(
-        context.services.codes.request_by_id, who, place(anchor.chat), press.subject
+    asked_in = Destination.of(anchor)
+    result = await offload(
+        context.services.codes.request_by_id,
+        who,
+        place(anchor.chat),
+        press.subject,
+        origin=approvals.origin_of(asked_in),
     )
     try:
         await update.callback_query.answer()
     except TelegramError as failure:
         # The answer only stops the button's spinner; the code matters more.
         logger.warning("could not answer a button press: %s", type(failure).__name__)
-    await hand_over(context, Destination.of(anchor), granted, lang(update), who)
+    await respond(update, context, result, asked_in, who)
+
+
+async def respond(
+    update: Update, context: BotContext, result: CodeResult, asked_in: Destination, who: Person
+) -> None:
+    """The answer to a code request, whatever the rules made of it."""
+    lng = lang(update)
+    if isinstance(result, Picker):
+        body, markup = picker(lng, result.accounts)
+        await reply(update, body, markup=markup)
+    elif isinstance(result, ReasonNeeded):
+        await approvals.ask_reason(context, result, asked_in, who, lng)
+    elif isinstance(result, Held):
+        await approvals.hold(context, result, asked_in, lng)
+    else:
+        await hand_over(context, asked_in, result, lng, who)
 
 
 async def hand_over(
@@ -63,7 +89,9 @@ async def hand_over(
 ) -> None:
     """Send the code where the account's delivery policy says, then tell the admins:
     "granted" once the person has it, "not delivered" when Telegram would not take it.
-    Every code handed out comes through here (a /code, a press on the picker)."""
+    Every code handed out comes through here (a /code, a press on the picker, an
+    approval). `asked_in`: where the code was asked for (plain numbers: a code approved
+    later, also after a restart, comes here)."""
     if goes_private(granted.issued.account, asked_in_private=asked_in.private):
         await privately.deliver(context, asked_in, granted, lng, who)
         return

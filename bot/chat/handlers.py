@@ -20,6 +20,7 @@ from bot.chat import (
     admin,
     buttons,
     codes,
+    decisions,
     freeze,
     groups,
     intake,
@@ -73,6 +74,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         secrets.export_pressed: pattern(Kind.EXPORT, Kind.NO_EXPORT),
         members.add_pressed: pattern(Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD),
         rotation.rotation_pressed: pattern(Kind.ROTATE, Kind.NO_ROTATE, Kind.ROTATE_CODE),
+        decisions.decision_pressed: pattern(Kind.APPROVE, Kind.APPROVE_HOUR, Kind.DENY),
     }
     for on_press, kinds in presses.items():
         application.add_handler(CallbackQueryHandler(on_press, pattern=kinds))
@@ -81,6 +83,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, secrets.answer_sent
+        )
+    )
+    # The reason a held code request needs, given by a reply to the bot's question.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.TEXT & filters.REPLY & ~filters.COMMAND,
+            decisions.reason_replied,
         )
     )
     application.add_handler(

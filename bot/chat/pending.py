@@ -1,6 +1,7 @@
 """What the bot waits for from someone in a private chat (`bot.rules.pending` keeps it in
-the store): the secret after `/secret add NAME`, a new name after an import, or the new
-key after `/secret rotate NAME`.
+the store): the secret after `/secret add NAME`, a new name after an import, the new
+key after `/secret rotate NAME`; and the reason a code request needs, in private or
+as a reply to the bot's question in a group.
 
 A question ends when its deadline passes, when it is answered, and when the same person
 sends any other command, anywhere. The gate ends it for every command, so knowing whether
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from bot.chat.context import BotContext, Runtime
 from bot.chat.worker import offload
-from bot.rules.pending import Question, Waiting
+from bot.rules.pending import Question, ReasonAsked, Waiting
 
 
 async def expect_secret(context: BotContext, user_id: int, name: str) -> None:
@@ -30,6 +31,11 @@ async def offer_rename(context: BotContext, user_id: int, account_id: int) -> No
 async def expect_rotation(context: BotContext, user_id: int, account_id: int) -> None:
     context.runtime.asked.add(user_id)
     await offload(context.services.questions.expect_rotation, user_id, account_id)
+
+
+async def expect_reason(context: BotContext, user_id: int, asked: ReasonAsked) -> None:
+    context.runtime.asked.add(user_id)
+    await offload(context.services.questions.expect_reason, user_id, asked)
 
 
 async def awaits_secret(context: BotContext, user_id: int) -> bool:
@@ -52,9 +58,27 @@ async def take_rotation(context: BotContext, user_id: int) -> int | None:
 
 
 async def take(context: BotContext, user_id: int) -> Question | None:
-    """What was awaited, answered now by a plain private message."""
-    context.runtime.asked.discard(user_id)
-    return await offload(context.services.questions.take, user_id)
+    """What was awaited, answered now by a plain private message. A question asked in a
+    group stays open (and its asker in `Runtime.asked`)."""
+    question = await offload(context.services.questions.take, user_id)
+    if question is not None:
+        context.runtime.asked.discard(user_id)
+    return question
+
+
+async def take_reply(
+    context: BotContext, user_id: int, chat_id: int, replied_to: int
+) -> Question | None:
+    """The question a reply in a group answers: the one the bot asked with the message
+    replied to, by the same person, still open. Free for everyone who has none."""
+    if user_id not in context.runtime.asked:
+        return None
+    question = await offload(
+        context.services.questions.take, user_id, reply_to=(chat_id, replied_to)
+    )
+    if question is not None:
+        context.runtime.asked.discard(user_id)
+    return question
 
 
 async def cancel(context: BotContext, user_id: int) -> bool:

@@ -330,6 +330,12 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
         key = "audit.event.member.left_roster_removed"
     if entry.action == "code" and entry.account is None:
         key = "audit.event.code_unnamed"
+    if entry.action == "code" and "approved_until" in values:
+        key = "audit.event.code_standing"  # granted under an "Approve for 1 h"
+    seconds = values.get("for_seconds")
+    if entry.action == "code.approved" and isinstance(seconds, int):
+        key = "audit.event.code.approved_for"
+        values["hours"] = max(1, seconds // 3600)
     try:
         return text(lang, key, **values)
     except KeyError:

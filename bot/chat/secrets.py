@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.chat import buttons, pending, rotation
+from bot.chat import buttons, decisions, pending, rotation
 from bot.chat.buttons import Kind
 from bot.chat.context import BotContext
 from bot.chat.delivery import Destination, send_code
@@ -84,12 +84,16 @@ async def secret_command(update: Update, context: BotContext) -> None:
 async def answer_sent(update: Update, context: BotContext) -> None:
     """A plain private message that answers a question the bot asked: the secret after
     `/secret add NAME` or the new key after `/secret rotate NAME` (both already deleted by
-    the gate), or a new name after an import."""
+    the gate), a new name after an import, or the reason a code request needs
+    (bot.chat.decisions)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     awaited = await pending.take(context, user.id)
     if awaited is None:
+        return
+    if awaited.waiting is Waiting.REASON:
+        await decisions.reason_sent(update, context, awaited)
         return
     who = person(user)
     if awaited.waiting is Waiting.SECRET:

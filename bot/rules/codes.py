@@ -7,9 +7,10 @@ from dataclasses import replace
 from typing import Protocol
 
 from bot.rules.access import Access
-from bot.rules.accounts import account_info, spec_of
+from bot.rules.accounts import account_info, policy_of, spec_of
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
+from bot.rules.detector import carries_secret
 from bot.rules.errors import (
     ChatNotApproved,
     InvalidInput,
@@ -19,6 +20,7 @@ from bot.rules.errors import (
     UnreadableSecret,
 )
 from bot.rules.freeze import Locked, check_unlocked, lock_state
+from bot.rules.holds import Held, Origin, ReasonNeeded, check_reason, hold, standing_until
 from bot.rules.limits import (
     CODE_WINDOW,
     CODES,
@@ -29,6 +31,7 @@ from bot.rules.limits import (
 )
 from bot.rules.model import (
     AccountInfo,
+    Approval,
     CodeRequestNotice,
     GrantedCode,
     IssuedCode,
@@ -45,6 +48,10 @@ from bot.rules.terms import end_of, has_account
 from storage.models import Account
 from storage.repositories import Repositories
 from storage.store import Store
+
+# What a code request can end in: the code, a choice of accounts, a question for the reason
+# an approval needs, or a request held for an admin's approval.
+CodeResult = GrantedCode | Picker | ReasonNeeded | Held
 
 
 def visible_accounts(tx: Repositories, user_id: int, role: Role, *, at: float) -> list[Account]:
@@ -101,23 +108,55 @@ class Codes:
             ]
 
     def request(
-        self, person: Person, place: Place, account_name: str | None
-    ) -> GrantedCode | Picker:
-        """`/code [account]`: one code, or a picker when several accounts fit."""
-        asked = account_name if account_name and echoable(account_name) else None
-        return self._decide(
-            person, place, lambda accounts: _by_name(accounts, account_name), lambda _: asked
-        )
+        self,
+        person: Person,
+        place: Place,
+        asked: str | Sequence[str] | None,
+        *,
+        origin: Origin | None = None,
+    ) -> CodeResult:
+        """`/code [account] [reason…]`: one code, or a picker when several accounts fit.
 
-    def request_by_id(self, person: Person, place: Place, account_id: int) -> GrantedCode:
-        """A press on a picker button, authorized for whoever pressed it."""
+        `asked` is the account's name, or the command's words. All the words together name
+        the account when they do: a seed pasted in a group (`/code JBSW Y3DP …`) is then no
+        name, and no reply quotes a piece of it. Else, when the first word names one of the
+        person's accounts, the rest is the reason an approval needs. `origin`: where an
+        approved code goes (by default the chat of `place`)."""
+        words = [asked] if isinstance(asked, str) else list(asked or ())
+        whole = " ".join(words) or None
+        shown = whole if whole and echoable(whole) else None
+
+        def choose(accounts: list[Account]) -> _Choice:
+            if whole is not None and len(words) > 1 and _find(accounts, whole) is None:
+                first = _find(accounts, words[0])
+                if first is not None and carries_secret(whole):
+                    # Read as a reason, a piece of it could pass for none: kept nowhere.
+                    raise InvalidInput("code.secret_in_request")
+                if first is not None:
+                    return first, " ".join(words[1:])
+            return _by_name(accounts, whole), None
+
+        return self._decide(person, place, origin or Origin.of(place), choose, lambda _: shown)
+
+    def request_by_id(
+        self,
+        person: Person,
+        place: Place,
+        account_id: int,
+        *,
+        reason: str | None = None,
+        origin: Origin | None = None,
+    ) -> GrantedCode | ReasonNeeded | Held:
+        """A press on a picker button, authorized for whoever pressed it; or, with `reason`,
+        the reason the bot asked for after such a press or a `/code NAME`."""
         result = self._decide(
             person,
             place,
-            lambda accounts: _by_id(accounts, account_id),
+            origin or Origin.of(place),
+            lambda accounts: (_by_id(accounts, account_id), reason),
             lambda tx: _name_of(tx, account_id),
         )
-        assert isinstance(result, GrantedCode)  # noqa: S101 - _by_id never asks for a picker
+        assert not isinstance(result, Picker)  # noqa: S101 - _by_id never asks for a picker
         return result
 
     def renew(self, person: Person, place: Place, issued: IssuedCode) -> IssuedCode:
@@ -147,15 +186,21 @@ class Codes:
         self,
         person: Person,
         place: Place,
+        origin: Origin,
         choose: _Chooser,
         asked: Callable[[Repositories], str | None],
-    ) -> GrantedCode | Picker:
+    ) -> CodeResult:
         """Decide and audit in one transaction, and tell the admins of a refusal. A granted
         request is told by `tell`, once the reply was sent: "granted" must mean the person
         has the code. A refused request still names the account it asked for in the audit
-        log and the notices (admins only), never in the reply."""
+        log and the notices (admins only), never in the reply.
+
+        A member's request for an account that needs approval is held (with a reason) or
+        answered with the question for one, unless an "Approve for 1 h" still covers it;
+        admins and owners decide approvals, so theirs are never held."""
         error: TeamOtpError | None = None
         result: IssuedCode | None = None
+        params: dict[str, str | int] = {}
         now = self._clock()
         with self._store.transaction() as tx:
             account_name = asked(tx)
@@ -171,7 +216,7 @@ class Codes:
             else:
                 accounts = visible_accounts(tx, person.id, role, at=now)
                 try:
-                    chosen = choose(accounts)
+                    chosen, reason = choose(accounts)
                 except TeamOtpError as refused:
                     error, outcome = refused, f"denied:{refused.key.removeprefix('code.')}"
                 else:
@@ -179,6 +224,19 @@ class Codes:
                         # Nothing was handed out yet: the press on the picker is the request.
                         return Picker(tuple(account_info(a) for a in chosen))
                     account_name = chosen.name
+                    if role is Role.MEMBER and policy_of(chosen).approval is Approval.ADMIN:
+                        until = standing_until(tx, person.id, chosen.id, now)
+                        if until is None:
+                            if reason is None:
+                                return ReasonNeeded(account_info(chosen))
+                            held = hold(
+                                tx, now, person, place, origin, chosen, check_reason(reason)
+                            )
+                            if self._per_minute:
+                                use(tx, CODES, person.id, now, window=CODE_WINDOW)
+                            admins = self._access.admins(tx, exclude=person.id, notify_only=True)
+                            return Held(held, admins)
+                        params["approved_until"] = utc(until).isoformat(timespec="seconds")
                     try:
                         result = issue(tx, chosen, now)
                     except UnreadableSecret as unreadable:
@@ -195,6 +253,7 @@ class Codes:
                 outcome=outcome,
                 account=account_name,
                 chat_id=place.chat_id,
+                params=params,
             )
             notice = CodeRequestNotice(
                 requester=person,
@@ -232,8 +291,17 @@ def recipients(
     return found
 
 
+# The account (or the accounts to pick from) a request chose, and the reason it gave.
+_Choice = tuple[Account | Sequence[Account], str | None]
+
+
 class _Chooser(Protocol):
-    def __call__(self, accounts: list[Account], /) -> Account | Sequence[Account]: ...
+    def __call__(self, accounts: list[Account], /) -> _Choice: ...
+
+
+def _find(accounts: list[Account], name: str) -> Account | None:
+    key = name_key(name)
+    return next((account for account in accounts if account.name_key == key), None)
 
 
 def _by_name(accounts: list[Account], account_name: str | None) -> Account | Sequence[Account]:
@@ -241,10 +309,9 @@ def _by_name(accounts: list[Account], account_name: str | None) -> Account | Seq
         if not accounts:
             raise InvalidInput("code.no_accounts")
         return accounts[0] if len(accounts) == 1 else accounts
-    key = name_key(account_name)
-    for account in accounts:
-        if account.name_key == key:
-            return account
+    found = _find(accounts, account_name)
+    if found is not None:
+        return found
     if not echoable(account_name):
         raise InvalidInput("code.not_a_name")
     raise InvalidInput("code.unknown_account", name=account_name)

@@ -1,6 +1,7 @@
 """What the bot waits for from someone in a private chat: the secret after
 `/secret add NAME`, a new name after an import named an account by itself, or the new key
-after `/secret rotate NAME`.
+after `/secret rotate NAME`; and the reason a code request needs for an admin's approval,
+asked in private or in a group (there answered by a reply to the bot's question).
 
 One question at a time per person (a new one replaces the old), for `LIFETIME` seconds,
 kept in the store: a restart neither forgets a question (a secret sent while the bot was
@@ -24,6 +25,7 @@ class Waiting(StrEnum):
     SECRET = "secret"  # noqa: S105 - a question's kind, not a secret
     RENAME = "rename"
     ROTATION = "rotation"  # the new key of an account whose site changes authenticator
+    REASON = "reason"  # why a code is needed (bot.rules.holds)
 
     @property
     def holds_secret(self) -> bool:
@@ -34,9 +36,29 @@ class Waiting(StrEnum):
 @dataclass(frozen=True)
 class Question:
     waiting: Waiting
-    # The account name to add, or the id of the account to rename or to re-key.
+    # The account name to add, the id of the account to rename or to re-key, or for a
+    # reason "account id:chat id:message id" (see `ReasonAsked`).
     subject: str | int
     until: float
+
+
+@dataclass(frozen=True)
+class ReasonAsked:
+    """Which account a reason is for, and where it was asked: in private (`message_id`
+    None: the next plain private message answers), or in a group by the bot's message
+    `message_id` (a reply to it answers)."""
+
+    account_id: int
+    chat_id: int
+    message_id: int | None = None
+
+    def subject(self) -> str:
+        return f"{self.account_id}:{self.chat_id}:{self.message_id or 0}"
+
+    @classmethod
+    def of(cls, question: Question) -> ReasonAsked:
+        account_id, chat_id, message_id = (int(part) for part in str(question.subject).split(":"))
+        return cls(account_id, chat_id, message_id or None)
 
 
 class Questions:
@@ -59,19 +81,28 @@ class Questions:
         account's new key."""
         return self._ask(user_id, Waiting.ROTATION, account_id)
 
+    def expect_reason(self, user_id: int, asked: ReasonAsked) -> Question:
+        """After a request for an account that needs approval came with no reason."""
+        return self._ask(user_id, Waiting.REASON, asked.subject())
+
     def current(self, user_id: int) -> Question | None:
         """What is awaited from this person now; a question past its deadline is none."""
         with self._store.transaction() as tx:
             row = tx.pending.get(user_id)
             return None if row is None else self._live(row)
 
-    def take(self, user_id: int) -> Question | None:
-        """What was awaited, answered now: it is no longer awaited."""
+    def take(self, user_id: int, *, reply_to: tuple[int, int] | None = None) -> Question | None:
+        """What was awaited, answered now: it is no longer awaited. A plain private message
+        (`reply_to` None) answers what was asked in private; a reply in a group (its chat id
+        and the id of the message it replies to) only the question asked by that message.
+        Anything else answers nothing and leaves the question open."""
         with self._store.transaction() as tx:
             row = tx.pending.get(user_id)
             if row is None:
                 return None
             question = self._live(row)
+            if question is not None and _asked_at(question) != reply_to:
+                return None
             tx.pending.remove(row)
             return question
 
@@ -116,3 +147,11 @@ class Questions:
         by_id = waiting in (Waiting.RENAME, Waiting.ROTATION)
         subject: str | int = int(row.subject) if by_id else row.subject
         return Question(waiting, subject, until)
+
+
+def _asked_at(question: Question) -> tuple[int, int] | None:
+    """The group message a question was asked by; None when it was asked in private."""
+    if question.waiting is not Waiting.REASON:
+        return None
+    asked = ReasonAsked.of(question)
+    return None if asked.message_id is None else (asked.chat_id, asked.message_id)

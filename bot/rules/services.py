@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.rules.access import Access
+from bot.rules.approvals import Approvals
 from bot.rules.auditlog import AuditLog
 from bot.rules.bootstrap import Bootstrap
 from bot.rules.cleanup import Cleanup
@@ -50,6 +51,7 @@ class Services:
     rotations: Rotations
     notes: Notes
     deliveries: Deliveries
+    approvals: Approvals
 
 
 def build_services(
@@ -92,4 +94,5 @@ def build_services(
         rotations=Rotations(store, access, clock, notifier),
         notes=Notes(store, access, clock),
         deliveries=Deliveries(store, access, clock, notifier, audit_chat_id=audit_chat_id),
+        approvals=Approvals(store, access, clock, notifier, audit_chat_id=audit_chat_id),
     )

@@ -236,7 +236,21 @@ class BotApi:
         text, entities = parse_formatted(
             _str(p.get("text", "")), p.get("parse_mode"), p.get("entities")
         )
-        return self._deliver(p, self._text_fields(text, entities, "text"))
+        return self._deliver(p, self._text_fields(text, self._mentions(entities), "text"))
+
+    def _mentions(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A mention by id (``tg://user?id=``) comes back with the whole ``User``, as
+        Telegram sends it; one of a user Telegram would not let the bot name (here: one
+        the fake does not know) is left out, and its text stays plain."""
+        resolved: list[dict[str, Any]] = []
+        for entity in entities:
+            if entity.get("type") == "text_mention":
+                user = self.world.users.get(int(entity.get("user", {}).get("id", 0)))
+                if user is None:
+                    continue
+                entity = {**entity, "user": user.to_dict()}
+            resolved.append(entity)
+        return resolved
 
     def _caption(self, p: Params) -> dict[str, Any]:
         if p.get("caption") is None:
@@ -244,7 +258,7 @@ class BotApi:
         text, entities = parse_formatted(
             _str(p["caption"]), p.get("parse_mode"), p.get("caption_entities"), caption=True
         )
-        return self._text_fields(text, entities, "caption")
+        return self._text_fields(text, self._mentions(entities), "caption")
 
     def _input_bytes(self, value: Any, what: str) -> bytes:
         if isinstance(value, UploadedFile):
@@ -332,7 +346,7 @@ class BotApi:
         chat, message = self._editable(p)
         if "text" not in message:
             raise bad_request("there is no text in the message to edit", violation=True)
-        changes: dict[str, Any] = {"text": text, "entities": entities or None}
+        changes: dict[str, Any] = {"text": text, "entities": self._mentions(entities) or None}
         if "link_preview_options" in p:
             changes["link_preview_options"] = p["link_preview_options"]
         return self._apply_edit(chat, message, changes, p)
