@@ -246,6 +246,8 @@ def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
             time=shown(ended.at),
             rest=rest,
         )
+        if ended.left is None:
+            line = Html(line + "\n" + seen_seeds(lang, ended.seen))
         if lines and size + len(line) > _CHUNK:
             break
         lines.append(line)

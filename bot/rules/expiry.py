@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.rules.access import Access
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
+from bot.rules.departures import seen_seeds
 from bot.rules.model import OPERATOR, Ended, GrantsEndedNotice, Recipient, Role
 from bot.rules.notices import Notifier
 from bot.rules.roster import display_name, member_view
@@ -116,6 +117,8 @@ class Expiry:
             accounts=() if everything else names,
             at=max(lost_at),
             left=left,
+            # Gone from the team: what they saw of the seeds, as for anyone who loses access.
+            seen=seen_seeds(tx, user_id) if gone else (),
         )
 
     def _recipients(self, tx: Repositories) -> tuple[Recipient, ...]:

@@ -387,6 +387,7 @@ class Ended:
     accounts: tuple[str, ...]  # the named grants that ended (besides)
     at: datetime  # when (the latest of their ends)
     left: MemberView | None  # what they still have; None: no longer a member
+    seen: tuple[SeenSeed, ...] = ()  # the seeds they saw, when no longer a member
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,8 @@ async def test_grant_for_one_minute_ends_and_member_and_admins_are_told(bot: Bot
         notice = (await told_of_end(bot, admin)).result["text"]
         assert notice == (
             "⌛ Access that ended by itself:\n"
-            f"• Nina @nina ({nina.id}): all accounts, ended at {end} — no longer a member"
+            f"• Nina @nina ({nina.id}): all accounts, ended at {end} — no longer a member\n"
+            "They only ever saw codes, never a seed: nothing needs re-keying."
         )
     assert "not a member" in await reply(bot, nina, "/code")
     assert "Nina" not in await reply(bot, p.admin, "/members")
@@ -323,3 +324,16 @@ async def test_revoking_some_accounts_keeps_the_end_on_the_rest(bot: Bot) -> Non
 async def test_help_for_admins_mentions_for_8h(bot: Bot) -> None:
     await setup_team(bot)
     assert "for 8h" in await reply(bot, bot.people.admin, "/help")
+
+
+async def test_an_end_that_removes_a_former_admin_names_the_seeds_they_saw(bot: Bot) -> None:
+    """A grant ending is one more way of losing access: an admin who added an account and
+    was then made a member for a while may still hold its seed."""
+    await setup_team(bot)  # adam, an admin, added amazon-us
+    p = bot.people
+    await reply(bot, p.owner, f"/demote {p.admin.id}")
+    await reply(bot, p.owner, f"/add {p.admin.id} for 1m")
+    bot.clock.advance(2 * 60)
+    notice = (await told_of_end(bot, p.owner)).result["text"]
+    assert "no longer a member" in notice
+    assert "• amazon-us (added it): /secret rotate amazon-us" in notice
