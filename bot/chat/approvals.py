@@ -12,13 +12,13 @@ import html
 import logging
 from collections.abc import Iterable
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot.chat import buttons, pending
 from bot.chat.buttons import Kind
 from bot.chat.context import BotContext
-from bot.chat.delivery import Destination
+from bot.chat.delivery import Destination, say
 from bot.chat.worker import offload
 from bot.messages import Html, language_for, text, username_suffix
 from bot.rules.holds import (
@@ -56,18 +56,8 @@ async def send_text(
     *,
     markup: InlineKeyboardMarkup | ForceReply | None = None,
 ) -> int:
-    """A message to `to`, quoting its request where there is one (it may be gone by
-    now: sent all the same); the new message's id."""
-    sent = await context.bot.send_message(
-        to.chat_id,
-        body,
-        reply_markup=markup,
-        message_thread_id=to.thread_id,
-        reply_parameters=ReplyParameters(to.reply_to, allow_sending_without_reply=True)
-        if to.reply_to is not None
-        else None,
-    )
-    return sent.message_id
+    """A message to `to`; the new message's id."""
+    return (await say(context, to, body, markup=markup)).message_id
 
 
 async def ask_reason(

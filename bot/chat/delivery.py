@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Message, ReplyParameters
+from telegram import ForceReply, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import RetryAfter, TelegramError
 
 from bot.chat.context import BotContext
 from bot.chat.flood import RETRY_FOR, Patience, transient
 from bot.chat.render import code_message
 from bot.chat.worker import offload
+from bot.messages import Html
 from bot.rules.clock import Clock
 from bot.rules.model import IssuedCode, Person
 
@@ -39,6 +40,31 @@ class Destination:
             thread_id=message.message_thread_id if message.is_topic_message else None,
             reply_to=message.message_id if quote and not private else None,
         )
+
+    @property
+    def quoting(self) -> ReplyParameters | None:
+        """The request quoted where there is one; it may be gone by now (tidy groups delete
+        commands): the message is sent all the same."""
+        if self.reply_to is None:
+            return None
+        return ReplyParameters(self.reply_to, allow_sending_without_reply=True)
+
+
+async def say(
+    context: BotContext,
+    to: Destination,
+    body: Html,
+    *,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
+) -> Message:
+    """A plain message to `to` (a note, a question), in its topic, quoting its request."""
+    return await context.bot.send_message(
+        to.chat_id,
+        body,
+        reply_markup=markup,
+        message_thread_id=to.thread_id,
+        reply_parameters=to.quoting,
+    )
 
 
 async def send_code(
@@ -70,11 +96,7 @@ async def send_code(
                 reply_markup=markup,
                 protect_content=True,
                 message_thread_id=to.thread_id,
-                # The request may be gone already (tidy groups delete commands); the code
-                # is not.
-                reply_parameters=ReplyParameters(to.reply_to, allow_sending_without_reply=True)
-                if to.reply_to is not None
-                else None,
+                reply_parameters=to.quoting,
                 rate_limit_args=patience,
             )
         except TelegramError as failure:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.chat.context import BotContext
-from bot.chat.delivery import Destination, send_code
+from bot.chat.delivery import Destination, say, send_code
 from bot.chat.people import lang, person
 from bot.chat.render import error
 from bot.chat.replies import reply
 from bot.chat.worker import offload
-from bot.messages import Html, text
+from bot.messages import text
 from bot.rules.deliveries import LIFETIME, sent_privately
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import GrantedCode, IssuedCode, Person, Place
@@ -39,7 +39,7 @@ async def deliver(
         return
     note = text(lng, "deliver.sent_privately", name=who.full_name)
     try:
-        await _say(context, asked_in, note)
+        await say(context, asked_in, note)
     except TelegramError as failure:
         # The code arrived; the note is a courtesy to the group.
         logger.warning("could not tell the group a code went private: %s", type(failure).__name__)
@@ -100,25 +100,7 @@ async def _offer_link(
         account=granted.issued.account.name,
         minutes=round(LIFETIME / 60),
     )
-    sent = await _say(context, asked_in, body, markup=markup)
+    sent = await say(context, asked_in, body, markup=markup)
     await offload(
         context.services.cleanup.schedule, [(sent.chat_id, sent.message_id)], deferral.until
-    )
-
-
-async def _say(
-    context: BotContext,
-    to: Destination,
-    body: Html,
-    *,
-    markup: InlineKeyboardMarkup | None = None,
-) -> Message:
-    return await context.bot.send_message(
-        to.chat_id,
-        body,
-        reply_markup=markup,
-        message_thread_id=to.thread_id,
-        reply_parameters=ReplyParameters(to.reply_to, allow_sending_without_reply=True)
-        if to.reply_to is not None
-        else None,
     )

@@ -382,10 +382,7 @@ def notice(lang: str, event: Notice) -> Html:
             lang,
             "notify.rotated",
             account=event.account,
-            name=event.admin.full_name,
-            username=username_suffix(event.admin.username),
-            user_id=event.admin.id,
-            time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            **_by(event.admin, event.at),
         )
     if isinstance(event, RotationExpiredNotice):
         return text(lang, "notify.rotation_expired", account=event.account)
@@ -394,19 +391,13 @@ def notice(lang: str, event: Notice) -> Html:
             lang,
             "notify.export",
             account=event.account,
-            name=event.owner.full_name,
-            username=username_suffix(event.owner.username),
-            user_id=event.owner.id,
-            time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            **_by(event.owner, event.at),
         )
     if isinstance(event, LockNotice):
         return text(
             lang,
             "notify.locked" if event.locked else "notify.unlocked",
-            name=event.actor.full_name,
-            username=username_suffix(event.actor.username),
-            user_id=event.actor.id,
-            time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            **_by(event.actor, event.at),
         )
     return _code_notice(lang, event)
 
@@ -450,6 +441,16 @@ def seen_seeds(lang: str, seen: Sequence[SeenSeed]) -> Html:
 
 # Accounts named one by one in a notice: with the rest counted, it stays one message.
 _SEEN_SHOWN = 30
+
+
+def _by(actor: Person, at: datetime) -> dict[str, object]:
+    """Who did what a notice tells, and when: the parameters such notices share."""
+    return {
+        "name": actor.full_name,
+        "username": username_suffix(actor.username),
+        "user_id": actor.id,
+        "time": at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
 
 
 def _code_notice(lang: str, event: CodeRequestNotice) -> Html:

@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.rules.access import Access
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
+from bot.rules.codes import recipients
 from bot.rules.departures import seen_seeds
 from bot.rules.model import OPERATOR, Ended, GrantsEndedNotice, Recipient, Role
 from bot.rules.notices import Notifier
@@ -122,11 +123,6 @@ class Expiry:
         )
 
     def _recipients(self, tx: Repositories) -> tuple[Recipient, ...]:
-        """Admins and owners who kept notifications on, plus the audit chat: as for code
-        requests, a routine event the admins asked for when they set the end."""
-        recipients = self._access.admins(tx, exclude=OPERATOR.id, notify_only=True)
-        if self._audit_chat_id is not None and all(
-            r.chat_id != self._audit_chat_id for r in recipients
-        ):
-            recipients += (Recipient(self._audit_chat_id, None),)
-        return recipients
+        """Whom code requests are told to: a routine event the admins asked for when they
+        set the end."""
+        return recipients(self._access, tx, self._audit_chat_id, exclude=OPERATOR.id)
