@@ -34,8 +34,9 @@ COPY teamotp ./teamotp
 COPY bot ./bot
 COPY storage ./storage
 # All dependencies ship binary wheels for the common platforms, so no compiler is
-# needed. pip itself is removed afterwards: the running bot never installs anything.
-RUN /opt/teamotp/bin/pip install . \
+# needed. The PostgreSQL driver comes along, so the image runs on either database.
+# pip itself is removed afterwards: the running bot never installs anything.
+RUN /opt/teamotp/bin/pip install '.[postgres]' \
  && /opt/teamotp/bin/pip uninstall --yes pip setuptools \
  && /opt/teamotp/bin/teamotp --version
 

@@ -1727,4 +1727,22 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "the code request of {target} for {account} expired unanswered",
         CHINESE: "{target} 获取 {account} 验证码的请求无人处理，已失效",
     },
+    # --- the store's schema (`teamotp migrate`) ---
+    "cli.schema_current": {
+        ENGLISH: "The store's schema is up to date ({head}).",
+        CHINESE: "数据库结构已是最新（{head}）。",
+    },
+    "cli.schema_behind": {
+        ENGLISH: "The store's schema is {found}; this version needs {head}: run teamotp migrate.",
+        CHINESE: "数据库结构为 {found}，此版本需要 {head}：请运行 teamotp migrate。",
+    },
+    "cli.schema_upgraded": {
+        ENGLISH: "Upgraded the store's schema from {found} to {head}.",
+        CHINESE: "已将数据库结构从 {found} 升级到 {head}。",
+    },
+    "cli.schema_none": {ENGLISH: "none (a new store)", CHINESE: "无（新数据库）"},
+    "cli.schema_before": {
+        ENGLISH: "from before migrations",
+        CHINESE: "早于迁移机制的版本",
+    },
 }

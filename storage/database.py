@@ -8,14 +8,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text, update
+from sqlalchemy import Engine, create_engine, event, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from storage import schema
 from storage.crypto import SecretBox
 from storage.keys import MasterKeyError, load_master_key
-from storage.models import Base, Setting
+from storage.models import Setting
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ class StoreError(Exception):
     """The store cannot be used; a one-line reason for the operator, with no password in it."""
 
 
-def open_store(database_url: str, master_key: str | None, key_file: Path) -> Store:
+def open_store(
+    database_url: str, master_key: str | None, key_file: Path, *, migrate: bool = True
+) -> Store:
     """Connect, check the master key against the store, then create what is missing.
 
     A wrong key is found before anything is written, so the store stays as it was. When
@@ -42,7 +45,7 @@ def open_store(database_url: str, master_key: str | None, key_file: Path) -> Sto
     new_file = _new_sqlite_file(database_url)
     key_file_was_there = master_key is not None or key_file.exists()
     try:
-        return _open(database_url, master_key, key_file)
+        return _open(database_url, master_key, key_file, migrate=migrate)
     except StoreError:
         if new_file is not None:
             for leftover in (new_file, *(Path(f"{new_file}{end}") for end in _SQLITE_SIDES)):
@@ -71,7 +74,7 @@ def _new_sqlite_file(database_url: str) -> Path | None:
     return None if path.exists() else path
 
 
-def _open(database_url: str, master_key: str | None, key_file: Path) -> Store:
+def _open(database_url: str, master_key: str | None, key_file: Path, *, migrate: bool) -> Store:
     engine = _create_engine(database_url)
     shown = _shown_url(database_url)
     try:
@@ -101,8 +104,7 @@ def _open(database_url: str, master_key: str | None, key_file: Path) -> Store:
     if has_schema:
         _check_writable(engine, shown)
     try:
-        Base.metadata.create_all(engine)
-        _add_missing_columns(engine)
+        _bring_up_to_date(engine, shown, migrate=migrate)
         if key_check is None:
             with Session(engine) as session, session.begin():
                 session.merge(Setting(key=KEY_CHECK, value=box.key_check().hex()))
@@ -112,6 +114,24 @@ def _open(database_url: str, master_key: str | None, key_file: Path) -> Store:
         engine.dispose()
         raise StoreError(f"cannot prepare the database {shown}: {_reason(error)}") from None
     return store
+
+
+def schema_state(database_url: str) -> tuple[str | None, bool, str]:
+    """The store's schema revision (None: new, or from before migrations), whether it has
+    the bot's tables, and this version's revision: read only, no key needed, and no
+    SQLite file made where there is none."""
+    if _new_sqlite_file(database_url) is not None:
+        return None, False, schema.head()
+    engine = _create_engine(database_url)
+    try:
+        revision, has_tables = schema.state(engine)
+    except SQLAlchemyError as error:
+        raise StoreError(
+            f"cannot open the database {_shown_url(database_url)}: {_reason(error)}"
+        ) from None
+    finally:
+        engine.dispose()
+    return revision, has_tables, schema.head()
 
 
 def _check_writable(engine: Engine, shown: str) -> None:
@@ -155,26 +175,26 @@ def _bind_secrets(store: Store) -> None:
         )
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Bring a store made by an earlier version up to date: `create_all` makes missing
-    tables but never alters one, so new nullable columns are added here."""
-    with engine.begin() as connection:
-        inspector = inspect(connection)
-        for table in Base.metadata.sorted_tables:
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present:
-                    continue
-                if not column.nullable:
-                    raise StoreError(
-                        f"the store's table {table.name} lacks the column {column.name}, "
-                        "which cannot be added to existing rows"
-                    )
-                kind = column.type.compile(dialect=engine.dialect)
-                connection.execute(
-                    text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
-                )
-                logger.info("store upgraded: added %s.%s", table.name, column.name)
+def _bring_up_to_date(engine: Engine, shown: str, *, migrate: bool) -> None:
+    """The schema at the newest revision: made or upgraded by the migrations, or, when the
+    operator keeps that to themselves (`TEAMOTP_AUTO_MIGRATE=0`), refused unless it is."""
+    if not migrate:
+        revision, has_tables = schema.state(engine)
+        if revision != schema.head():
+            found = revision or ("from before migrations" if has_tables else "empty")
+            raise StoreError(
+                f"the database {shown} is not at this version's schema ({found}, needs "
+                f"{schema.head()}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1"
+            )
+        return
+    try:
+        schema.upgrade(engine)
+    except schema.SchemaError as error:
+        raise StoreError(str(error)) from None
+
+
+# The extra of the package that brings each database's driver.
+_DRIVER_EXTRAS = {"postgresql": "postgres"}
 
 
 def _create_engine(database_url: str) -> Engine:
@@ -191,8 +211,10 @@ def _create_engine(database_url: str) -> Engine:
             "expected e.g. sqlite:///data/teamotp.db or postgresql+psycopg://user@host/db"
         ) from None
     except ImportError as error:
+        hint = _DRIVER_EXTRAS.get(url.get_backend_name())
         raise StoreError(
             f"TEAMOTP_DATABASE_URL needs a database driver that is not installed: {error.name}"
+            + (f"; install it with: pip install 'teamotp[{hint}]'" if hint else "")
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -69,7 +69,8 @@ class Account(Base):
     # setting edited behind the bot's back, no longer opens instead of giving wrong codes.
     uid: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(32))
-    name_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Case folding may make a name three times longer than typed (`ΐ` folds to three).
+    name_key: Mapped[str] = mapped_column(String(128), unique=True)
     issuer: Mapped[str | None] = mapped_column(String(128))
     label: Mapped[str | None] = mapped_column(String(128))
     algorithm: Mapped[str] = mapped_column(String(8))

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from teamotp import __version__, accounts_cli, audit_cli, logs
+from teamotp import __version__, accounts_cli, audit_cli, logs, migrate_cli
 from teamotp.config import ConfigError, load_settings
 from teamotp.wiring import StartupError, open_configured_store
 
@@ -32,6 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     accounts_cli.add_parser(commands)
     audit_cli.add_parser(commands)
+    migrate_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run()
@@ -41,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "audit":
         logs.configure("WARNING")
         return audit_cli.run(args)
+    if args.command == "migrate":
+        logs.configure("WARNING")
+        return migrate_cli.run(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

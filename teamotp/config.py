@@ -56,6 +56,8 @@ class Settings:
     code_ttl: int
     log_level: str
     codes_per_minute: int = DEFAULT_CODES_PER_MINUTE
+    # Whether `teamotp run` upgrades the store's schema itself (else `teamotp migrate` does).
+    auto_migrate: bool = True
 
     @property
     def bot_id(self) -> int | None:
@@ -101,6 +103,7 @@ def load_settings(
         code_ttl=_parse_ttl(get("TEAMOTP_CODE_TTL")),
         log_level=_parse_level(get("TEAMOTP_LOG_LEVEL") or "INFO"),
         codes_per_minute=_parse_rate(get("TEAMOTP_CODES_PER_MINUTE")),
+        auto_migrate=_parse_switch("TEAMOTP_AUTO_MIGRATE", get("TEAMOTP_AUTO_MIGRATE"), True),
     )
 
 
@@ -140,6 +143,17 @@ def _parse_rate(raw: str) -> int:
     if rate < 0:
         raise ConfigError("TEAMOTP_CODES_PER_MINUTE must be 0 (no limit) or a positive number")
     return rate
+
+
+def _parse_switch(name: str, raw: str, default: bool) -> bool:
+    word = raw.lower()
+    if not word:
+        return default
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0")
 
 
 def _parse_api_url(raw: str) -> str:

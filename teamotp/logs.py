@@ -193,4 +193,6 @@ def configure(level: str) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Every SQL statement at DEBUG is noise; errors still come through.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    # Alembic tells of every step of a migration; storage.schema says what was upgraded.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     install()

@@ -23,11 +23,12 @@ class StartupError(Exception):
     """The bot cannot start; the message is one line for the operator."""
 
 
-def open_configured_store(settings: Settings) -> Store:
+def open_configured_store(settings: Settings, *, migrate: bool | None = None) -> Store:
+    """The configured store; `migrate` overrides TEAMOTP_AUTO_MIGRATE (`teamotp migrate`)."""
     uses_data_dir = settings.master_key is None or settings.database_url.startswith("sqlite:")
     made_data_dir = uses_data_dir and not settings.data_dir.exists()
     try:
-        return _open(settings, uses_data_dir=uses_data_dir)
+        return _open(settings, uses_data_dir=uses_data_dir, migrate=migrate)
     except StartupError:
         if made_data_dir:  # nothing half-made behind: the folder goes too, when empty
             with contextlib.suppress(OSError):
@@ -35,7 +36,7 @@ def open_configured_store(settings: Settings) -> Store:
         raise
 
 
-def _open(settings: Settings, *, uses_data_dir: bool) -> Store:
+def _open(settings: Settings, *, uses_data_dir: bool, migrate: bool | None) -> Store:
     if uses_data_dir:
         try:
             settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -53,6 +54,7 @@ def _open(settings: Settings, *, uses_data_dir: bool) -> Store:
             settings.database_url,
             settings.master_key.get() if settings.master_key else None,
             settings.master_key_file,
+            migrate=settings.auto_migrate if migrate is None else migrate,
         )
     except StoreError as error:
         raise StartupError(str(error)) from None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from sqlalchemy import create_engine, text
 
 from bot.rules.model import Notice
 from bot.rules.services import Services, build_services
@@ -54,14 +55,53 @@ def clock() -> Clock:
     return Clock()
 
 
-def open_test_store(tmp_path: Path) -> Store:
-    """The store of the `store` fixture: call it again to reopen it, as after a restart."""
-    return open_store(f"sqlite:///{tmp_path / 'teamotp.db'}", None, tmp_path / "master.key")
+# Where the PostgreSQL tests run: a database they may empty (CI: PostgreSQL on 127.0.0.1).
+TEST_DATABASE_URL = "TEAMOTP_TEST_DATABASE_URL"
+
+
+def open_test_store(tmp_path: Path, database_url: str | None = None) -> Store:
+    """The store of the `store` fixture: call it again (with the same `database_url`) to
+    reopen it, as after a restart. Without a URL, a SQLite file in `tmp_path`."""
+    url = database_url or f"sqlite:///{tmp_path / 'teamotp.db'}"
+    return open_store(url, None, tmp_path / "master.key")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test of a store runs on SQLite and on PostgreSQL, but those marked
+    `sqlite_file`, which edit the SQLite file by hand as someone holding it could."""
+    if "database_url" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_file") is not None
+        kinds = ["sqlite"] if only_sqlite else ["sqlite", "postgresql"]
+        metafunc.parametrize("database_url", kinds, indirect=True)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_test_store(tmp_path)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Without `TEAMOTP_TEST_DATABASE_URL` the PostgreSQL runs are skipped; with it, a
+    server that cannot be reached fails them."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'teamotp.db'}"
+    url = os.environ.get(TEST_DATABASE_URL)
+    if not url:
+        pytest.skip(f"no PostgreSQL: set {TEST_DATABASE_URL} to run these tests on it too")
+    empty_postgres(url)
+    return url
+
+
+def empty_postgres(url: str) -> None:
+    """A database with nothing of an earlier test in it."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
+    opened = open_test_store(tmp_path, database_url)
     yield opened
     opened.close()
 

@@ -26,6 +26,7 @@ def make_first_version_store(data_dir: Path) -> Path:
     open_store(f"sqlite:///{path}", None, data_dir / "master.key").close()
     with closing(sqlite3.connect(path)) as db, db:
         db.execute("DELETE FROM settings WHERE key = 'secret_binding'")
+        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
         db.execute("DROP TABLE pending_inputs")
     return path
 

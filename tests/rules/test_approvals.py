@@ -252,11 +252,11 @@ def race(sides: list[Services], request_id: int) -> list[tuple[bool, bool]]:
 
 
 def test_two_stores_on_one_database_racing_to_decide_let_exactly_one_win(
-    held_team: Services, store: Store, tmp_path: Path, clock: Clock
+    held_team: Services, store: Store, tmp_path: Path, database_url: str, clock: Clock
 ) -> None:
     """Two processes (each its own store, its own lock) press at the same moment: the
     conditional update lets exactly one decision take effect, whatever the interleaving."""
-    others = [open_test_store(tmp_path) for _ in range(2)]
+    others = [open_test_store(tmp_path, database_url) for _ in range(2)]
     try:
         sides = [
             build_services(

@@ -8,6 +8,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from bot.rules.errors import NotAMember
 from bot.rules.model import Target
 from bot.rules.services import Services
@@ -37,6 +39,7 @@ def test_a_refusal_counted_on_an_earlier_row_keeps_the_chain_intact(
     assert team.audit.chain(OWNER).intact
 
 
+@pytest.mark.sqlite_file
 def test_rows_from_before_the_chain_are_reported_as_not_covered(
     services: Services, store: Store, tmp_path: Path
 ) -> None:

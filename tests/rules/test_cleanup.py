@@ -65,11 +65,11 @@ def test_done_deletions_are_not_due_again(services: Services, clock: Clock) -> N
 
 
 def test_scheduled_deletions_outlive_a_restart(
-    services: Services, clock: Clock, tmp_path: Path
+    services: Services, clock: Clock, tmp_path: Path, database_url: str
 ) -> None:
     services.cleanup.schedule([(CHAT, 1)], clock.now + 30)
     clock.advance(30)
-    reopened = open_test_store(tmp_path)
+    reopened = open_test_store(tmp_path, database_url)
     try:
         assert due_messages(Cleanup(reopened, clock)) == {(CHAT, 1)}
     finally:

@@ -81,11 +81,11 @@ def test_an_unchanged_person_seen_again_within_the_refresh_costs_no_write(
 
 
 def test_after_a_restart_an_unchanged_person_is_not_rewritten_within_the_refresh(
-    services: Services, store: Store, clock: Clock, tmp_path: Path
+    services: Services, store: Store, clock: Clock, tmp_path: Path, database_url: str
 ) -> None:
     services.directory.seen(MIA)
     clock.advance(60)
-    reopened = open_test_store(tmp_path)
+    reopened = open_test_store(tmp_path, database_url)
     try:
         with writes(reopened) as sent:
             Directory(reopened, clock).seen(MIA)

@@ -76,11 +76,11 @@ def test_adding_the_bot_tells_a_group_once(team: Services) -> None:
 
 
 def test_limits_hold_across_a_reopened_store(
-    team: Services, tmp_path: Path, notices: Notices, clock: Clock
+    team: Services, tmp_path: Path, database_url: str, notices: Notices, clock: Clock
 ) -> None:
     private = Place(STRANGER.id, private=True)
     answers(team, STRANGER, private, STRANGER_REPLIES)
-    reopened = open_test_store(tmp_path)  # as after a restart
+    reopened = open_test_store(tmp_path, database_url)  # as after a restart
     try:
         again = build_services(
             reopened, notices, owner_ids=frozenset({OWNER.id}), audit_chat_id=None, clock=clock

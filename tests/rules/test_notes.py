@@ -79,6 +79,7 @@ def test_a_note_survives_a_rename_and_a_new_key(team: Services) -> None:
     assert team.notes.read(ADMIN, "amazon-de").text == NOTE
 
 
+@pytest.mark.sqlite_file
 def test_a_note_moved_to_another_account_is_marked_not_read(team: Services, tmp_path: Path) -> None:
     team.vault.add(ADMIN, "ebay", OTHER_SECRET)
     team.notes.write(ADMIN, "amazon-us", NOTE)

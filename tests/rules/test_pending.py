@@ -67,11 +67,11 @@ def test_cancel_says_whether_anything_was_awaited(questions: Questions) -> None:
 
 
 def test_a_question_outlives_a_restart_but_not_its_deadline(
-    store: Store, tmp_path: Path, clock: Clock
+    store: Store, tmp_path: Path, database_url: str, clock: Clock
 ) -> None:
     Questions(store, clock).expect_secret(ADMIN.id, "美国站")
     store.close()
-    reopened = open_test_store(tmp_path)
+    reopened = open_test_store(tmp_path, database_url)
     try:
         after_restart = Questions(reopened, clock)
         assert after_restart.waiting() == {ADMIN.id}

@@ -209,6 +209,7 @@ def test_members_and_strangers_cannot_rotate(members: Services) -> None:
         members.rotations.confirm(ADMIN, account_id, taken.ticket)
 
 
+@pytest.mark.sqlite_file
 def test_an_account_whose_key_no_longer_opens_can_be_rekeyed(
     members: Services, clock: Clock, tmp_path: Path
 ) -> None:
@@ -219,6 +220,7 @@ def test_an_account_whose_key_no_longer_opens_can_be_rekeyed(
     assert member_code(members) == pyotp.TOTP(THIRD_SECRET).at(clock.now)
 
 
+@pytest.mark.sqlite_file
 def test_a_waiting_key_moved_to_another_account_does_not_open(
     members: Services, tmp_path: Path
 ) -> None:

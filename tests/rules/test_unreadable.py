@@ -16,6 +16,9 @@ from tests.conftest import Clock, Notices
 from tests.rules.team import ADMIN, MEMBER, OTHER_SECRET, OWNER, PRIVATE, SECRET, THIRD_SECRET
 from tests.store_files import change_account
 
+# The database file is edited by hand, as someone holding it could.
+pytestmark = pytest.mark.sqlite_file
+
 ADMIN_PRIVATE = Place(ADMIN.id, private=True)
 
 

@@ -38,10 +38,12 @@ def test_a_new_question_replaces_the_old_one(store: Store) -> None:
         assert list(tx.pending.user_ids()) == [7]
 
 
-def test_a_question_survives_reopening_the_store(store: Store, tmp_path: Path) -> None:
+def test_a_question_survives_reopening_the_store(
+    store: Store, tmp_path: Path, database_url: str
+) -> None:
     ask(store, 7, "secret", "美国站", LATER)
     store.close()
-    reopened = open_test_store(tmp_path)
+    reopened = open_test_store(tmp_path, database_url)
     try:
         assert held(reopened, 7) == ("secret", "美国站", LATER)
     finally:

@@ -40,6 +40,7 @@ def test_a_store_from_before_the_roster_opens_with_its_groups_not_rosters(
     store.close()
     path = tmp_path / "teamotp.db"
     with closing(sqlite3.connect(path)) as db, db:
+        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
         db.execute("DROP TABLE approved_chats")
         db.execute(PREVIOUS_APPROVED_CHATS)
         db.execute(

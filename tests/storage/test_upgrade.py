@@ -58,6 +58,7 @@ def make_previous_version_store(tmp_path: Path) -> Path:
     open_test_store(tmp_path).close()
     path = tmp_path / "teamotp.db"
     with closing(sqlite3.connect(path)) as db, db:
+        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
         db.execute("DROP TABLE audit_events")
         db.execute(PREVIOUS_AUDIT_EVENTS)
         db.execute("CREATE INDEX ix_audit_events_at ON audit_events (at)")

@@ -1,0 +1,1 @@
+"""The schema's history, as Alembic migrations (`teamotp migrate`, or at start)."""

@@ -1,0 +1,122 @@
+"""The store's schema, owned by Alembic: a new store is made by the migrations, an older
+one is upgraded by them (at start, or by `teamotp migrate`), and the models and the
+migrations are checked to describe the same schema (tests/storage/test_migrations.py).
+
+Stores made before the migrations existed have no revision: they are brought to the
+first revision's schema the way earlier versions did it (missing tables made, missing
+nullable columns added), then stamped with it, and upgraded from there.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, Table, inspect, text
+
+from storage.models import Base
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# The revision that describes the schema of the last version without migrations: a store
+# with no revision but with tables is brought to it, then stamped.
+FIRST = "0001"
+
+
+class SchemaError(Exception):
+    """The schema cannot be brought up to date (or may not be, by the settings)."""
+
+
+def head() -> str:
+    found = ScriptDirectory.from_config(_config()).get_current_head()
+    if found is None:  # pragma: no cover - the migrations ship with the package
+        raise SchemaError("the package holds no migrations")
+    return found
+
+
+def revision_of(connection: Connection) -> str | None:
+    """The store's revision; None for a new store or one from before the migrations."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def state(engine: Engine) -> tuple[str | None, bool]:
+    """(the store's revision, whether it has any of the bot's tables)."""
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        return revision_of(connection), bool(tables & set(Base.metadata.tables))
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the store to the newest revision; (the revision it had, the one it has now)."""
+    before, has_tables = state(engine)
+    target = head()
+    if before == target:
+        return before, target
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one, and dropping a
+            # table deletes its rows first: with foreign keys on, that would cascade to the
+            # rows that refer to it (an account's grants). Off for the migration (the pragma
+            # only works outside a transaction), checked afterwards, on again.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if before is None and has_tables:
+                    _adopt(connection)
+                command.upgrade(_config(connection), "head")
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise SchemaError("the upgraded store has rows that refer to missing rows")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+    if has_tables:  # a new store is made, not upgraded: nothing worth a line
+        logger.info("store schema upgraded from %s to %s", before or "before migrations", target)
+    return before, target
+
+
+def _adopt(connection: Connection) -> None:
+    """A store from before the migrations: what earlier versions would have done at start
+    (missing tables made, missing nullable columns added) gives the first revision's
+    schema, which it is then stamped with."""
+    Base.metadata.create_all(connection, tables=_first_revision_tables())
+    inspector = inspect(connection)
+    for table in _first_revision_tables():
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise SchemaError(
+                    f"the store's table {table.name} lacks the column {column.name}, "
+                    "which cannot be added to existing rows"
+                )
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(
+                text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+            )
+            logger.info("store upgraded: added %s.%s", table.name, column.name)
+    command.stamp(_config(connection), FIRST)
+
+
+def _first_revision_tables() -> list[Table]:
+    """The tables a store from before the migrations is completed with. Today's models
+    serve, as long as every later revision can run over them: 0002 only widens a column.
+    A revision that adds a table or a column must pin the first revision's definitions
+    here instead (tests/storage/test_migrations.py adopts an old store and fails if not)."""
+    return list(Base.metadata.sorted_tables)
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config

@@ -1,0 +1,81 @@
+"""`teamotp migrate`: the schema brought up to date by hand, for operators who keep that to
+themselves (`TEAMOTP_AUTO_MIGRATE=0`); `--check` changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from storage import schema
+from teamotp.cli import main
+from tests.store_files import make_first_version_store
+from tests.test_accounts_cli import Done, Teamotp
+from tests.test_accounts_cli import teamotp as teamotp  # the fixture: same operator's shell
+
+
+@pytest.fixture
+def migrate(teamotp: Teamotp, capsys: pytest.CaptureFixture[str]) -> Migrate:
+    """`teamotp migrate ARGS` in the operator's shell of `teamotp accounts`."""
+
+    def run(*args: str) -> Done:
+        capsys.readouterr()
+        code = main(["migrate", *args])
+        out, err = capsys.readouterr()
+        return Done(code, out, err)
+
+    return run
+
+
+class Migrate(Protocol):
+    def __call__(self, *args: str) -> Done: ...
+
+
+@pytest.fixture
+def old_store(tmp_path: Path) -> Path:
+    return make_first_version_store(tmp_path / "data")
+
+
+def test_check_says_an_old_store_is_behind_and_changes_nothing(
+    migrate: Migrate, old_store: Path
+) -> None:
+    before = old_store.read_bytes()
+    done = migrate("--check")
+    assert done.returncode == 1
+    assert (
+        f"The store's schema is from before migrations; this version needs {schema.head()}"
+        in done.stdout
+    )
+    assert old_store.read_bytes() == before
+
+
+def test_migrate_upgrades_it_and_then_it_is_up_to_date(migrate: Migrate, old_store: Path) -> None:
+    done = migrate()
+    assert done.returncode == 0
+    assert (
+        f"Upgraded the store's schema from from before migrations to {schema.head()}."
+        in done.stdout
+    )
+    again = migrate()
+    assert f"The store's schema is up to date ({schema.head()})." in again.stdout
+    assert migrate("--check").returncode == 0
+
+
+def test_with_auto_migrate_off_the_bot_refuses_until_migrated(
+    teamotp: Teamotp, migrate: Migrate, old_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEAMOTP_AUTO_MIGRATE", "0")
+    refused = teamotp("list")
+    assert refused.returncode == 2
+    assert "run `teamotp migrate`" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert migrate().returncode == 0
+    assert teamotp("list").returncode == 0
+
+
+def test_check_of_a_new_store_makes_no_file(migrate: Migrate, tmp_path: Path) -> None:
+    done = migrate("--check")
+    assert done.returncode == 1
+    assert "none (a new store)" in done.stdout
+    assert not (tmp_path / "data" / "teamotp.db").exists()
