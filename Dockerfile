@@ -65,6 +65,10 @@ ENV PATH="/opt/teamotp/bin:${PATH}" \
 # Declared after the chown so a new named volume starts out owned by the bot's user.
 VOLUME /data
 
+# Webhook mode (TEAMOTP_MODE=webhook) listens here, with GET /healthz beside the
+# webhook path; set TEAMOTP_LISTEN_HOST=0.0.0.0 in a container. Polling opens no port.
+EXPOSE 8080
+
 # teamotp also reads a `.env` file from its working directory, so with this WORKDIR
 # a `.env` placed in the data volume (/data/.env) is read too; real environment
 # variables win over it. Prefer `-e`/`--env-file`, which keep the token out of the volume.
