@@ -35,7 +35,10 @@ from storage.store import Store
 from teamotp import __version__
 from teamotp.config import ConfigError, Settings
 from teamotp.connecting import connect
+from teamotp.healthcheck import TIMEOUT as HEALTH_TIMEOUT
+from teamotp.healthcheck import DatabaseCheck
 from teamotp.logs import redact
+from teamotp.webhook import WebhookServer, set_webhook
 from teamotp.wiring import StartupError, build_rules
 
 logger = logging.getLogger(__name__)
@@ -62,14 +65,19 @@ def build_application(
     *,
     clock: Clock = time.time,
     sweep_interval: float = SWEEP_INTERVAL,
+    health_timeout: float = HEALTH_TIMEOUT,
 ) -> BotApplication:
-    """The bot, ready to `serve`: `teamotp run` and the end-to-end tests both build it here."""
+    """The bot, ready to `serve`: `teamotp run` and the end-to-end tests both build it here.
+
+    In webhook mode it has no updater: the webhook server puts the updates Telegram posts
+    on the application's queue."""
     try:
         token = settings.require_token()
+        webhook = settings.require_webhook() if settings.mode == "webhook" else None
     except ConfigError as error:
         raise StartupError(str(error)) from None
-    redact([token])
-    application: BotApplication = (
+    redact([token, webhook.secret.get()] if webhook is not None else [token])
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{settings.api_url}/bot")
@@ -85,7 +93,11 @@ def build_application(
         .rate_limiter(ChatRateLimiter())
         .concurrent_updates(ChatOrderedProcessor())
         .request(BotApiRequest())
-        .get_updates_request(
+        .post_init(_on_start)
+        .post_stop(_on_stop)
+    )
+    if webhook is None:
+        builder = builder.get_updates_request(
             WatchedRequest(
                 Outage(),
                 read_timeout=POLL_TIMEOUT + 10,
@@ -95,10 +107,9 @@ def build_application(
                 connection_pool_size=2,
             )
         )
-        .post_init(_on_start)
-        .post_stop(_on_stop)
-        .build()
-    )
+    else:
+        builder = builder.updater(None)
+    application: BotApplication = builder.build()
     notifier = TelegramNotifier(application.bot, clock)
     services = build_rules(settings, store, notifier, clock)
     application.bot_data["runtime"] = Runtime(
@@ -112,6 +123,10 @@ def build_application(
     application.bot_data["sweep_interval"] = sweep_interval
     if settings.audit_chat_id is not None:
         application.bot_data["chain_head"] = HeadSchedule(settings.audit_chat_id)
+    if webhook is not None:
+        application.bot_data["webhook"] = WebhookServer(
+            application, webhook, DatabaseCheck(store, timeout=health_timeout)
+        )
     register(application)
     return application
 
@@ -155,23 +170,41 @@ async def _on_stop(application: BotApplication) -> None:
 
 
 async def serve(application: BotApplication, stop: asyncio.Event) -> None:
-    """Long polling until `stop` is set; returns once everything has shut down.
+    """Long polling, or the webhook server, until `stop` is set; returns once everything
+    has shut down.
 
     The same steps, in the same order, as PTB's `run_polling`, which cannot be used
     here because it owns the event loop and the signal handlers."""
     if not await connect(application, stop):
         return
+    server: WebhookServer | None = application.bot_data.get("webhook")
     try:
         if application.post_init is not None:  # only run_polling calls it by itself
             await application.post_init(application)
-        assert application.updater is not None  # noqa: S101
-        await application.updater.start_polling(
-            timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, error_callback=polling_failed
-        )
-        await application.start()
-        logger.info("teamotp is running as @%s", application.bot.username)
+        if server is None:
+            assert application.updater is not None  # noqa: S101
+            await application.updater.start_polling(
+                timeout=POLL_TIMEOUT,
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=polling_failed,
+            )
+            await application.start()
+            logger.info("teamotp is running as @%s", application.bot.username)
+        else:
+            await application.start()
+            await server.start()
+            if not await set_webhook(application, server.webhook, ALLOWED_UPDATES, stop):
+                return
+            logger.info(
+                "teamotp is running as @%s (webhook on %s:%d)",
+                application.bot.username,
+                server.webhook.listen_host,
+                server.webhook.listen_port,
+            )
         await stop.wait()
     finally:
+        if server is not None:  # first: every update answered 200 is handled below
+            server.stop_listening()
         _stop_waiting(application)
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
@@ -179,6 +212,8 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
             await application.stop()
             if application.post_stop is not None:
                 await application.post_stop(application)
+        if server is not None:
+            await server.close()
         await application.shutdown()
 
 

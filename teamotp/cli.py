@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import signal
 import sys
 from collections.abc import Sequence
@@ -24,18 +25,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"teamotp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
-        help="start the bot (long polling); stops cleanly on SIGTERM or Ctrl-C",
+        help="start the bot (long polling, or a webhook); stops cleanly on SIGTERM or Ctrl-C",
         description="Start the bot. Configuration comes from TEAMOTP_* environment "
         "variables and ./.env; see the README.",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates from Telegram's webhook instead of polling (as TEAMOTP_MODE=webhook): "
+        "needs TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET; listens on "
+        "TEAMOTP_LISTEN_HOST:TEAMOTP_LISTEN_PORT and serves /healthz",
     )
     accounts_cli.add_parser(commands)
     audit_cli.add_parser(commands)
     migrate_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "run":
-        return _run()
+        return _run(webhook=args.webhook)
     if args.command == "accounts":
         logs.configure("WARNING")
         return accounts_cli.run(args)
@@ -49,15 +57,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _run() -> int:
+def _run(*, webhook: bool = False) -> int:
     # Imported here: `teamotp accounts` and `--version` need no Telegram library.
     from teamotp.app import build_application
 
     try:
         settings = load_settings()
+        if webhook:
+            settings = dataclasses.replace(settings, mode="webhook")
         logs.configure(settings.log_level)
         token = settings.require_token()
         logs.redact([token])
+        if settings.mode == "webhook":
+            logs.redact([settings.require_webhook().secret.get()])
         store = open_configured_store(settings)
     except (ConfigError, StartupError) as error:
         print(f"teamotp: {error}", file=sys.stderr)

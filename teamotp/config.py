@@ -7,10 +7,11 @@ stops the bot with a one-line reason instead of failing later, mid-request.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -20,6 +21,16 @@ from bot.rules.limits import DEFAULT_CODES_PER_MINUTE
 T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_LISTEN_HOST = "127.0.0.1"
+DEFAULT_LISTEN_PORT = 8080
+
+Mode = Literal["polling", "webhook"]
+# What Telegram accepts as a webhook's secret token (setWebhook's `secret_token`).
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The ports api.telegram.org posts to; a self-hosted Bot API server (`--local`) takes any.
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+# Where the webhook server answers a load balancer's health check.
+HEALTH_PATH = "/healthz"
 
 
 class ConfigError(Exception):
@@ -44,6 +55,22 @@ class Secret(Generic[T]):
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates, the secret it sends with each, and where the bot
+    listens for them (behind the TLS-terminating proxy that `url` reaches)."""
+
+    url: str
+    secret: Secret[str]
+    listen_host: str
+    listen_port: int
+
+    @property
+    def path(self) -> str:
+        """The path the bot serves updates on: the one Telegram posts to."""
+        return urlsplit(self.url).path or "/"
+
+
+@dataclass(frozen=True)
 class Settings:
     bot_token: Secret[str] | None
     owner_ids: frozenset[int]
@@ -58,6 +85,12 @@ class Settings:
     codes_per_minute: int = DEFAULT_CODES_PER_MINUTE
     # Whether `teamotp run` upgrades the store's schema itself (else `teamotp migrate` does).
     auto_migrate: bool = True
+    # How updates arrive: `getUpdates` (polling) or Telegram posting them (webhook).
+    mode: Mode = "polling"
+    webhook_url: str | None = None
+    webhook_secret: Secret[str] | None = None
+    listen_host: str = DEFAULT_LISTEN_HOST
+    listen_port: int = DEFAULT_LISTEN_PORT
 
     @property
     def bot_id(self) -> int | None:
@@ -75,6 +108,20 @@ class Settings:
             )
         return self.bot_token.get()
 
+    def require_webhook(self) -> Webhook:
+        """What webhook mode needs: asked for only in that mode, as the token is."""
+        if self.webhook_url is None:
+            raise ConfigError(
+                "TEAMOTP_WEBHOOK_URL is not set: webhook mode needs the public https:// URL "
+                "Telegram posts updates to"
+            )
+        if self.webhook_secret is None:
+            raise ConfigError(
+                "TEAMOTP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 "
+                "characters A-Z, a-z, 0-9, _ and - (e.g. from `openssl rand -hex 32`)"
+            )
+        return Webhook(self.webhook_url, self.webhook_secret, self.listen_host, self.listen_port)
+
 
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
@@ -91,6 +138,8 @@ def load_settings(
     data_dir = Path(get("TEAMOTP_DATA_DIR") or "./data")
     token = get("TEAMOTP_BOT_TOKEN")
     master_key = get("TEAMOTP_MASTER_KEY")
+    api_url = _parse_api_url(get("TEAMOTP_API_URL") or DEFAULT_API_URL)
+    webhook_secret = get("TEAMOTP_WEBHOOK_SECRET")
     return Settings(
         bot_token=Secret(token) if token else None,
         owner_ids=_parse_ids("TEAMOTP_OWNER_IDS", get("TEAMOTP_OWNER_IDS")),
@@ -98,12 +147,17 @@ def load_settings(
         database_url=get("TEAMOTP_DATABASE_URL") or f"sqlite:///{data_dir / 'teamotp.db'}",
         master_key=Secret(master_key) if master_key else None,
         master_key_file=Path(get("TEAMOTP_MASTER_KEY_FILE") or data_dir / "master.key"),
-        api_url=_parse_api_url(get("TEAMOTP_API_URL") or DEFAULT_API_URL),
+        api_url=api_url,
         audit_chat_id=_parse_int("TEAMOTP_AUDIT_CHAT_ID", get("TEAMOTP_AUDIT_CHAT_ID")),
         code_ttl=_parse_ttl(get("TEAMOTP_CODE_TTL")),
         log_level=_parse_level(get("TEAMOTP_LOG_LEVEL") or "INFO"),
         codes_per_minute=_parse_rate(get("TEAMOTP_CODES_PER_MINUTE")),
         auto_migrate=_parse_switch("TEAMOTP_AUTO_MIGRATE", get("TEAMOTP_AUTO_MIGRATE"), True),
+        mode=_parse_mode(get("TEAMOTP_MODE")),
+        webhook_url=_parse_webhook_url(get("TEAMOTP_WEBHOOK_URL"), api_url),
+        webhook_secret=_parse_webhook_secret(webhook_secret),
+        listen_host=get("TEAMOTP_LISTEN_HOST") or DEFAULT_LISTEN_HOST,
+        listen_port=_parse_port(get("TEAMOTP_LISTEN_PORT")),
     )
 
 
@@ -170,6 +224,63 @@ def _parse_api_url(raw: str) -> str:
             "TEAMOTP_API_URL must be an http:// or https:// URL, like https://api.telegram.org"
         )
     return raw.strip().rstrip("/")
+
+
+def _parse_mode(raw: str) -> Mode:
+    word = raw.lower()
+    if word in ("", "polling"):
+        return "polling"
+    if word == "webhook":
+        return "webhook"
+    raise ConfigError("TEAMOTP_MODE must be polling or webhook")
+
+
+def _parse_webhook_url(raw: str, api_url: str) -> str | None:
+    """An https URL on a port Telegram posts to. A self-hosted Bot API server (another
+    TEAMOTP_API_URL) also posts to http:// and to any port, so there only the shape is
+    checked."""
+    if not raw:
+        return None
+    own_server = api_url != DEFAULT_API_URL
+    schemes = ("https", "http") if own_server else ("https",)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+        usable = parts.scheme in schemes and bool(parts.hostname) and not parts.fragment
+    except ValueError:
+        usable, port = False, None
+    if not usable or any(c.isspace() for c in raw):
+        raise ConfigError(
+            "TEAMOTP_WEBHOOK_URL must be an https:// URL Telegram can reach, like "
+            "https://bot.example.com/telegram"
+        )
+    if not own_server and port is not None and port not in WEBHOOK_PORTS:
+        raise ConfigError("TEAMOTP_WEBHOOK_URL must use port 443, 80, 88 or 8443 (Telegram's)")
+    if parts.path.rstrip("/") == HEALTH_PATH:
+        raise ConfigError(
+            f"TEAMOTP_WEBHOOK_URL must not end in {HEALTH_PATH}: that is the health check"
+        )
+    return raw
+
+
+def _parse_webhook_secret(raw: str) -> Secret[str] | None:
+    if not raw:
+        return None
+    if not _WEBHOOK_SECRET.fullmatch(raw):
+        raise ConfigError(
+            "TEAMOTP_WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ and - "
+            "(e.g. from `openssl rand -hex 32`)"
+        )
+    return Secret(raw)
+
+
+def _parse_port(raw: str) -> int:
+    port = _parse_int("TEAMOTP_LISTEN_PORT", raw)
+    if port is None:
+        return DEFAULT_LISTEN_PORT
+    if not 1 <= port <= 65535:
+        raise ConfigError("TEAMOTP_LISTEN_PORT must be a port number, 1-65535")
+    return port
 
 
 def _parse_level(raw: str) -> str:

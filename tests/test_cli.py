@@ -107,6 +107,37 @@ def test_run_reads_dot_env_in_working_directory(
 
 
 @pytest.mark.parametrize(
+    ("argv", "env"),
+    [(["run", "--webhook"], {}), (["run"], {"TEAMOTP_MODE": "webhook"})],
+    ids=["--webhook", "TEAMOTP_MODE"],
+)
+def test_run_in_webhook_mode_without_a_webhook_url_fails_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    env: dict[str, str],
+) -> None:
+    monkeypatch.setenv("TEAMOTP_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("TEAMOTP_WEBHOOK_SECRET", "s3cr3t")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("teamotp: TEAMOTP_WEBHOOK_URL is not set"), err
+    assert not (tmp_path / "data").exists(), "nothing is created before the settings are valid"
+
+
+def test_run_help_offers_webhook_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "--webhook" in out
+    assert "TEAMOTP_WEBHOOK_URL" in out
+
+
+@pytest.mark.parametrize(
     ("command", "first_line"),
     [
         (["accounts", "list"], "No accounts yet"),

@@ -177,3 +177,100 @@ def test_malformed_codes_per_minute_is_refused_naming_the_variable(raw: str) -> 
     with pytest.raises(ConfigError, match="TEAMOTP_CODES_PER_MINUTE") as refused:
         settings(TEAMOTP_CODES_PER_MINUTE=raw)
     assert raw not in str(refused.value)
+
+
+# ------------------------------------------------------------------ webhook mode
+
+WEBHOOK_SECRET = "s3cr3t-webhook_token"
+
+
+def test_polling_is_the_default_and_webhook_settings_have_the_tables_defaults() -> None:
+    s = settings()
+    assert s.mode == "polling"
+    assert s.webhook_url is None
+    assert s.webhook_secret is None
+    assert (s.listen_host, s.listen_port) == ("127.0.0.1", 8080)
+
+
+def test_webhook_mode_reads_the_url_the_secret_and_where_to_listen() -> None:
+    s = settings(
+        TEAMOTP_MODE="Webhook",
+        TEAMOTP_WEBHOOK_URL="https://bot.example.com:8443/telegram/updates",
+        TEAMOTP_WEBHOOK_SECRET=f" {WEBHOOK_SECRET} ",
+        TEAMOTP_LISTEN_HOST="::",
+        TEAMOTP_LISTEN_PORT="9000",
+    )
+    assert s.mode == "webhook"
+    webhook = s.require_webhook()
+    assert webhook.url == "https://bot.example.com:8443/telegram/updates"
+    assert webhook.path == "/telegram/updates"
+    assert webhook.secret.get() == WEBHOOK_SECRET
+    assert (webhook.listen_host, webhook.listen_port) == ("::", 9000)
+
+
+def test_a_webhook_url_without_a_path_is_served_at_the_root() -> None:
+    s = settings(TEAMOTP_WEBHOOK_URL="https://bot.example.com", TEAMOTP_WEBHOOK_SECRET="x")
+    assert s.require_webhook().path == "/"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"TEAMOTP_WEBHOOK_SECRET": WEBHOOK_SECRET}, "TEAMOTP_WEBHOOK_URL is not set"),
+        ({"TEAMOTP_WEBHOOK_URL": "https://bot.example.com/t"}, "TEAMOTP_WEBHOOK_SECRET is not set"),
+    ],
+)
+def test_webhook_mode_refuses_a_missing_url_or_secret_in_one_line(
+    env: dict[str, str], named: str
+) -> None:
+    s = settings(TEAMOTP_MODE="webhook", **env)
+    with pytest.raises(ConfigError, match=named) as refused:
+        s.require_webhook()
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "says"),
+    [
+        ("TEAMOTP_MODE", "push", "polling or webhook"),
+        ("TEAMOTP_WEBHOOK_URL", "http://bot.example.com/t", "https://"),
+        ("TEAMOTP_WEBHOOK_URL", "bot.example.com/t", "https://"),
+        ("TEAMOTP_WEBHOOK_URL", "https:///t", "https://"),
+        ("TEAMOTP_WEBHOOK_URL", "https://bot.example.com/a b", "https://"),
+        ("TEAMOTP_WEBHOOK_URL", "https://bot.example.com:99999/t", "https://"),
+        ("TEAMOTP_WEBHOOK_URL", "https://bot.example.com:8080/t", "443, 80, 88 or 8443"),
+        ("TEAMOTP_WEBHOOK_URL", "https://bot.example.com/healthz", "health check"),
+        ("TEAMOTP_WEBHOOK_SECRET", "base64+with/slashes=", "A-Z, a-z, 0-9, _ and -"),
+        ("TEAMOTP_WEBHOOK_SECRET", "x" * 257, "1-256 characters"),
+        ("TEAMOTP_WEBHOOK_SECRET", "geheimnis-ä", "A-Z, a-z, 0-9, _ and -"),
+        ("TEAMOTP_LISTEN_PORT", "http", "TEAMOTP_LISTEN_PORT must be"),
+        ("TEAMOTP_LISTEN_PORT", "0", "1-65535"),
+        ("TEAMOTP_LISTEN_PORT", "65536", "1-65535"),
+    ],
+)
+def test_malformed_webhook_settings_are_refused_in_one_line_naming_the_variable(
+    name: str, raw: str, says: str
+) -> None:
+    with pytest.raises(ConfigError, match=name) as refused:
+        settings(**{name: raw})
+    assert says in str(refused.value)
+    assert "\n" not in str(refused.value)
+    if name == "TEAMOTP_WEBHOOK_SECRET":
+        assert raw not in str(refused.value)
+
+
+def test_with_a_self_hosted_bot_api_the_webhook_may_be_http_on_any_port() -> None:
+    s = settings(
+        TEAMOTP_API_URL="http://127.0.0.1:8081",
+        TEAMOTP_WEBHOOK_URL="http://127.0.0.1:9000/hook",
+        TEAMOTP_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
+    assert s.require_webhook().url == "http://127.0.0.1:9000/hook"
+
+
+def test_repr_of_settings_does_not_show_the_webhook_secret() -> None:
+    s = settings(
+        TEAMOTP_WEBHOOK_URL="https://bot.example.com/t", TEAMOTP_WEBHOOK_SECRET=WEBHOOK_SECRET
+    )
+    for shown in (repr(s), str(s), repr(s.require_webhook()), repr(dataclasses.asdict(s))):
+        assert WEBHOOK_SECRET not in shown

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,14 @@ class Bot:
     people: People
     data_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    serving: asyncio.Task[None] | None = None
+
+    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - tests' API
+        """Stop the bot as SIGTERM stops `teamotp run`, and wait until it has."""
+        self.stop_event.set()
+        assert self.serving is not None
+        await asyncio.wait_for(self.serving, timeout)
 
     async def say(
         self, user: FakeUser, text: str, *, chat: Any = None, **kwargs: Any
@@ -133,13 +142,19 @@ class Bot:
         await self.tg.send(user, where, text, **kwargs)
         return await self.tg.next_message(where)
 
+    @property
+    def listen_url(self) -> str:
+        """Where a bot in webhook mode listens: what the TLS proxy would forward to."""
+        return f"http://127.0.0.1:{self.extra_env['TEAMOTP_LISTEN_PORT']}"
+
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - tests' API
         """Wait until every update sent so far has been handled.
 
         Updates of different chats are handled at the same time, so an answer to a later
         update proves nothing about earlier ones: wait until the bot has fetched every
         update (it confirms them with its next poll, after queueing them) and then until
-        its update queue is worked off (PTB marks an update done once handled)."""
+        its update queue is worked off (PTB marks an update done once handled). In webhook
+        mode an update leaves the fake's queue once the bot answered its POST."""
         async with asyncio.timeout(timeout):
             while self.tg.pending_updates:  # noqa: ASYNC110 - confirming sets no event
                 await asyncio.sleep(0.01)
@@ -165,6 +180,28 @@ async def tg(clock: Clock) -> AsyncIterator[FakeTelegram]:
 
 BotFactory = Callable[..., Any]
 
+WEBHOOK_SECRET = "test-webhook-secret_0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def webhook_env() -> dict[str, str]:
+    """Settings for `start_bot` in webhook mode, listening on a free port of 127.0.0.1. The
+    fake Bot API posts to http:// on the loopback, as a self-hosted one does: the URL is
+    the bot's own listen address (no TLS proxy in between)."""
+    port = free_port()
+    return {
+        "TEAMOTP_MODE": "webhook",
+        "TEAMOTP_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/updates",
+        "TEAMOTP_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "TEAMOTP_LISTEN_PORT": str(port),
+    }
+
 
 # The sweeper looks for expired codes this often in tests: deletions follow the test's
 # clock within a few ticks, and no test waits on the production interval.
@@ -175,7 +212,8 @@ SWEEP_INTERVAL = 0.05
 async def start_bot(
     tg: FakeTelegram, tmp_path: Path, clock: Clock
 ) -> AsyncIterator[Callable[..., Any]]:
-    """Start the bot with extra environment; stops it at the end of the test.
+    """Start the bot with extra environment; stops it at the end of the test. With
+    `TEAMOTP_MODE=webhook` in it (see `webhook_env`), it returns once the webhook is set.
 
     Every store it opens is watched: a test fails when the bot used the store from the
     event loop's thread, where a slow database would stall every chat."""
@@ -188,6 +226,7 @@ async def start_bot(
         *,
         owners: bool = True,
         sweep_interval: float = SWEEP_INTERVAL,
+        **options: Any,
     ) -> Bot:
         environ = {
             "TEAMOTP_BOT_TOKEN": tg.token,
@@ -201,18 +240,23 @@ async def start_bot(
         settings = load_settings(environ, env_file=None)
         store = open_configured_store(settings)
         guard.watch(store)
-        app = build_application(settings, store, clock=clock, sweep_interval=sweep_interval)
+        app = build_application(
+            settings, store, clock=clock, sweep_interval=sweep_interval, **options
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(serve(app, stop))
         running.append((stop, task, store))
-        await tg.wait_for("getUpdates")
+        if settings.mode == "webhook":
+            await (await tg.wait_for("setWebhook")).finished()
+        else:
+            await tg.wait_for("getUpdates")
         people = People(
             owner=owner,
             admin=tg.user("adam"),
             member=tg.user("mia"),
             stranger=tg.user("sam"),
         )
-        return Bot(tg, app, store, clock, people, tmp_path / "data", environ)
+        return Bot(tg, app, store, clock, people, tmp_path / "data", environ, stop, task)
 
     yield start
     for stop, task, store in running:

@@ -12,6 +12,9 @@ Tests::
         reply = await fake.next_message(fake.private(alice))
         assert fake.violations == []
 
+Webhooks (``setWebhook``, delivery to one or more replicas): see
+:mod:`tests.fake_telegram.webhooks`.
+
 Playground (try the real bot by hand, no token needed): ``python -m tests.fake_telegram``
 from the repository root; see :mod:`tests.fake_telegram.playground`.
 """
@@ -21,6 +24,7 @@ from .errors import ApiError
 from .files import UploadedFile
 from .server import DEFAULT_TOKEN, Call, FakeTelegram
 from .spec import DEFAULT_SPEC_PATH, ApiSpec
+from .webhooks import Delivery
 from .world import GROUP_ANONYMOUS_BOT_ID, FakeChat, FakeUser
 
 __all__ = [
@@ -32,6 +36,7 @@ __all__ = [
     "ApiError",
     "ApiSpec",
     "Call",
+    "Delivery",
     "FakeChat",
     "FakeTelegram",
     "FakeUser",

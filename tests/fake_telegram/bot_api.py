@@ -21,6 +21,7 @@ from .flood import FloodControl
 from .formatting import parse_formatted
 from .keyboards import validate_reply_markup
 from .updates import UpdateQueue, check_allowed_updates
+from .webhooks import Webhooks
 from .world import FakeChat, FakeUser, World, chat_member, public_message
 
 Params = dict[str, Any]
@@ -77,12 +78,13 @@ class BotApi:
         self.on_sent: list[MessageHook] = []
         self.on_edited: list[MessageHook] = []
         self.on_deleted: list[MessageHook] = []
-        self.webhook_url = ""
+        self.webhooks = Webhooks(world, updates)
         self.handlers: dict[str, Handler] = {
             "getMe": self.get_me,
             "getUpdates": self.get_updates,
-            "deleteWebhook": self.delete_webhook,
-            "getWebhookInfo": self.get_webhook_info,
+            "setWebhook": self.webhooks.set_webhook,
+            "deleteWebhook": self.webhooks.delete_webhook,
+            "getWebhookInfo": self.webhooks.get_webhook_info,
             "sendMessage": self.send_message,
             "sendPhoto": self.send_photo,
             "sendDocument": self.send_document,
@@ -535,6 +537,7 @@ class BotApi:
         }
 
     async def get_updates(self, p: Params) -> Any:
+        self.webhooks.refuse_polling()
         return await self.updates.get(
             offset=p.get("offset"),
             limit=p.get("limit"),
@@ -542,19 +545,6 @@ class BotApi:
             allowed_updates=check_allowed_updates(p.get("allowed_updates")),
             stopping=self.stopping,
         )
-
-    async def delete_webhook(self, p: Params) -> Any:
-        self.webhook_url = ""
-        if p.get("drop_pending_updates"):
-            self.updates.drop_pending()
-        return True
-
-    async def get_webhook_info(self, p: Params) -> Any:
-        return {
-            "url": self.webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self.updates.pending),
-        }
 
     @staticmethod
     def _language(p: Params) -> str:

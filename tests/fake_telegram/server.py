@@ -12,6 +12,7 @@ lines name methods only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -32,6 +33,7 @@ from .files import FileStore, UploadedFile
 from .spec import DEFAULT_SPEC_PATH, ApiSpec, fallback_decode
 from .updates import UpdateQueue
 from .user_actions import ChatRef, UserActions
+from .webhooks import Delivery, Policy, Webhooks
 from .world import FakeChat, FakeUser, World
 
 logger = logging.getLogger(__name__)
@@ -140,7 +142,9 @@ class FakeTelegram(UserActions):
         self._sent: dict[int, list[dict[str, Any]]] = {}
         self._sent_cursor: dict[int, int] = {}
         self.api.on_sent.append(self._record_sent)
+        self.api.webhooks.on_delivery.append(lambda _: self._notify())
         self._runner: web.AppRunner | None = None
+        self._delivering: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------- lifecycle
 
@@ -157,6 +161,7 @@ class FakeTelegram(UserActions):
         self._runner = runner
         bound = runner.addresses[0]
         self.api_url = f"http://{host}:{bound[1]}"
+        self._delivering = asyncio.create_task(self.webhooks.run(self._stopping))
         logger.debug("fake Telegram serving on %s", self.api_url)
 
     async def stop(self) -> None:
@@ -164,6 +169,11 @@ class FakeTelegram(UserActions):
         self._stopping.set()
         self.faults.release_all()
         self._notify()
+        if self._delivering is not None:
+            self._delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivering
+            self._delivering = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -214,6 +224,27 @@ class FakeTelegram(UserActions):
     @callback_answer_window.setter
     def callback_answer_window(self, value: float) -> None:
         self.api.callback_answer_window = value
+
+    # --------------------------------------------------------------- webhooks
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """The webhook the bot set (``url``, ``secret``) and the delivery knobs
+        (``retry_pause``, ``timeout``); see :mod:`tests.fake_telegram.webhooks`."""
+        return self.api.webhooks
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every POST of an update to a webhook, in order, with its outcome."""
+        return list(self.api.webhooks.deliveries)
+
+    def deliver_webhooks_to(
+        self, targets: list[str] | None, *, policy: Policy = "round_robin"
+    ) -> None:
+        """Post webhook updates to these base URLs (``http://127.0.0.1:PORT``) instead of
+        the webhook URL's host: ``"round_robin"`` or the same update to ``"all"`` of
+        them. ``None``: to the webhook URL itself again."""
+        self.api.webhooks.deliver_to(targets, policy)
 
     # ----------------------------------------------------------------- faults
 

@@ -42,8 +42,14 @@ class UpdateQueue:
             return None
         update = {"update_id": next(self._ids), kind: payload}
         self.pending.append(update)
-        self._wake()
+        self.wake()
         return update
+
+    def remove(self, update: dict[str, Any]) -> None:
+        """One update delivered by webhook: confirmed as a poll's offset would confirm it."""
+        if update in self.pending:
+            self.pending.remove(update)
+            self.confirmed_offset = max(self.confirmed_offset, update["update_id"] + 1)
 
     def drop_pending(self) -> None:
         """``deleteWebhook(drop_pending_updates=True)``: forget everything queued."""
@@ -51,9 +57,14 @@ class UpdateQueue:
             self.confirmed_offset = max(self.confirmed_offset, self.pending[-1]["update_id"] + 1)
         self.pending.clear()
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
+        """Tell who waits on :meth:`change` (a long poll, the webhook delivery)."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    def change(self) -> asyncio.Event:
+        """An event set at the next change: an update queued, a webhook set or removed."""
+        return self._changed
 
     def _confirm(self, offset: int) -> None:
         if offset > 0:
@@ -86,7 +97,7 @@ class UpdateQueue:
         if offset:
             self._confirm(offset)
         self._poll_generation += 1
-        self._wake()  # end an older poll still waiting
+        self.wake()  # end an older poll still waiting
         generation = self._poll_generation
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0, poll_timeout or 0)
