@@ -214,6 +214,38 @@ class ScheduledDeletion(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     delete_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Until when one replica holds it (it is deleting the message); a replica that dies
+    # lets go when this passes, and another deletes the message.
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ProcessedUpdate(Base):
+    """An update some replica has taken: Telegram delivers an update again when the answer
+    to its webhook call was slow, and several replicas may each get it; only the first to
+    record it here handles it. Kept for a day, the longest Telegram keeps an update."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (Index("ix_processed_updates_at", "at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """A notice on its way to one person, rendered in their language: stored before it is
+    sent, so a replica that dies before sending it leaves it to another, and deleted once
+    sent (or refused for good)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_claimed_until", "claimed_until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Which process is sending it (None: nobody, it waits for a retry), and until when.
+    holder: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_until: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class PendingInput(Base):

@@ -25,8 +25,10 @@ from storage.models import (
     Grant,
     KnownUser,
     Member,
+    OutboxMessage,
     PendingInput,
     PendingRotation,
+    ProcessedUpdate,
     QuietChat,
     RateHit,
     ScheduledDeletion,
@@ -616,18 +618,106 @@ class Deletions:
         )
         self._session.flush()
 
-    def due(self, now: datetime, limit: int = 50) -> Sequence[ScheduledDeletion]:
-        return self._session.scalars(
+    def claim(self, now: datetime, until: datetime, limit: int = 50) -> Sequence[ScheduledDeletion]:
+        """The due ones no live replica holds, held from now to `until` by the caller."""
+        rows = self._session.scalars(
             select(ScheduledDeletion)
-            .where(ScheduledDeletion.delete_at <= now)
+            .where(
+                ScheduledDeletion.delete_at <= now,
+                or_(
+                    ScheduledDeletion.claimed_until.is_(None),
+                    ScheduledDeletion.claimed_until <= now,
+                ),
+            )
             .order_by(ScheduledDeletion.delete_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
+        for row in rows:
+            row.claimed_until = until
+        self._session.flush()
+        return rows
+
+    def release(self, deletion_ids: list[int]) -> None:
+        """Not done after all (Telegram failed): any replica may take them again."""
+        self._session.execute(
+            update(ScheduledDeletion)
+            .where(ScheduledDeletion.id.in_(deletion_ids))
+            .values(claimed_until=None)
+        )
 
     def done(self, deletion_ids: list[int]) -> None:
         self._session.execute(
             delete(ScheduledDeletion).where(ScheduledDeletion.id.in_(deletion_ids))
         )
+
+
+class ProcessedUpdates:
+    """The ids of the updates already taken, for a day."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def take(self, update_id: int, now: datetime) -> bool:
+        """Record `update_id`; False if it was recorded before. The caller's transaction
+        runs alone (`Store.transaction`), so looking first cannot race."""
+        if self._session.get(ProcessedUpdate, update_id) is not None:
+            return False
+        self._session.add(ProcessedUpdate(update_id=update_id, at=now))
+        self._session.flush()
+        return True
+
+    def forget_before(self, moment: datetime) -> None:
+        self._session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment))
+
+
+class Outbox:
+    """Notices on their way, each held by the process sending it until `claimed_until`."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, chat_id: int, body: str, now: datetime, holder: str, until: datetime) -> int:
+        row = OutboxMessage(
+            chat_id=chat_id, body=body, created_at=now, holder=holder, claimed_until=until
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row.id
+
+    def claim(
+        self, now: datetime, holder: str, until: datetime, limit: int = 50
+    ) -> Sequence[OutboxMessage]:
+        """The ones nobody holds any more, oldest first, held by `holder` now. What
+        `holder` holds already is being sent: never taken twice by the same process."""
+        rows = self._session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.claimed_until <= now,
+                or_(OutboxMessage.holder.is_(None), OutboxMessage.holder != holder),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.holder, row.claimed_until = holder, until
+        self._session.flush()
+        return rows
+
+    def release(self, message_ids: list[int], until: datetime) -> None:
+        """Let go: anyone may take them once `until` has passed."""
+        self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(holder=None, claimed_until=until)
+        )
+
+    def done(self, message_ids: list[int]) -> None:
+        self._session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
 
 
 class PendingInputs:
@@ -993,6 +1083,8 @@ class Repositories:
         self.audit = AuditEvents(session)
         self.settings = StoreSettings(session)
         self.deletions = Deletions(session)
+        self.updates = ProcessedUpdates(session)
+        self.outbox = Outbox(session)
         self.pending = PendingInputs(session)
         self.rate_hits = RateHits(session)
         self.quiet_chats = QuietChats(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -31,6 +32,7 @@ from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.worker import offload
 from bot.rules.alarms import Alarms
 from bot.rules.clock import Clock
+from bot.rules.outbox import Outbox
 from storage.store import Store
 from teamotp import __version__
 from teamotp.config import ConfigError, Settings
@@ -110,7 +112,9 @@ def build_application(
     else:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
-    notifier = TelegramNotifier(application.bot, clock)
+    # Each start is a new holder of the notices it sends (bot.rules.outbox).
+    outbox = Outbox(store, clock, holder=secrets.token_hex(8))
+    notifier = TelegramNotifier(application.bot, clock, outbox)
     services = build_rules(settings, store, notifier, clock)
     application.bot_data["runtime"] = Runtime(
         services=services,
@@ -118,6 +122,7 @@ def build_application(
         code_ttl=settings.code_ttl,
         health=Health(started_at=clock(), version=__version__, database=store.dialect),
         alarms=Alarms(clock),
+        shared=store.shared,
     )
     application.bot_data["notifier"] = notifier
     application.bot_data["sweep_interval"] = sweep_interval

@@ -26,9 +26,18 @@ def make_first_version_store(data_dir: Path) -> Path:
     open_store(f"sqlite:///{path}", None, data_dir / "master.key").close()
     with closing(sqlite3.connect(path)) as db, db:
         db.execute("DELETE FROM settings WHERE key = 'secret_binding'")
-        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
+        as_before_migrations(db)
         db.execute("DROP TABLE pending_inputs")
     return path
+
+
+def as_before_migrations(db: sqlite3.Connection) -> None:
+    """Make a store of today's schema one from before the migrations: no revision, and
+    nothing the revisions after the first add (0003: what replicas share)."""
+    db.execute("DROP TABLE alembic_version")
+    db.execute("DROP TABLE processed_updates")
+    db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE scheduled_deletions DROP COLUMN claimed_until")
 
 
 def box_of(data_dir: Path) -> SecretBox:

@@ -3,7 +3,8 @@
 The chat keeps what the bot posted, out of reach of whoever holds the database file: a
 history rewritten later (even one re-hashed throughout) no longer leads to a head the chat
 holds. The check runs with the sweeper's rhythm but costs one comparison with the clock
-until the day is over; the store is read only when a post is due."""
+until the day is over; the store is read only when a post is due, and the replica that
+takes the post (`AuditLog.take_head_post`) is the only one to make it."""
 
 from __future__ import annotations
 
@@ -39,10 +40,12 @@ async def post_chain_head(context: BotContext) -> None:
         return
     audit = context.services.audit
     now = context.runtime.clock()
-    if schedule.next_due is None:
-        last = await offload(audit.head_posted_at)
-        schedule.next_due = now if last is None else last + HEAD_INTERVAL
-    if now < schedule.next_due:
+    if schedule.next_due is not None and now < schedule.next_due:
+        return
+    # Replicas sharing the store take turns: the one that takes the post posts it.
+    due = await offload(audit.take_head_post, HEAD_INTERVAL, RETRY_AFTER)
+    if due is not None:
+        schedule.next_due = due
         return
     schedule.next_due = now + RETRY_AFTER
     head = await offload(audit.settled_head)

@@ -8,8 +8,10 @@ within the minute are counted and listed together when the minute is over. Grant
 requests go out one by one, unless there are more than `GRANTED_ALONE` in a minute;
 those after it join the digest, sent when that minute is over.
 
-Only the bot's loop thread uses this (the notifier hands every notice to the loop), so
-it needs no lock. Time is the clock's, as everywhere.
+The notifier guards it with a lock (notices are offered on the rules' worker threads,
+digests taken on the loop). Time is the clock's, as everywhere. What waits for a digest
+is kept in this process: a replica killed within the minute loses those lines (what it
+sent alone, and every stored notice, are not lost).
 """
 
 from __future__ import annotations

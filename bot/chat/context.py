@@ -26,6 +26,9 @@ class Runtime:
     # Who may have a question open (bot.chat.pending): never fewer than the store holds, so
     # a command from anyone else ends nothing and costs no database read.
     asked: set[int] = field(default_factory=set)
+    # Whether other replicas share the store: then `asked` cannot know of the questions
+    # they asked, and the store is read every time.
+    shared: bool = False
     health: Health = field(default_factory=Health)
 
 

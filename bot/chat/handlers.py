@@ -1,5 +1,5 @@
-"""Which handler answers what. For every update the clock watch runs first (group -2),
-then the gate (group -1)."""
+"""Which handler answers what. For every update, an update taken before is dropped first
+(group -3), the clock watch runs next (group -2), then the gate (group -1)."""
 
 from __future__ import annotations
 
@@ -34,13 +34,17 @@ from bot.chat import (
 from bot.chat.buttons import Kind, pattern
 from bot.chat.failures import on_error
 from bot.chat.gate import gate
+from bot.chat.once import once
 
 GATE_GROUP = -1
 # Before the gate, which may stop an update: every update's date is compared with the clock.
 CLOCK_GROUP = -2
+# Before everything: an update delivered twice (or to two replicas) is handled once.
+ONCE_GROUP = -3
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(TypeHandler(Update, once), group=ONCE_GROUP)
     application.add_handler(TypeHandler(Update, status.watch_clock), group=CLOCK_GROUP)
     application.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
     commands = {

@@ -8,7 +8,8 @@ sends any other command, anywhere. The gate ends it for every command, so knowin
 there is one must be cheap: `Runtime.asked` holds everyone who may have a question open
 (filled from the store at start, added to before each question is stored), and only a
 command from one of them pays for the store. Whether a plain private message answers a
-question is always read from the store, the one source of truth.
+question is always read from the store, the one source of truth. Replicas sharing the
+store cannot know what the others asked, so there every command pays for the store.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ async def awaits_secret(context: BotContext, user_id: int) -> bool:
 async def take_rotation(context: BotContext, user_id: int) -> int | None:
     """The account whose new key a QR image answers, when that is what was awaited: the
     question is answered. Any other question stays open. Free for those with none."""
-    if user_id not in context.runtime.asked:
+    if not _may_have_asked(context.runtime, user_id):
         return None
     question = await offload(context.services.questions.take_if, user_id, Waiting.ROTATION)
     if question is None:
@@ -71,7 +72,7 @@ async def take_reply(
 ) -> Question | None:
     """The question a reply in a group answers: the one the bot asked with the message
     replied to, by the same person, still open. Free for everyone who has none."""
-    if user_id not in context.runtime.asked:
+    if not _may_have_asked(context.runtime, user_id):
         return None
     question = await offload(
         context.services.questions.take, user_id, reply_to=(chat_id, replied_to)
@@ -90,9 +91,13 @@ async def cancel(context: BotContext, user_id: int) -> bool:
 async def end(context: BotContext, user_id: int) -> None:
     """Another command (or a secret posted in a group) ends the question, if any: free for
     the many who have none."""
-    if user_id in context.runtime.asked:
+    if _may_have_asked(context.runtime, user_id):
         context.runtime.asked.discard(user_id)
         await offload(context.services.questions.cancel, user_id)
+
+
+def _may_have_asked(runtime: Runtime, user_id: int) -> bool:
+    return runtime.shared or user_id in runtime.asked
 
 
 async def recall(runtime: Runtime) -> None:

@@ -1,7 +1,9 @@
 """Deleting code messages once their code has expired.
 
 The due list lives in the store and is read against the injectable clock, so
-restarts keep their promises and tests can move time without waiting for it.
+restarts keep their promises and tests can move time without waiting for it. Each sweep
+takes the deletions it does (`Cleanup.due`), so replicas sharing the store never delete the
+same message twice, and one that dies mid-sweep leaves its share to the others.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ SWEEP_INTERVAL = 0.5
 async def sweep(context: BotContext) -> None:
     cleanup = context.services.cleanup
     finished: list[int] = []
+    failed: list[int] = []
     for due in await offload(cleanup.due):
         if not due.too_old:
             try:
@@ -42,7 +45,10 @@ async def sweep(context: BotContext) -> None:
                 logger.debug(
                     "deleting an expired code failed, will retry: %s", type(failure).__name__
                 )
+                failed.append(due.id)
                 continue
         finished.append(due.id)
     if finished:
         await offload(cleanup.done, finished)
+    if failed:
+        await offload(cleanup.release, failed)

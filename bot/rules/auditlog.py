@@ -29,6 +29,8 @@ ADMIN_ACTIONS = ("member.", "account.", "chat.", "notify.", "claim")
 # When the chain's head was last posted to the audit chat (a setting of the store, so a
 # restart does not post it again before its day is over).
 HEAD_POSTED_AT = "audit_head_posted_at"
+# Until when one replica holds the next post (it is posting it): the others do not.
+HEAD_POST_HELD_UNTIL = "audit_chain_head_post_held_until"
 
 Param = str | int
 
@@ -181,11 +183,22 @@ class AuditLog:
                 return None
             return ChainHead(row.id, row.at.timestamp(), row.hash)
 
-    def head_posted_at(self) -> float | None:
+    def take_head_post(self, every: float, hold: float) -> float | None:
+        """None: the caller posts the head now, and no other replica does for `hold`
+        seconds (or until `mark_head_posted`). Otherwise: when the next post is due."""
+        now = self._clock()
         with self._store.transaction() as tx:
-            value = tx.settings.get(HEAD_POSTED_AT)
-        return None if value is None else float(value)
+            posted = tx.settings.get(HEAD_POSTED_AT)
+            held = tx.settings.get(HEAD_POST_HELD_UNTIL)
+            due = now if posted is None else float(posted) + every
+            if held is not None:
+                due = max(due, float(held))
+            if due > now:
+                return due
+            tx.settings.put(HEAD_POST_HELD_UNTIL, repr(now + hold))
+            return None
 
     def mark_head_posted(self) -> None:
         with self._store.transaction() as tx:
             tx.settings.put(HEAD_POSTED_AT, repr(self._clock()))
+            tx.settings.remove(HEAD_POST_HELD_UNTIL)

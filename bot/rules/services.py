@@ -26,6 +26,7 @@ from bot.rules.pending import Questions
 from bot.rules.policies import Policies
 from bot.rules.roster import Roster
 from bot.rules.rotation import Rotations
+from bot.rules.updates import Updates
 from bot.rules.vault import Vault
 from storage.store import Store
 
@@ -52,6 +53,7 @@ class Services:
     notes: Notes
     deliveries: Deliveries
     approvals: Approvals
+    updates: Updates
 
 
 def build_services(
@@ -95,4 +97,5 @@ def build_services(
         notes=Notes(store, access, clock),
         deliveries=Deliveries(store, access, clock, notifier, audit_chat_id=audit_chat_id),
         approvals=Approvals(store, access, clock, notifier, audit_chat_id=audit_chat_id),
+        updates=Updates(store, clock),
     )

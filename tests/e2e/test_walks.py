@@ -39,13 +39,25 @@ async def test_code_request_makes_one_transaction_for_its_decision(
     assert len(decisions) == 1
     deletions = [t for t in log.transactions if t.writes("scheduled_deletions")]
     assert len(deletions) == 1
-    # Before it, the gate's look at who is asking (strangers get only a few answers),
-    # which writes nothing for a member.
+    # First of all, the update's id is recorded (each update is handled once, by one
+    # replica), and nothing else with it.
+    (taken,) = [t for t in log.transactions if t.writes("processed_updates")]
+    assert not taken.writes("audit_events") | taken.writes("scheduled_deletions")
+    # Then the gate's look at who is asking (strangers get only a few answers), which
+    # writes nothing for a member.
     screening = [
         t
         for t in log.transactions
-        if not t.writes("audit_events") | t.writes("scheduled_deletions")
+        if not t.writes("audit_events")
+        | t.writes("scheduled_deletions")
+        | t.writes("processed_updates")
+        | t.writes("outbox")
     ]
+    # The admins' notices are stored until sent, apart from the decision and touching
+    # nothing else.
+    notices = [t for t in log.transactions if t.writes("outbox")]
+    assert notices
+    assert not any(t.writes("audit_events") | t.writes("scheduled_deletions") for t in notices)
     assert len(screening) == 1, [t.statements for t in log.transactions]
     assert not any(s.startswith(("INSERT", "UPDATE", "DELETE")) for s in screening[0].statements)
     assert all(t.thread != "MainThread" for t in log.transactions)

@@ -19,6 +19,7 @@ from bot.rules.services import Services
 from storage.store import Store
 from tests.conftest import Clock, Notices, open_test_store
 from tests.rules.team import ADMIN, GROUP, MEMBER, OTHER_SECRET, OWNER, SECRET, STRANGER
+from tests.store_files import as_before_migrations
 
 
 @pytest.fixture
@@ -193,7 +194,7 @@ def test_the_notice_of_a_private_delivery_says_so(private: Services) -> None:
 def test_a_store_from_before_private_delivery_gains_the_table(tmp_path: Path) -> None:
     open_test_store(tmp_path).close()
     with closing(sqlite3.connect(tmp_path / "teamotp.db")) as db, db:
-        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
+        as_before_migrations(db)
         db.execute("DROP TABLE deferred_codes")
     store = open_test_store(tmp_path)
     try:

@@ -12,6 +12,7 @@ from bot.rules.departures import seen_seeds
 from bot.rules.model import Person, Place, Seen, SeenSeed
 from bot.rules.services import build_services
 from tests.conftest import OWNER_ID, Clock, Notices, open_test_store
+from tests.store_files import as_before_migrations
 
 OWNER = Person(OWNER_ID, "Olga")
 ADMIN_ID = 200
@@ -40,7 +41,7 @@ def test_a_store_from_before_the_roster_opens_with_its_groups_not_rosters(
     store.close()
     path = tmp_path / "teamotp.db"
     with closing(sqlite3.connect(path)) as db, db:
-        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
+        as_before_migrations(db)
         db.execute("DROP TABLE approved_chats")
         db.execute(PREVIOUS_APPROVED_CHATS)
         db.execute(

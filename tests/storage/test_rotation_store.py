@@ -16,6 +16,7 @@ from storage.crypto import DecryptionError
 from storage.models import Account, PendingRotation
 from storage.store import Store
 from tests.conftest import open_test_store
+from tests.store_files import as_before_migrations
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NEW_KEY = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -160,7 +161,7 @@ def test_a_store_from_before_notes_and_rotations_gets_them(tmp_path: Path) -> No
     open_test_store(tmp_path).close()
     path = tmp_path / "teamotp.db"
     with closing(sqlite3.connect(path)) as db, db:
-        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
+        as_before_migrations(db)
         db.execute("DROP TABLE pending_rotations")
         db.execute("ALTER TABLE accounts DROP COLUMN note_sealed")
     store = open_test_store(tmp_path)

@@ -18,6 +18,7 @@ from bot.rules.model import AuditEntry, Person
 from bot.rules.services import Services, build_services
 from storage.store import Store
 from tests.conftest import OWNER_ID, Clock, Notices, open_test_store
+from tests.store_files import as_before_migrations
 
 OWNER = Person(OWNER_ID, "Olga", username="olga")
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -58,7 +59,7 @@ def make_previous_version_store(tmp_path: Path) -> Path:
     open_test_store(tmp_path).close()
     path = tmp_path / "teamotp.db"
     with closing(sqlite3.connect(path)) as db, db:
-        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
+        as_before_migrations(db)
         db.execute("DROP TABLE audit_events")
         db.execute(PREVIOUS_AUDIT_EVENTS)
         db.execute("CREATE INDEX ix_audit_events_at ON audit_events (at)")

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.rules.model import Person, Role, Target
 from bot.rules.services import build_services
 from tests.conftest import OWNER_ID, Clock, Notices, open_test_store
+from tests.store_files import as_before_migrations
 
 OWNER = Person(OWNER_ID, "Olga", username="olga")
 MIA = Person(300, "Mia", username="mia")
@@ -32,7 +33,7 @@ def test_a_store_from_before_ends_gains_them_and_nothing_of_it_ends(tmp_path: Pa
     store.close()
     path = tmp_path / "teamotp.db"
     with closing(sqlite3.connect(path)) as db, db:
-        db.execute("DROP TABLE alembic_version")  # a store from before the migrations
+        as_before_migrations(db)
         db.execute("ALTER TABLE members DROP COLUMN until")
         db.execute("ALTER TABLE grants DROP COLUMN until")
     assert "until" not in columns(path, "members") | columns(path, "grants")

@@ -1,0 +1,20 @@
+"""The first handler of every update: an update some replica (or an earlier run) took
+already is dropped here, before anything answers it (`bot.rules.updates`)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.chat.context import BotContext
+from bot.chat.worker import offload
+
+logger = logging.getLogger(__name__)
+
+
+async def once(update: Update, context: BotContext) -> None:
+    if not await offload(context.services.updates.first_time, update.update_id):
+        logger.info("update %s was taken before; dropped", update.update_id)
+        raise ApplicationHandlerStop
