@@ -34,6 +34,12 @@ class Store:
         return self._engine
 
     @property
+    def box(self) -> SecretBox:
+        """For what works on the store as a whole (restoring a backup, a new master key)
+        and must re-seal values outside the repositories."""
+        return self._box
+
+    @property
     def dialect(self) -> str:
         return self._engine.dialect.name
 
