@@ -110,7 +110,10 @@ def write_backup(engine: Engine, destination: Path, *, made_by: str) -> Made:
         raise BackupError(f"cannot write {destination}: {error.strerror}") from None
     try:
         made = _fill(engine, partial, made_by)
-        publish(partial, destination)
+        try:
+            publish(partial, destination)
+        except OSError as error:
+            raise BackupError(f"cannot write {destination}: {error.strerror}") from None
     except BaseException:
         for leftover in (partial, Path(f"{partial}-journal")):
             leftover.unlink(missing_ok=True)
@@ -149,7 +152,7 @@ def _fill(engine: Engine, partial: Path, made_by: str) -> Made:
                 _INFO.create(into)
                 into.execute(insert(_INFO), [{"key": k, "value": v} for k, v in info.items()])
     except SQLAlchemyError as error:
-        raise BackupError(f"cannot read the store: {_reason(error)}") from None
+        raise BackupError(f"cannot back up the store: {_reason(error)}") from None
     finally:
         target.dispose()
     return Made(counts, revision)

@@ -104,13 +104,12 @@ def rotate_key(store: Store, key_file: Path, *, now: datetime | None = None) -> 
                 f"the key file {key_file} no longer holds the key the store was opened with "
                 "(was the key rotated meanwhile?): run `teamotp rotate-key` again"
             )
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        kept = key_file.with_name(f"{key_file.name}.old-{stamp}")
+        kept = _free_name(key_file, now or datetime.now(UTC))
         new_key = SecretBox.generate_key()
         new_box = SecretBox(new_key)
         try:
-            write_private(kept, (encode_master_key(old_key) + "\n").encode("ascii"))
-            write_private(pending, (encode_master_key(new_key) + "\n").encode("ascii"))
+            _write_key(kept, old_key)
+            _write_key(pending, new_key)
             checkpoint("new key written")
             resealed = _reseal(store, new_box)
         except BaseException:
@@ -119,9 +118,33 @@ def rotate_key(store: Store, key_file: Path, *, now: datetime | None = None) -> 
             kept.unlink(missing_ok=True)
             raise
         checkpoint("committed")
-        os.replace(pending, key_file)
-        sync_folder(key_file.parent)
+        try:
+            os.replace(pending, key_file)
+            sync_folder(key_file.parent)
+        except OSError as error:
+            raise RotationError(
+                f"the store now uses the new key, which is in {pending}, but {key_file} could "
+                f"not be replaced with it ({error.strerror}): move {pending} to {key_file}"
+            ) from None
     return Rotated(resealed, kept)
+
+
+def _free_name(key_file: Path, now: datetime) -> Path:
+    """Where the previous key is kept: named by the time, never over an earlier one."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = key_file.with_name(f"{key_file.name}.old-{stamp}")
+    n = 1
+    while kept.exists():
+        n += 1
+        kept = key_file.with_name(f"{key_file.name}.old-{stamp}-{n}")
+    return kept
+
+
+def _write_key(path: Path, key: bytes) -> None:
+    try:
+        write_private(path, (encode_master_key(key) + "\n").encode("ascii"))
+    except OSError as error:
+        raise RotationError(f"cannot write {path}: {error.strerror}; nothing was changed") from None
 
 
 def _reseal(store: Store, new_box: SecretBox) -> int:

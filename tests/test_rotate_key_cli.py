@@ -200,3 +200,13 @@ def test_rotate_key_of_a_new_store_makes_its_key_and_rotates_it(
     assert done.returncode == 0, done.stderr
     assert "Re-sealed 0 secrets" in done.stdout
     assert opens_with(fresh.url, fresh.box())
+
+
+def test_each_rotation_keeps_the_key_it_replaced(teamotp: Teamotp, place: Place) -> None:
+    replaced = []
+    for _ in range(2):  # within the same second, as a script might
+        replaced.append(key_text(place.key_file))
+        assert teamotp(place, "rotate-key").returncode == 0
+    kept = sorted(p for p in place.data.iterdir() if p.name.startswith("master.key.old-"))
+    assert sorted(key_text(p) for p in kept) == sorted(replaced)
+    assert key_text(place.key_file) not in replaced
