@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from storage import schema
 from storage.crypto import SecretBox
+from storage.keyrotation import RotationError, settle
 from storage.keys import MasterKeyError, load_master_key
 from storage.models import Setting
+from storage.sealed import KEY_CHECK
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
-KEY_CHECK = "key_check"
 # How the stored secrets are bound to their rows (see storage.repositories): recorded so
 # that the upgrade from the first version's binding runs once.
 SECRET_BINDING = "secret_binding"  # noqa: S105 - a setting's name, not a secret
@@ -94,6 +95,8 @@ def _open(database_url: str, master_key: str | None, key_file: Path, *, migrate:
     except MasterKeyError as error:
         engine.dispose()
         raise StoreError(str(error)) from None
+    if master_key is None and key_check is not None:
+        key, key_check = _settled(engine, shown, key_file, key)
     box = SecretBox(key)
     if key_check is not None and not box.matches(bytes.fromhex(key_check)):
         engine.dispose()
@@ -114,6 +117,39 @@ def _open(database_url: str, master_key: str | None, key_file: Path, *, migrate:
         engine.dispose()
         raise StoreError(f"cannot prepare the database {shown}: {_reason(error)}") from None
     return store
+
+
+def _settled(engine: Engine, shown: str, key_file: Path, key: bytes) -> tuple[bytes, str | None]:
+    """The key from the key file, or the new key of a rotation cut short after it
+    re-sealed the store (`storage.keyrotation`); and the key check value as it is now."""
+
+    def key_check() -> str | None:
+        with engine.connect() as connection:
+            return connection.execute(
+                select(Setting.value).where(Setting.key == KEY_CHECK)
+            ).scalar_one_or_none()
+
+    def key_check_value() -> bytes | None:
+        found = key_check()
+        return None if found is None else bytes.fromhex(found)
+
+    try:
+        key = settle(key_file, key, key_check_value)
+        return key, key_check()
+    except RotationError as error:
+        engine.dispose()
+        raise StoreError(str(error)) from None
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise StoreError(f"cannot open the database {shown}: {_reason(error)}") from None
+
+
+def open_for_backup(database_url: str) -> Engine:
+    """The store's database, to be read by `storage.backup` (no key needed: a backup
+    copies the sealed values as they are). Nothing is made where there is no store."""
+    if _new_sqlite_file(database_url) is not None:
+        raise StoreError(f"there is no store at {_shown_url(database_url)}")
+    return _create_engine(database_url)
 
 
 def schema_state(database_url: str) -> tuple[str | None, bool, str]:

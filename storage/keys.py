@@ -28,7 +28,7 @@ def load_master_key(env_value: str | None, key_file: Path, *, may_create: bool) 
         except ValueError:
             raise MasterKeyError("TEAMOTP_MASTER_KEY must be 32 bytes, base64-encoded") from None
     if key_file.exists():
-        return _read_key_file(key_file)
+        return read_key_file(key_file)
     if not may_create:
         raise MasterKeyError(
             f"the master key file {key_file} is missing, but the store was written with a key: "
@@ -53,7 +53,7 @@ def load_master_key(env_value: str | None, key_file: Path, *, may_create: bool) 
     return key
 
 
-def _read_key_file(key_file: Path) -> bytes:
+def read_key_file(key_file: Path) -> bytes:
     """The key in the file; a one-line reason when it cannot be read (a directory, no
     permission) or does not hold a key. The reason never quotes the file's content."""
     if key_file.is_dir():

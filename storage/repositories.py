@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
-from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -36,51 +35,13 @@ from storage.models import (
     Setting,
     StandingApproval,
 )
-
-# The associated data a stored secret is sealed with. v1 (the first version) bound only the
-# account's uid, so editing the digits, period or algorithm in the database gave wrong codes
-# with no error; v2 binds the account's name and everything that makes the code, so that
-# neither an edit nor a swap of secrets, uids or names between rows goes unnoticed.
-# `rebind_v1` upgrades old rows; a rename re-seals.
-_AD_V1 = b"teamotp/account-secret/v1/"
-_AD_V2 = b"teamotp/account-secret/v2/"
-
-
-def _v1_associated_data(account_uid: str) -> bytes:
-    return _AD_V1 + account_uid.encode("utf-8")
-
-
-def _associated_data(
-    account_uid: str, name_key: str, algorithm: str, digits: int, period: int
-) -> bytes:
-    """`v2/uid/name/algorithm/digits/period`, each part percent-encoded so that no part
-    holds a `/`: one byte string can only ever be read back as one set of values, also
-    from a row whose text columns were edited to hold separators."""
-    parts = (account_uid, name_key, algorithm, str(digits), str(period))
-    return _AD_V2 + "/".join(quote(part, safe="") for part in parts).encode("ascii")
-
-
-def _bound_to(account: Account) -> bytes:
-    return _associated_data(
-        account.uid, account.name_key, account.algorithm, account.digits, account.period
-    )
-
-
-# A custody note is bound to its account's uid only: a rename or a new key leaves it as it
-# is, and a note copied to another row no longer opens.
-_NOTE_AD = b"teamotp/account-note/v1/"
-# A new secret waiting for confirmation is bound to the account's uid and to the settings
-# it will have once confirmed: moved to another account, or edited, it no longer opens.
-_ROTATION_AD = b"teamotp/rotation/v1/"
-
-
-def _note_associated_data(account_uid: str) -> bytes:
-    return _NOTE_AD + quote(account_uid, safe="").encode("ascii")
-
-
-def _rotation_associated_data(account_uid: str, algorithm: str, digits: int, period: int) -> bytes:
-    parts = (account_uid, algorithm, str(digits), str(period))
-    return _ROTATION_AD + "/".join(quote(part, safe="") for part in parts).encode("ascii")
+from storage.sealed import (
+    account_binding,
+    note_binding,
+    rotation_binding,
+    secret_binding,
+    secret_binding_v1,
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +92,7 @@ class Accounts:
             digits=digits,
             period=period,
             secret_sealed=self._box.seal(
-                secret.encode("ascii"), _associated_data(uid, name_key, algorithm, digits, period)
+                secret.encode("ascii"), secret_binding(uid, name_key, algorithm, digits, period)
             ),
             created_at=created_at,
             created_by=created_by,
@@ -145,12 +106,12 @@ class Accounts:
 
         Raises `DecryptionError` when the row was changed outside the bot (its uid, its
         code settings or its sealed secret)."""
-        return self._box.open(account.secret_sealed, _bound_to(account)).decode("ascii")
+        return self._box.open(account.secret_sealed, account_binding(account)).decode("ascii")
 
     def opens(self, account: Account) -> bool:
         """Whether the account's secret can still be read (it is not kept or returned)."""
         try:
-            self._box.open(account.secret_sealed, _bound_to(account))
+            self._box.open(account.secret_sealed, account_binding(account))
         except DecryptionError:
             return False
         return True
@@ -166,11 +127,11 @@ class Accounts:
             if self.opens(account):
                 continue
             try:
-                secret = self._box.open(account.secret_sealed, _v1_associated_data(account.uid))
+                secret = self._box.open(account.secret_sealed, secret_binding_v1(account.uid))
             except DecryptionError:
                 unreadable.append(account.name)
                 continue
-            account.secret_sealed = self._box.seal(secret, _bound_to(account))
+            account.secret_sealed = self._box.seal(secret, account_binding(account))
             resealed += 1
         self._session.flush()
         return Rebinding(resealed, tuple(unreadable))
@@ -179,10 +140,11 @@ class Accounts:
         """The secret is bound to the name: re-sealed under the new one. One that no
         longer opens stays as it is (it cannot be re-sealed, and stays reported)."""
         readable = self.opens(account)
-        secret = self._box.open(account.secret_sealed, _bound_to(account)) if readable else None
+        bound = account_binding(account)
+        secret = self._box.open(account.secret_sealed, bound) if readable else None
         account.name, account.name_key = name, name_key
         if secret is not None:
-            account.secret_sealed = self._box.seal(secret, _bound_to(account))
+            account.secret_sealed = self._box.seal(secret, account_binding(account))
         self._session.flush()
 
     def set_policy(
@@ -217,7 +179,7 @@ class Accounts:
         the settings the new key has."""
         account.algorithm, account.digits, account.period = algorithm, digits, period
         account.issuer, account.label = issuer, label
-        account.secret_sealed = self._box.seal(secret.encode("ascii"), _bound_to(account))
+        account.secret_sealed = self._box.seal(secret.encode("ascii"), account_binding(account))
         self._session.flush()
 
     def set_note(self, account: Account, note: str | None) -> None:
@@ -225,7 +187,7 @@ class Accounts:
         account.note_sealed = (
             None
             if note is None
-            else self._box.seal(note.encode("utf-8"), _note_associated_data(account.uid))
+            else self._box.seal(note.encode("utf-8"), note_binding(account.uid))
         )
         self._session.flush()
 
@@ -234,7 +196,7 @@ class Accounts:
         changed outside the bot."""
         if account.note_sealed is None:
             return None
-        opened = self._box.open(account.note_sealed, _note_associated_data(account.uid))
+        opened = self._box.open(account.note_sealed, note_binding(account.uid))
         return opened.decode("utf-8")
 
     def remove(self, account: Account) -> None:
@@ -775,7 +737,7 @@ class Rotations:
         """Keep the new secret sealed; whatever waited for this account before is replaced."""
         sealed = self._box.seal(
             secret.encode("ascii"),
-            _rotation_associated_data(account.uid, algorithm, digits, period),
+            rotation_binding(account.uid, algorithm, digits, period),
         )
         row = self._session.merge(
             PendingRotation(
@@ -798,9 +760,7 @@ class Rotations:
     def reveal(self, rotation: PendingRotation, account: Account) -> str:
         """The new plain secret, for this one computation; callers must not keep it.
         Raises `DecryptionError` when the row was changed outside the bot."""
-        bound = _rotation_associated_data(
-            account.uid, rotation.algorithm, rotation.digits, rotation.period
-        )
+        bound = rotation_binding(account.uid, rotation.algorithm, rotation.digits, rotation.period)
         return self._box.open(rotation.secret_sealed, bound).decode("ascii")
 
     def remove(self, rotation: PendingRotation) -> None:

@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, Table, inspect, text
 
 from storage.models import Base
@@ -41,6 +42,15 @@ def head() -> str:
     if found is None:  # pragma: no cover - the migrations ship with the package
         raise SchemaError("the package holds no migrations")
     return found
+
+
+def knows(revision: str) -> bool:
+    """Whether this version has the revision (a store or backup at a revision it lacks was
+    written by a newer version)."""
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def revision_of(connection: Connection) -> str | None:

@@ -5,12 +5,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Engine, event, inspect, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.crypto import SecretBox
+from storage.models import Setting
 from storage.repositories import Repositories
+from storage.sealed import KEY_CHECK, SEALED_COLUMNS
+
+
+class StaleKeyError(Exception):
+    """The store was re-sealed under a new master key (`teamotp rotate-key`) after this
+    process opened it: a value sealed now, under the key it holds, could never be read
+    again, so the transaction stores nothing."""
 
 # One advisory lock for the whole store ("teamotp" as a number), held to the end of each
 # transaction: PostgreSQL lets it go at commit or rollback, also when the process dies.
@@ -46,6 +55,12 @@ class Store:
         return self._engine
 
     @property
+    def box(self) -> SecretBox:
+        """For what works on the store as a whole (restoring a backup, a new master key)
+        and must re-seal values outside the repositories."""
+        return self._box
+
+    @property
     def dialect(self) -> str:
         return self._engine.dialect.name
 
@@ -64,7 +79,10 @@ class Store:
                 session.execute(_ONE_AT_A_TIME, {"key": _LOCK_KEY})
             self._depth.value = getattr(self._depth, "value", 0) + 1
             try:
+                sealing = _Sealing(session)
                 yield Repositories(session, self._box)
+                if sealing.seen():
+                    self._check_key(session)
             finally:
                 self._depth.value -= 1
 
@@ -72,9 +90,47 @@ class Store:
     def claiming(self) -> Iterator[Repositories]:
         """A transaction for claiming rows of timed work, without the lock every other
         transaction takes: the claim's own row locks (`SKIP LOCKED`) keep two replicas
-        from taking the same row, and nobody waits for a claim."""
+        from taking the same row, and nobody waits for a claim (it seals nothing)."""
         with self._one_at_a_time, self._sessions.begin() as session:
             yield Repositories(session, self._box)
 
+    def _check_key(self, session: Session) -> None:
+        """Before a transaction that sealed something commits: is the store still under
+        this key? One read, only in the rare transactions that seal (an account added, a
+        note set, a new key taken); `rotate-key` locks the sealed tables, so a transaction
+        that passes here commits before the rotation reads its rows, which then re-seals
+        them too."""
+        stored = session.execute(
+            select(Setting.value).where(Setting.key == KEY_CHECK)
+        ).scalar_one_or_none()
+        if stored is not None and not self._box.matches(bytes.fromhex(stored)):
+            raise StaleKeyError(
+                "the store's master key was changed (teamotp rotate-key) after this process "
+                "started: restart it with the new key; nothing was stored"
+            )
+
     def close(self) -> None:
         self._engine.dispose()
+
+
+class _Sealing:
+    """Notes whether a transaction writes a sealed value (see `SEALED_COLUMNS`)."""
+
+    def __init__(self, session: Session) -> None:
+        self._seen = False
+        self._session = session
+        event.listen(session, "before_flush", self._before_flush)
+
+    def _before_flush(self, session: Session, *_: Any) -> None:
+        if not self._seen:
+            self._seen = any(_writes_sealed(row) for row in (*session.new, *session.dirty))
+
+    def seen(self) -> bool:
+        self._session.flush()
+        return self._seen
+
+
+def _writes_sealed(row: object) -> bool:
+    state = inspect(row)
+    columns = SEALED_COLUMNS.get(getattr(state.mapper.local_table, "name", ""), ())
+    return any(state.attrs[column].history.has_changes() for column in columns)

@@ -10,7 +10,15 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from teamotp import __version__, accounts_cli, audit_cli, logs, migrate_cli
+from teamotp import (
+    __version__,
+    accounts_cli,
+    audit_cli,
+    backup_cli,
+    logs,
+    migrate_cli,
+    rotate_key_cli,
+)
 from teamotp.config import ConfigError, load_settings
 from teamotp.wiring import StartupError, open_configured_store
 
@@ -41,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     accounts_cli.add_parser(commands)
     audit_cli.add_parser(commands)
     migrate_cli.add_parser(commands)
+    backup_cli.add_parsers(commands)
+    rotate_key_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(webhook=args.webhook)
@@ -53,6 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         logs.configure("WARNING")
         return migrate_cli.run(args)
+    if args.command == "backup":
+        logs.configure("WARNING")
+        return backup_cli.run_backup(args)
+    if args.command == "restore":
+        logs.configure("WARNING")
+        return backup_cli.run_restore(args)
+    if args.command == "rotate-key":
+        logs.configure("WARNING")
+        return rotate_key_cli.run(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

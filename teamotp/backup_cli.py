@@ -1,0 +1,147 @@
+"""`teamotp backup FILE` and `teamotp restore FILE`: the store copied out while the bot runs,
+and put back (on this server or another, into SQLite or PostgreSQL, whichever it came from).
+
+A backup holds the secrets sealed, as the store does, and not the master key: it restores
+with the key the store had, or into a store with another key when that key is given
+(`--key-file`), its secrets then re-sealed under the store's own. No Telegram library is
+loaded on this path."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from storage.backup import BackupError, open_backup, restore, write_backup
+from storage.crypto import SecretBox
+from storage.database import StoreError, open_for_backup
+from storage.keys import MasterKeyError, load_master_key, read_key_file
+from storage.sealed import UnreadableSecrets
+from teamotp import __version__
+from teamotp.config import ConfigError, Settings, load_settings
+from teamotp.wiring import StartupError, open_configured_store
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    backup = commands.add_parser(
+        "backup",
+        help="write a consistent copy of the store to FILE (secrets stay sealed)",
+        description="Copy the whole store into FILE (a SQLite file, mode 0600), as it is at "
+        "one moment, also while the bot runs. Secrets stay sealed with the master key, "
+        "which is not in the backup: keep the key too.",
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    restoring = commands.add_parser(
+        "restore",
+        help="replace the store with a backup made by `teamotp backup`",
+        description="Replace everything in the store with the backup in FILE, in one "
+        "transaction. Stop the bot first, and start it again afterwards.",
+    )
+    restoring.add_argument("file", type=Path, metavar="FILE")
+    restoring.add_argument(
+        "--key-file",
+        type=Path,
+        metavar="OLD",
+        help="the master key file the backup was made under, when it is not this store's: "
+        "its secrets are then re-sealed under this store's key",
+    )
+    restoring.add_argument("--force", action="store_true", help="replace a store that is not empty")
+
+
+def run_backup(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
+    try:
+        settings = load_settings()
+        engine = open_for_backup(settings.database_url)
+        try:
+            made = write_backup(engine, args.file, made_by=f"teamotp {__version__}")
+        finally:
+            engine.dispose()
+    except (ConfigError, StoreError, BackupError) as error:
+        print(f"teamotp: {error}", file=sys.stderr)
+        return 2 if isinstance(error, ConfigError | StoreError) else 1
+    print(f"Backed up {made.counts} (schema {made.revision}) to {args.file}.", file=out)
+    print(
+        "Its secrets are sealed with the master key, which is not in the backup: "
+        "keep a copy of the key to restore it.",
+        file=out,
+    )
+    return 0
+
+
+def run_restore(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
+    try:
+        settings = load_settings()
+        with open_backup(args.file) as backup:
+            made_under = _key_of_backup(args, settings, backup.key_check)
+            store = open_configured_store(settings)
+            try:
+                restored = restore(store, backup, made_under=made_under, force=args.force)
+            finally:
+                store.close()
+            made_at = backup.info.get("made_at", "an unknown time")
+    except (ConfigError, StartupError) as error:
+        print(f"teamotp: {error}", file=sys.stderr)
+        return 2
+    except (BackupError, MasterKeyError, UnreadableSecrets) as error:
+        print(f"teamotp: {error}", file=sys.stderr)
+        return 1
+    line = f"Restored {restored.counts} from {args.file} (made {made_at})"
+    if restored.replaced is not None:
+        line += f", replacing {restored.replaced}"
+    print(line + ".", file=out)
+    if restored.resealed:
+        print(f"Re-sealed {_secrets(restored.resealed)} under this store's master key.", file=out)
+    print("Start (or restart) the bot now.", file=out)
+    return 0
+
+
+def _key_of_backup(
+    args: argparse.Namespace, settings: Settings, key_check: bytes
+) -> SecretBox | None:
+    """The key given for a backup made under another key (checked against the backup);
+    None when the configured key is the backup's. Read before the store is opened: a new
+    store would otherwise get a key of its own made for nothing."""
+    if args.key_file is not None:
+        given = SecretBox(read_key_file(args.key_file))
+        if not given.matches(key_check):
+            raise BackupError(
+                f"the key in {args.key_file} is not the one the backup {args.file} was made "
+                "under: nothing was changed"
+            )
+        return given
+    configured = _configured_key(settings)
+    if configured is None:
+        raise BackupError(
+            f"the backup {args.file} needs the master key it was made under, and there is no "
+            f"key here yet (no key file at {settings.master_key_file}): put that key file "
+            "there, or give it with --key-file FILE to re-seal the backup under a new key"
+        )
+    if not SecretBox(configured).matches(key_check):
+        where = (
+            "TEAMOTP_MASTER_KEY"
+            if settings.master_key is not None
+            else f"the key file {settings.master_key_file}"
+        )
+        raise BackupError(
+            f"the backup {args.file} was made under another master key than {where} holds: "
+            "give the backup's key with --key-file FILE (its secrets are then re-sealed "
+            "under this store's key)"
+        )
+    return None
+
+
+def _configured_key(settings: Settings) -> bytes | None:
+    if settings.master_key is None and not settings.master_key_file.exists():
+        return None
+    return load_master_key(
+        settings.master_key.get() if settings.master_key else None,
+        settings.master_key_file,
+        may_create=False,
+    )
+
+
+def _secrets(count: int) -> str:
+    return f"{count} secret{'' if count == 1 else 's'}"
