@@ -93,11 +93,13 @@ class UnreadableSecrets(Exception):
 
     def __init__(self, accounts: list[str]) -> None:
         self.accounts = accounts
-        super().__init__(
+        names = ", ".join(accounts)
+        reason = (
             "the stored secrets of these accounts do not open with the old key (they were "
-            f"changed outside the bot): {', '.join(accounts)}; remove them first "
+            f"changed outside the bot): {names}; remove them first "
             "(teamotp accounts remove NAME) and add them again afterwards"
         )
+        super().__init__(reason)
 
 
 @dataclass
