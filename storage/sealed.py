@@ -93,13 +93,11 @@ class UnreadableSecrets(Exception):
 
     def __init__(self, accounts: list[str]) -> None:
         self.accounts = accounts
-        names = ", ".join(accounts)
-        reason = (
+        super().__init__(
             "the stored secrets of these accounts do not open with the old key (they were "
-            f"changed outside the bot): {names}; remove them first "
+            f"changed outside the bot): {', '.join(accounts)}; remove them first "
             "(teamotp accounts remove NAME) and add them again afterwards"
         )
-        super().__init__(reason)
 
 
 @dataclass
