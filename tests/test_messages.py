@@ -93,6 +93,12 @@ class Use:
     params: frozenset[str] | None  # keyword names passed; None when **kwargs are splatted
 
 
+def _in_the_bot(path: Path) -> bool:
+    """Only the bot's errors carry catalog keys: the storage layer's exceptions hold text
+    for the operator, who reads it in the server's log or terminal."""
+    return path.is_relative_to(ROOT / "bot")
+
+
 def _func_name(call: ast.Call) -> str | None:
     if isinstance(call.func, ast.Name):
         return call.func.id
@@ -143,7 +149,7 @@ def key_uses() -> list[Use]:
                 name = _func_name(call)
                 if name in KEY_ARGUMENT:
                     position = KEY_ARGUMENT[name]
-                elif name in ERROR_CLASSES:
+                elif name in ERROR_CLASSES and (name != "__init__" or _in_the_bot(path)):
                     position = 0
                 else:
                     continue
