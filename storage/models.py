@@ -54,6 +54,23 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class ShownText(TypeDecorator[str]):
+    """Text Telegram gave that the bot keeps only to show again (people's names, group
+    titles, language tags): cut to the column's length. Telegram's own limits are well
+    within these columns; should a longer one come, a name shown a little shorter beats
+    an update PostgreSQL refuses, for a person who could then never be answered."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else value[: self.length]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -134,9 +151,9 @@ class KnownUser(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     username: Mapped[str | None] = mapped_column(String(64))
     username_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    first_name: Mapped[str] = mapped_column(String(128), default="")
-    last_name: Mapped[str | None] = mapped_column(String(128))
-    language_code: Mapped[str | None] = mapped_column(String(16))
+    first_name: Mapped[str] = mapped_column(ShownText(128), default="")
+    last_name: Mapped[str | None] = mapped_column(ShownText(128))
+    language_code: Mapped[str | None] = mapped_column(ShownText(16))
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -146,7 +163,7 @@ class ApprovedChat(Base):
     __tablename__ = "approved_chats"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    title: Mapped[str | None] = mapped_column(String(256))
+    title: Mapped[str | None] = mapped_column(ShownText(256))
     approved_by: Mapped[int | None] = mapped_column(BigInteger)
     approved_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The team roster (`/roster on`): leaving this group ends a person's access. None on
@@ -327,7 +344,7 @@ class DeferredCode(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     # The group it was asked in, for the notice that follows the code.
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    chat_title: Mapped[str | None] = mapped_column(String(256))
+    chat_title: Mapped[str | None] = mapped_column(ShownText(256))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -345,11 +362,11 @@ class CodeRequest(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     requester_id: Mapped[int] = mapped_column(BigInteger)
-    requester_name: Mapped[str] = mapped_column(String(256))
+    requester_name: Mapped[str] = mapped_column(ShownText(256))
     requester_username: Mapped[str | None] = mapped_column(String(64))
-    requester_language: Mapped[str | None] = mapped_column(String(16))
+    requester_language: Mapped[str | None] = mapped_column(ShownText(16))
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    chat_title: Mapped[str | None] = mapped_column(String(256))
+    chat_title: Mapped[str | None] = mapped_column(ShownText(256))
     private: Mapped[bool] = mapped_column(Boolean)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     reply_to: Mapped[int | None] = mapped_column(BigInteger)
@@ -360,7 +377,7 @@ class CodeRequest(Base):
     # update, so that of two decisions (even of two processes) exactly one takes effect.
     status: Mapped[str] = mapped_column(String(16))
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
-    decided_by_name: Mapped[str | None] = mapped_column(String(256))
+    decided_by_name: Mapped[str | None] = mapped_column(ShownText(256))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     approved_for_seconds: Mapped[int | None] = mapped_column(Integer)
 
@@ -376,7 +393,7 @@ class CodeRequestMessage(Base):
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
-    language_code: Mapped[str | None] = mapped_column(String(16))
+    language_code: Mapped[str | None] = mapped_column(ShownText(16))
 
 
 class StandingApproval(Base):

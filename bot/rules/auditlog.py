@@ -14,6 +14,7 @@ from bot.rules.access import Access
 from bot.rules.clock import Clock, utc
 from bot.rules.errors import InvalidInput, NotAMember, TeamOtpError
 from bot.rules.model import AuditEntry, Person, Role
+from bot.rules.names import MAX_NAME_LENGTH
 from storage.auditchain import ChainState
 from storage.repositories import Repositories
 from storage.store import Store
@@ -33,6 +34,15 @@ HEAD_POSTED_AT = "audit_head_posted_at"
 HEAD_POST_HELD_UNTIL = "audit_chain_head_post_held_until"
 
 Param = str | int
+# The longest text a row keeps of one parameter: a row says what happened and to what,
+# not everything someone typed, and a flood of long input stays a log of short rows.
+# Longer text is cut, marked with "…"; so is an account name longer than a name can be.
+MAX_PARAM_CHARS = 1024
+CUT = "…"
+
+
+def bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,16 @@ def record(
     target_id: int | None = None,
     params: Mapping[str, Param] | None = None,
 ) -> None:
+    """Append one row (or count a repeated refusal on its first row), bounded before it
+    is stored: PostgreSQL refuses an account longer than its column, and the parameters
+    (JSON) would otherwise keep whatever was typed."""
+    if account is not None:
+        account = bounded(account, MAX_NAME_LENGTH)
+    if params:
+        params = {
+            key: bounded(value, MAX_PARAM_CHARS) if isinstance(value, str) else value
+            for key, value in params.items()
+        }
     if outcome.startswith(DENIED):
         for earlier in tx.audit.since(
             utc(at - REPEAT_WINDOW), actor_id=actor_id, action=action, outcome=outcome
