@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.auditchain import CHAIN_START, GENESIS, ChainState, digest, verify
@@ -621,13 +622,18 @@ class ProcessedUpdates:
         self._session = session
 
     def take(self, update_id: int, now: datetime) -> bool:
-        """Record `update_id`; False if it was recorded before. The caller's transaction
-        runs alone (`Store.transaction`), so looking first cannot race."""
-        if self._session.get(ProcessedUpdate, update_id) is not None:
-            return False
-        self._session.add(ProcessedUpdate(update_id=update_id, at=now))
-        self._session.flush()
-        return True
+        """Record `update_id`; False if it was recorded before. One statement, and the
+        primary key decides: of two replicas taking the same update at the same moment
+        exactly one inserts it, with no lock to wait for (see `Store.racing`)."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        taken = self._session.execute(
+            insert(ProcessedUpdate)
+            .values(update_id=update_id, at=now)
+            .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
+            .returning(ProcessedUpdate.update_id)
+        )
+        return taken.first() is not None
 
     def forget_before(self, moment: datetime) -> None:
         self._session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment))

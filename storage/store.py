@@ -88,10 +88,40 @@ class Store:
 
     @contextmanager
     def claiming(self) -> Iterator[Repositories]:
-        """A transaction for claiming rows of timed work, without the lock every other
-        transaction takes: the claim's own row locks (`SKIP LOCKED`) keep two replicas
-        from taking the same row, and nobody waits for a claim (it seals nothing)."""
-        with self._one_at_a_time, self._sessions.begin() as session:
+        """A transaction for claiming rows of timed work, without the locks every other
+        transaction takes: the claim's own row locks (`SKIP LOCKED`) keep two replicas,
+        or two threads, from taking the same row, and nobody waits for a claim (it seals
+        nothing). On SQLite, which has no row locks, it runs one at a time as the rest."""
+        with self._unlocked() as tx:
+            yield tx
+
+    @contextmanager
+    def racing(self) -> Iterator[Repositories]:
+        """A transaction without those locks, for one write whose own constraint settles
+        a race (recording an update's id): every update passes one first, and none should
+        wait for another chat's work to get there."""
+        with self._unlocked() as tx:
+            yield tx
+
+    @contextmanager
+    def looking(self) -> Iterator[Repositories]:
+        """A transaction without those locks that writes nothing, for a timed job's look at
+        whether anything is due: an idle tick of every job of every replica then costs one
+        query, and holds up no one. The job's own transaction looks again."""
+        if not self.shared:
+            with self.transaction() as tx:
+                yield tx
+            return
+        with self._sessions() as session:  # closed, never committed: what it wrote goes
+            yield Repositories(session, self._box)
+
+    @contextmanager
+    def _unlocked(self) -> Iterator[Repositories]:
+        if not self.shared:
+            with self.transaction() as tx:
+                yield tx
+            return
+        with self._sessions.begin() as session:
             yield Repositories(session, self._box)
 
     def _check_key(self, session: Session) -> None:

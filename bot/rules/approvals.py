@@ -174,6 +174,9 @@ class Approvals:
         now = self._clock()
         expired: list[Expired] = []
         notices: list[CodeRequestNotice] = []
+        with self._store.looking() as tx:
+            if not tx.code_requests.due(utc(now)):
+                return expired
         with self._store.transaction() as tx:
             for row in tx.code_requests.due(utc(now)):
                 if not tx.code_requests.decide(

@@ -50,6 +50,9 @@ class Expiry:
         returns who lost what, for the chat layer to tell them. Admins are told here."""
         at = self._clock()
         now = utc(at)
+        with self._store.looking() as tx:
+            if not tx.members.ending(now, 1):
+                return []
         with self._store.transaction() as tx:
             ended: list[Ended] = []
             for member in tx.members.ending(now, BATCH):

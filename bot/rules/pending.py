@@ -96,6 +96,8 @@ class Questions:
         (`reply_to` None) answers what was asked in private; a reply in a group (its chat id
         and the id of the message it replies to) only the question asked by that message.
         Anything else answers nothing and leaves the question open."""
+        if self._nothing_asked(user_id):
+            return None
         with self._store.transaction() as tx:
             row = tx.pending.get(user_id)
             if row is None:
@@ -109,6 +111,8 @@ class Questions:
     def take_if(self, user_id: int, waiting: Waiting) -> Question | None:
         """Like `take`, but only a question of this kind: any other stays open (a QR image
         answers a rotation, and is imported otherwise)."""
+        if self._nothing_asked(user_id):
+            return None
         with self._store.transaction() as tx:
             row = tx.pending.get(user_id)
             if row is None or row.awaiting != waiting.value:
@@ -127,6 +131,16 @@ class Questions:
         with self._store.transaction() as tx:
             tx.pending.remove_expired(utc(self._clock()))
             return frozenset(tx.pending.user_ids())
+
+    def _nothing_asked(self, user_id: int) -> bool:
+        """Where replicas share the store, any message may answer a question another
+        replica asked, so every message of everyone asks the store: it looks first,
+        without the store's lock, and the many with no question pay one read. (A single
+        process knows whom it asked, and asks the store only for them.)"""
+        if not self._store.shared:
+            return False
+        with self._store.looking() as tx:
+            return tx.pending.get(user_id) is None
 
     def _ask(self, user_id: int, waiting: Waiting, subject: str | int) -> Question:
         question = Question(waiting, subject, self._clock() + LIFETIME)

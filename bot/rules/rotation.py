@@ -171,6 +171,9 @@ class Rotations:
         new authenticator is then to be removed there, or the change started again)."""
         now = self._clock()
         notices: list[RotationExpiredNotice] = []
+        with self._store.looking() as tx:
+            if not tx.rotations.due(utc(now)):
+                return 0
         with self._store.transaction() as tx:
             due = tx.rotations.due(utc(now))
             for waiting in due:

@@ -13,16 +13,23 @@ from bot.rules.clock import Clock, utc
 from storage.store import Store
 
 KEPT_FOR = 24 * 3600.0
+# Ids older than a day are dropped at most this often (per process): not on every update,
+# which should cost one insert and nothing more.
+FORGET_EVERY = 60.0
 
 
 class Updates:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        self._forget_after = float("-inf")
 
     def first_time(self, update_id: int) -> bool:
         """Record the update; False when some replica (or an earlier run) took it before."""
         now = self._clock()
-        with self._store.transaction() as tx:
-            tx.updates.forget_before(utc(now - KEPT_FOR))
+        if now >= self._forget_after:
+            self._forget_after = now + FORGET_EVERY
+            with self._store.racing() as tx:
+                tx.updates.forget_before(utc(now - KEPT_FOR))
+        with self._store.racing() as tx:
             return tx.updates.take(update_id, utc(now))

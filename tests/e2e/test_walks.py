@@ -44,6 +44,11 @@ async def test_code_request_makes_one_transaction_for_its_decision(
     taken = [t for t in log.transactions if t.writes("processed_updates")]
     assert len(taken) == (1 if bot.store.shared else 0)
     assert not any(t.writes("audit_events") | t.writes("scheduled_deletions") for t in taken)
+    # There, too, any message may answer a question another replica asked: one look for
+    # it, without the store's lock, writing nothing. (One process knows whom it asked.)
+    looks = [t for t in log.transactions if t.touches("pending_inputs")]
+    assert len(looks) == (1 if bot.store.shared else 0)
+    assert not any(t.locks() or t.writes("pending_inputs") for t in looks)
     # Then the gate's look at who is asking (strangers get only a few answers), which
     # writes nothing for a member.
     screening = [
@@ -53,6 +58,7 @@ async def test_code_request_makes_one_transaction_for_its_decision(
         | t.writes("scheduled_deletions")
         | t.writes("processed_updates")
         | t.writes("outbox")
+        | t.touches("pending_inputs")
     ]
     # The admins' notices are stored until sent, apart from the decision and touching
     # nothing else.

@@ -55,6 +55,10 @@ class Transaction:
     def touches(self, table: str) -> bool:
         return any(f" {table}" in s for s in self.statements)
 
+    def locks(self) -> bool:
+        """Whether it took the lock that runs a shared store's transactions one at a time."""
+        return any("pg_advisory_xact_lock" in s for s in self.statements)
+
     def writes(self, table: str) -> bool:
         return any(
             s.startswith(("INSERT", "UPDATE", "DELETE")) and f" {table}" in s
