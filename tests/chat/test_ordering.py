@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from telegram import Chat, Message, Update
+from telegram import Chat, Message, Update, User
 from telegram.error import RetryAfter
 
 from bot.chat.flood import ChatRateLimiter
@@ -44,6 +44,76 @@ async def test_one_chat_in_order_other_chats_at_once() -> None:
     await asyncio.gather(first, second)
     assert done == [3, 1, 2]  # chat 10 in the order its updates came
     assert processor.chats_in_hand == 0  # nothing kept for idle chats
+
+
+def said_in_group(update_id: int, chat_id: int, user_id: int) -> Update:
+    chat = Chat(chat_id, Chat.SUPERGROUP)
+    sender = User(user_id, f"user {user_id}", is_bot=False)
+    said = Message(update_id, datetime.now(UTC), chat, sender, text="/code")
+    return Update(update_id, message=said)
+
+
+async def test_in_a_group_each_person_in_order_and_different_people_at_once() -> None:
+    """A stranger's flood in the team's group does not hold up a member there."""
+    processor = ChatOrderedProcessor()
+    await processor.initialize()
+    done: list[int] = []
+    slow = asyncio.Event()
+
+    async def handle(update_id: int, *, wait: bool = False) -> None:
+        if wait:
+            await slow.wait()
+        done.append(update_id)
+
+    group = -100
+    first = asyncio.create_task(
+        processor.process_update(said_in_group(1, group, 7), handle(1, wait=True))
+    )
+    second = asyncio.create_task(processor.process_update(said_in_group(2, group, 7), handle(2)))
+    other = asyncio.create_task(processor.process_update(said_in_group(3, group, 8), handle(3)))
+    await other
+    assert done == [3]  # another person in the same group did not wait
+    slow.set()
+    await asyncio.gather(first, second)
+    assert done == [3, 1, 2]  # person 7 in the order their messages came
+    assert processor.chats_in_hand == 0
+
+
+async def test_an_event_of_the_group_waits_for_everyone_before_it_and_everyone_after_for_it() -> (
+    None
+):
+    """Someone joins (an event of the group as a whole) while a member's message is in
+    hand: the join waits for it, and a stranger's message after the join waits for that."""
+    processor = ChatOrderedProcessor()
+    await processor.initialize()
+    done: list[int] = []
+    slow = asyncio.Event()
+
+    async def handle(update_id: int, *, wait: bool = False) -> None:
+        if wait:
+            await slow.wait()
+        done.append(update_id)
+
+    group = -100
+    chat = Chat(group, Chat.SUPERGROUP)
+    joined = Message(
+        2,
+        datetime.now(UTC),
+        chat,
+        User(9, "new", is_bot=False),
+        new_chat_members=(User(9, "new", is_bot=False),),
+    )
+    first = asyncio.create_task(
+        processor.process_update(said_in_group(1, group, 7), handle(1, wait=True))
+    )
+    event = asyncio.create_task(processor.process_update(Update(2, message=joined), handle(2)))
+    after = asyncio.create_task(processor.process_update(said_in_group(3, group, 8), handle(3)))
+    await asyncio.sleep(0.05)
+    assert done == []
+    slow.set()
+    await asyncio.gather(first, event, after)
+    assert done == [1, 2, 3]
+    assert processor.chats_in_hand == 0
 
 
 async def test_after_close_updates_that_did_not_start_are_dropped() -> None:
