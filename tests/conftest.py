@@ -68,10 +68,15 @@ def open_test_store(tmp_path: Path, database_url: str | None = None) -> Store:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test of a store runs on SQLite and on PostgreSQL, but those marked
-    `sqlite_file`, which edit the SQLite file by hand as someone holding it could."""
+    `sqlite_file`, which edit the SQLite file by hand as someone holding it could, and
+    those marked `postgresql_only`, which test what only a database server does."""
     if "database_url" in metafunc.fixturenames:
-        only_sqlite = metafunc.definition.get_closest_marker("sqlite_file") is not None
-        kinds = ["sqlite"] if only_sqlite else ["sqlite", "postgresql"]
+        marked = metafunc.definition.get_closest_marker
+        kinds = ["sqlite", "postgresql"]
+        if marked("sqlite_file"):
+            kinds = ["sqlite"]
+        elif marked("postgresql_only"):
+            kinds = ["postgresql"]
         metafunc.parametrize("database_url", kinds, indirect=True)
 
 

@@ -26,17 +26,6 @@ CADDYFILE = DEPLOY / "Caddyfile"
 ENV_EXAMPLE = DEPLOY / ".env.example"
 BOTS = ("bot-1", "bot-2")
 
-# Webhook settings that are being added to teamotp/config.py alongside this setup.
-# Remove a name from here once config.py reads it (then this list goes entirely).
-VARIABLES_BEING_ADDED = frozenset(
-    {
-        "TEAMOTP_MODE",
-        "TEAMOTP_WEBHOOK_URL",
-        "TEAMOTP_WEBHOOK_SECRET",
-        "TEAMOTP_LISTEN_HOST",
-        "TEAMOTP_LISTEN_PORT",
-    }
-)
 # Variables compose itself reads from .env, not the file's ${...}.
 COMPOSE_OWN_VARIABLES = frozenset({"COMPOSE_PROJECT_NAME"})
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+-][^}]*)?\}")
@@ -110,7 +99,7 @@ def directive(name: str) -> list[list[str]]:
 
 def variables_the_bot_reads() -> set[str]:
     source = (ROOT / "teamotp" / "config.py").read_text(encoding="utf-8")
-    return set(re.findall(r"\"(TEAMOTP_[A-Z0-9_]+)\"", source)) | VARIABLES_BEING_ADDED
+    return set(re.findall(r"\"(TEAMOTP_[A-Z0-9_]+)\"", source))
 
 
 def test_the_setup_has_two_bots_a_migration_postgres_and_a_proxy() -> None:

@@ -1,5 +1,7 @@
 """End-to-end fixtures: the real bot, started the way `teamotp run` starts it, against the
-fake Bot API server over HTTP on 127.0.0.1, with a real SQLite store."""
+fake Bot API server over HTTP on 127.0.0.1, with a real store: every test that starts the
+bot runs once on a SQLite file and once on the PostgreSQL `TEAMOTP_TEST_DATABASE_URL`
+names (see `database_url`), but those marked `sqlite_file`."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from storage.store import Store
 from teamotp.app import BotApplication, build_application, serve
@@ -143,6 +146,30 @@ class Bot:
         return await self.tg.next_message(where)
 
     @property
+    def database_url(self) -> str:
+        """The store's URL, as the bot was configured (the data directory's file unless
+        a database was named)."""
+        return self.extra_env.get(
+            "TEAMOTP_DATABASE_URL", f"sqlite:///{self.data_dir / 'teamotp.db'}"
+        )
+
+    @property
+    def on_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def tamper(self, statement: str, **params: object) -> list[tuple[Any, ...]]:
+        """Run SQL on the store behind the bot's back, as someone holding the database
+        could; returns the rows it selected. Named parameters (`:name`), so one statement
+        serves SQLite and PostgreSQL."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(text(statement), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+    @property
     def listen_url(self) -> str:
         """Where a bot in webhook mode listens: what the TLS proxy would forward to."""
         return f"http://127.0.0.1:{self.extra_env['TEAMOTP_LISTEN_PORT']}"
@@ -210,10 +237,12 @@ SWEEP_INTERVAL = 0.05
 
 @pytest.fixture
 async def start_bot(
-    tg: FakeTelegram, tmp_path: Path, clock: Clock
+    tg: FakeTelegram, tmp_path: Path, clock: Clock, database_url: str
 ) -> AsyncIterator[Callable[..., Any]]:
     """Start the bot with extra environment; stops it at the end of the test. With
     `TEAMOTP_MODE=webhook` in it (see `webhook_env`), it returns once the webhook is set.
+    On SQLite the store is the data directory's file, as with no database configured; on
+    PostgreSQL every start of one test opens the same (emptied) database.
 
     Every store it opens is watched: a test fails when the bot used the store from the
     event loop's thread, where a slow database would stall every chat."""
@@ -236,6 +265,8 @@ async def start_bot(
         }
         if owners:
             environ["TEAMOTP_OWNER_IDS"] = str(owner.id)
+        if not database_url.startswith("sqlite"):
+            environ["TEAMOTP_DATABASE_URL"] = database_url
         environ.update(env or {})
         settings = load_settings(environ, env_file=None)
         store = open_configured_store(settings)

@@ -6,9 +6,7 @@ is told to the owners."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from typing import Any
 
 import pyotp
@@ -39,6 +37,7 @@ def said_to(bot: Bot, chat: Any, prefix: str) -> list[str]:
 # ------------------------------------------------------- stored secrets at start
 
 
+@pytest.mark.sqlite_file
 async def test_owners_are_told_at_start_which_stored_secret_gives_no_code(
     start_bot: Callable[..., Any], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -80,8 +79,7 @@ async def test_owners_hear_nothing_at_start_when_every_secret_opens(
 
 
 def newest_audit_row(bot: Bot) -> tuple[int, str]:
-    with closing(sqlite3.connect(bot.data_dir / "teamotp.db")) as db:
-        row = db.execute("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+    [row] = bot.tamper("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
     return int(row[0]), str(row[1])
 
 
@@ -117,7 +115,7 @@ async def test_status_tells_an_admin_how_the_bot_is(bot: Bot) -> None:
     status = await bot.say(bot.people.admin, "/status")
     body = status["text"]
     assert body.startswith("teamotp ")
-    assert "Database: sqlite" in body
+    assert f"Database: {'sqlite' if bot.on_sqlite else 'postgresql'}" in body
     assert "Accounts: 1 · members: 3 · approved groups: 1" in body
     assert "Clock: 0 s off Telegram (fine)" in body
     assert "Last error: none" in body
@@ -126,25 +124,22 @@ async def test_status_tells_an_admin_how_the_bot_is(bot: Bot) -> None:
 
 async def test_status_shows_the_kind_and_time_of_the_last_error(bot: Bot) -> None:
     owner = bot.people.owner
-    database = bot.data_dir / "teamotp.db"
-    with closing(sqlite3.connect(database)) as db, db:
-        db.execute("ALTER TABLE accounts RENAME TO accounts_gone")
+    bot.tamper("ALTER TABLE accounts RENAME TO accounts_gone")
     answer = await bot.say(owner, "/accounts")
     assert "Something went wrong on my side" in answer["text"]
     alert = await bot.tg.next_message(bot.tg.private(owner))  # owners hear of it too
-    assert "OperationalError at 2026-01-01 00:00:05 UTC" in alert["text"]
-    with closing(sqlite3.connect(database)) as db, db:
-        db.execute("ALTER TABLE accounts_gone RENAME TO accounts")
+    kind = "OperationalError" if bot.on_sqlite else "ProgrammingError"  # the table is gone
+    assert f"{kind} at 2026-01-01 00:00:05 UTC" in alert["text"]
+    bot.tamper("ALTER TABLE accounts_gone RENAME TO accounts")
     bot.clock.advance(60)
     status = await bot.say(owner, "/status")
-    assert "Last error: OperationalError at 2026-01-01 00:00:05 UTC" in status["text"]
+    assert f"Last error: {kind} at 2026-01-01 00:00:05 UTC" in status["text"]
     assert "Up for: 0:01:00" in status["text"]
 
 
 async def test_status_names_the_first_broken_link_of_the_audit_chain(bot: Bot) -> None:
     await setup_team(bot)
-    with closing(sqlite3.connect(bot.data_dir / "teamotp.db")) as db, db:
-        db.execute("UPDATE audit_events SET actor_id = 1 WHERE id = 2")
+    bot.tamper("UPDATE audit_events SET actor_id = 1 WHERE id = 2")
     status = await bot.say(bot.people.owner, "/status")
     assert "Audit chain BROKEN at event #2: it was changed" in status["text"]
 

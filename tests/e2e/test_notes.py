@@ -29,8 +29,18 @@ async def noted(bot: Bot, user: FakeUser, command: str) -> tuple[dict[str, Any],
 
 
 def stored_bytes(bot: Bot) -> bytes:
-    """Everything SQLite keeps on disk for the store: the database and its journals."""
-    return b"".join(path.read_bytes() for path in sorted(bot.data_dir.glob("teamotp.db*")))
+    """Everything the store keeps: on SQLite the database file and its journals, on
+    PostgreSQL every row of every table, as text (binary columns show as hex there, so the
+    SQLite run is the one that would find a note kept unsealed in one)."""
+    if bot.on_sqlite:
+        return b"".join(path.read_bytes() for path in sorted(bot.data_dir.glob("teamotp.db*")))
+    tables = bot.tamper("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    rows = [
+        row[0]
+        for (table,) in tables
+        for row in bot.tamper(f'SELECT t::text FROM "{table}" t')  # noqa: S608 - its own names
+    ]
+    return "\n".join(rows).encode()
 
 
 async def test_a_note_is_stored_encrypted_its_message_deleted_and_listed_for_admins(

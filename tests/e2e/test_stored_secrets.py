@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyotp
+import pytest
 
 from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
 from tests.store_files import (
@@ -18,6 +19,10 @@ from tests.store_files import (
     make_first_version_store,
     swap_secrets,
 )
+
+# The rows are changed in the SQLite file by hand. What finds them is the sealed binding,
+# checked in Python on what any database returns, not by the database.
+pytestmark = pytest.mark.sqlite_file
 
 THIRD_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 CLOUD_URI = f"otpauth://totp/Cloud:ops?secret={OTHER_SECRET}&issuer=Cloud&digits=8&period=60"

@@ -80,9 +80,9 @@ def counts(store: Store) -> tuple[int, int]:
 
 
 async def test_in_webhook_mode_a_member_gets_a_code_and_admins_hear_of_it(
-    start_bot: Callable[..., Any], webhook_env: dict[str, str], database_url: str
+    start_bot: Callable[..., Any], webhook_env: dict[str, str]
 ) -> None:
-    bot: Bot = await start_bot({**webhook_env, "TEAMOTP_DATABASE_URL": database_url})
+    bot: Bot = await start_bot(webhook_env)
     p, tg = bot.people, bot.tg
     group = await setup_team(bot)
     reply = await ask(bot, p.member, "/code", chat=group)
@@ -188,10 +188,9 @@ async def test_get_updates_is_refused_with_409_while_the_webhook_is_set(
 
 
 async def test_a_restart_in_webhook_mode_answers_what_came_meanwhile_and_keeps_the_webhook(
-    start_bot: Callable[..., Any], webhook_env: dict[str, str], database_url: str
+    start_bot: Callable[..., Any], webhook_env: dict[str, str]
 ) -> None:
-    env = {**webhook_env, "TEAMOTP_DATABASE_URL": database_url}
-    first: Bot = await start_bot(env)
+    first: Bot = await start_bot(webhook_env)
     await setup_team(first)
     await first.stop()
     tg, member = first.tg, first.people.member
@@ -201,7 +200,7 @@ async def test_a_restart_in_webhook_mode_answers_what_came_meanwhile_and_keeps_t
     while not tg.webhooks.last_error:  # noqa: ASYNC110 - the fake retries on a timer
         await asyncio.sleep(0.02)
     assert tg.webhooks.last_error[1] == "Connection refused"
-    second: Bot = await start_bot(env)
+    second: Bot = await start_bot(webhook_env)
     got = await tg.next_message(tg.private(member))
     assert pyotp.TOTP(SECRET).at(second.clock.now) in got["text"]
 
@@ -240,9 +239,9 @@ async def test_telegram_refusing_the_webhook_url_stops_the_bot_with_one_line(
 
 
 async def test_healthz_answers_ok_while_the_database_answers(
-    start_bot: Callable[..., Any], webhook_env: dict[str, str], database_url: str
+    start_bot: Callable[..., Any], webhook_env: dict[str, str]
 ) -> None:
-    bot: Bot = await start_bot({**webhook_env, "TEAMOTP_DATABASE_URL": database_url})
+    bot: Bot = await start_bot(webhook_env)
     assert await request(bot, "/healthz", method="GET") == (200, "ok\n")
     assert (await request(bot, "/healthz", method="HEAD"))[0] == 200
     assert (await request(bot, "/healthz", method="POST"))[0] == 405
@@ -262,6 +261,7 @@ def relayed_postgres() -> Iterator[tuple[Relay, str]]:
     relay.close()
 
 
+@pytest.mark.postgresql_only
 async def test_healthz_answers_503_while_postgresql_is_gone_and_ok_once_it_is_back(
     start_bot: Callable[..., Any],
     webhook_env: dict[str, str],
@@ -282,6 +282,7 @@ async def test_healthz_answers_503_while_postgresql_is_gone_and_ok_once_it_is_ba
 
 # The bot's timed jobs, held up by the hung database, run late while the bot stops.
 @pytest.mark.filterwarnings("ignore:Tasks created via:UserWarning")
+@pytest.mark.postgresql_only
 async def test_healthz_answers_503_in_time_when_postgresql_hangs(
     start_bot: Callable[..., Any],
     webhook_env: dict[str, str],
