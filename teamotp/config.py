@@ -162,13 +162,18 @@ def load_settings(
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
+    """Numeric ids only: an @username or a name cannot be told apart from someone else's, and
+    the bot shows each person their id on /start."""
     ids = set()
     for part in raw.replace(";", ",").split(","):
         if part.strip():
-            value = _parse_int(name, part.strip())
-            if value is None or value <= 0:
-                raise ConfigError(f"{name} must be comma-separated positive Telegram user ids")
-            ids.add(value)
+            word = part.strip()
+            if not (word.isascii() and word.isdecimal()) or int(word) <= 0:
+                raise ConfigError(
+                    f"{name} must be comma-separated numeric Telegram user ids "
+                    "(send /start to the bot to see yours)"
+                )
+            ids.add(int(word))
     return frozenset(ids)
 
 
