@@ -663,6 +663,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "Secret (not shown): ",
         CHINESE: "密钥（输入时不显示）：",
     },
+    "cli.list_empty": {
+        ENGLISH: "No accounts yet. Add one with: teamotp accounts add NAME --secret "
+        "(it asks for the key), or --qr IMAGE for a screenshot of the site's QR code.",
+        CHINESE: "还没有账号。添加账号：teamotp accounts add 账号名称 --secret（随后输入密钥），"
+        "或用 --qr 图片文件 读取网站二维码的截图。",
+    },
     "cli.file_unreadable": {
         ENGLISH: "Cannot read the file {path}.",
         CHINESE: "无法读取文件 {path}。",
