@@ -150,6 +150,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "你正以群组身份（匿名管理员）发言，我无法确认你是谁。"
         "要让我识别你，请在群组的管理员设置中（管理员 → 你的名字）关闭“保持匿名”，或私聊我。",
     },
+    "access.unknown_command": {
+        ENGLISH: "I don't know that command. Send /help to see what you can do.",
+        CHINESE: "没有这个命令。发送 /help 查看你可以使用的命令。",
+    },
     "access.private_only": {
         ENGLISH: "That works only in a private chat with me.",
         CHINESE: "此命令只能在与我的私聊中使用。",
