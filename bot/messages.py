@@ -190,6 +190,13 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "You have no accounts yet. Ask an admin to grant you one.",
         CHINESE: "你还没有可用的账号，请联系管理员授权。",
     },
+    "code.no_accounts_yet": {
+        ENGLISH: "There are no accounts yet. Add one in a private chat with me: send "
+        "<code>/secret add NAME</code> and then the key the site shows, or send a photo "
+        "of the site's QR code.",
+        CHINESE: "还没有任何账号。请在与我的私聊中添加：发送 <code>/secret add 账号名称</code>，"
+        "再发送网站显示的密钥；或者直接发送网站二维码的图片。",
+    },
     "code.unknown_account": {
         ENGLISH: "You have no account named “{name}”. /accounts lists yours.",
         CHINESE: "你没有名为“{name}”的账号。发送 /accounts 查看你的账号。",
@@ -224,6 +231,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "reason.not_member": {ENGLISH: "not a member", CHINESE: "非成员"},
     "reason.chat_not_approved": {ENGLISH: "group not approved", CHINESE: "群组未开通"},
     "reason.no_accounts": {ENGLISH: "no accounts granted", CHINESE: "没有授权账号"},
+    "reason.no_accounts_yet": {ENGLISH: "no accounts yet", CHINESE: "还没有任何账号"},
     "reason.unknown_account": {ENGLISH: "no such account for them", CHINESE: "无此账号或未授权"},
     "reason.not_a_name": {ENGLISH: "not an account name", CHINESE: "不是账号名称"},
     "reason.button_not_yours": {ENGLISH: "account not granted", CHINESE: "账号未授权"},
