@@ -216,6 +216,25 @@ async def test_help_is_role_aware(bot: Bot) -> None:
     assert "/promote, /demote" in owner
 
 
+ADDING_AND_LEAVING = ("/secret import LINK", "A photo of the site's QR code", "/cancel")
+
+
+async def test_owner_help_names_import_export_cancel_and_the_qr_photo(bot: Bot) -> None:
+    await setup_team(bot)
+    p = bot.people
+    owner = (await ask(bot, p.owner, "/start"))["text"]
+    for part in (*ADDING_AND_LEAVING, "/secret export NAME"):
+        assert part in owner, part
+    admin = (await ask(bot, p.admin, "/start"))["text"]
+    for part in ADDING_AND_LEAVING:
+        assert part in admin, part
+    assert "/secret export" not in admin  # owners only
+    p.owner.language_code = "zh-hans"  # her Telegram app is set to Chinese now
+    chinese = (await ask(bot, p.owner, "/start"))["text"]
+    for part in ("/secret import 链接", "二维码的图片", "/secret export 账号名称", "/cancel"):
+        assert part in chinese, part
+
+
 async def test_start_works_in_a_group_for_anyone(bot: Bot) -> None:
     group = await setup_team(bot)
     reply = await ask(bot, bot.people.stranger, "/start", chat=group)
