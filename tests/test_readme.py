@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.fake_telegram.playground import build_parser
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 ACTIVATE = re.compile(r"^(?:\.|source) \.venv/bin/activate\b", re.MULTILINE)
 # A line that runs `teamotp` found on the PATH (also at the end of a pipe).
@@ -34,3 +36,17 @@ def test_a_bare_teamotp_command_comes_after_the_venv_it_was_installed_into_is_ac
     assert activated[0] <= first_start, f"bare `teamotp` before .venv is activated: {line[0]}"
     if activated[0] == first_start:  # the same block: the activation comes first in it
         assert ACTIVATE.search(first_block.split(line[0], 1)[0]), line[0]
+
+
+def test_the_playground_section_explains_every_option_of_the_playground() -> None:
+    section = README.read_text(encoding="utf-8").split("## Try it by hand", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    options = [
+        option
+        for action in build_parser()._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    ]
+    assert {"--port", "--keep"} <= set(options)
+    for option in options:
+        assert re.search(rf"`{option}\b[^`]*`", section), f"{option} is not in the README"
