@@ -90,6 +90,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "of /add makes it end by itself\n"
         "/members — who has access (private chat)\n"
         "/secret add NAME SECRET — add an account (private chat only)\n"
+        "A photo of the site's QR code (private chat) — add the account it holds; the "
+        "caption names it\n"
+        "/secret import LINK — every account of a Google Authenticator export "
+        "(otpauth-migration://…)\n"
         "/secret list | remove NAME | rename OLD NEW\n"
         "/secret rotate NAME — the site changes authenticator: the old key stays until you "
         "confirm the new one\n"
@@ -101,27 +105,35 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/policy NAME approval admin — members' requests wait for an admin's Approve "
         "(they give a reason: /code NAME reason); admins' own requests are not held\n"
         "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
-        "/audit [N] [admin|denied|@user] — the last N events, or only some",
+        "/audit [N] [admin|denied|@user] — the last N events, or only some\n"
+        "/cancel — leave what you started",
         CHINESE: "/code [账号]、/accounts — 获取验证码\n"
         "/add、/revoke — 回复某人的消息，或填写 ID 或 @用户名；可在后面写账号名以限定权限；"
         "/add 最后加 <code>for 8h</code>（或 30m、3d）则到期自动收回\n"
         "/members — 查看谁有权限（私聊）\n"
-        "/secret add 名称 密钥 — 添加账号（仅限私聊）\n"
-        "/secret list | remove 名称 | rename 旧名 新名\n"
-        "/secret rotate 名称 — 网站更换身份验证器：确认新密钥之前旧密钥保持不变\n"
-        "/secret note 名称 备注 — 恢复备注：备用手机在谁手里（仅管理员可见）\n"
+        "/secret add 账号名称 密钥 — 添加账号（仅限私聊）\n"
+        "在私聊中发送网站二维码的图片 — 添加其中的账号；图片说明即账号名称\n"
+        "/secret import 链接 — 导入 Google 身份验证器导出的全部账号（otpauth-migration://…）\n"
+        "/secret list | remove 账号名称 | rename 旧名 新名\n"
+        "/secret rotate 账号名称 — 网站更换身份验证器：确认新密钥之前旧密钥保持不变\n"
+        "/secret note 账号名称 备注 — 恢复备注：备用手机在谁手里（仅管理员可见）\n"
         "/approve、/unapprove — 允许或停止在群里发验证码\n"
         "/roster on|off — 在群里：退出该群的人立即失去权限\n"
         "/notify on|off — 验证码请求通知\n"
-        "/policy 名称 — 账号的审批、发送方式和 /add 规则（私聊）\n"
-        "/policy 名称 approval admin — 成员的请求需管理员批准（成员写明原因：/code 名称 原因）；"
+        "/policy 账号名称 — 账号的审批、发送方式和 /add 规则（私聊）\n"
+        "/policy 账号名称 approval admin — 成员的请求需管理员批准（成员写明原因：/code 账号名称 原因）；"
         "管理员自己的请求无需批准\n"
         "/lock、/unlock — 立即停止发放所有验证码（所有者除外），以及恢复\n"
-        "/audit [N] [admin|denied|@用户名] — 最近 N 条记录，或只看其中一部分",
+        "/audit [N] [admin|denied|@用户名] — 最近 N 条操作记录，或只看其中一部分\n"
+        "/cancel — 取消当前操作",
     },
     "help.owner": {
-        ENGLISH: "/promote, /demote — make a member an admin, or back (owners only)",
-        CHINESE: "/promote、/demote — 将成员设为管理员，或撤销管理员（仅限所有者）",
+        ENGLISH: "/promote, /demote — make a member an admin, or back (owners only)\n"
+        "/secret export NAME — the account's QR code and link, to set it up on a phone; "
+        "deleted after 60 s (owners only, private chat)",
+        CHINESE: "/promote、/demote — 将成员设为管理员，或撤销管理员（仅限所有者）\n"
+        "/secret export 账号名称 — 导出账号的二维码和链接，用于在手机上设置；60 秒后删除"
+        "（仅限所有者，私聊）",
     },
     "help.claim": {
         ENGLISH: "This bot has no owner yet. The operator's start-up log shows a claim code: "
@@ -149,6 +161,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "settings (Administrators → your name), or message me in private.",
         CHINESE: "你正以群组身份（匿名管理员）发言，我无法确认你是谁。"
         "要让我识别你，请在群组的管理员设置中（管理员 → 你的名字）关闭“保持匿名”，或私聊我。",
+    },
+    "access.unknown_command": {
+        ENGLISH: "I don't know that command. Send /help to see what you can do.",
+        CHINESE: "没有这个命令。发送 /help 查看你可以使用的命令。",
     },
     "access.private_only": {
         ENGLISH: "That works only in a private chat with me.",
@@ -186,6 +202,13 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "You have no accounts yet. Ask an admin to grant you one.",
         CHINESE: "你还没有可用的账号，请联系管理员授权。",
     },
+    "code.no_accounts_yet": {
+        ENGLISH: "There are no accounts yet. Add one in a private chat with me: send "
+        "<code>/secret add NAME</code> and then the key the site shows, or send a photo "
+        "of the site's QR code.",
+        CHINESE: "还没有任何账号。请在与我的私聊中添加：发送 <code>/secret add 账号名称</code>，"
+        "再发送网站显示的密钥；或者直接发送网站二维码的图片。",
+    },
     "code.unknown_account": {
         ENGLISH: "You have no account named “{name}”. /accounts lists yours.",
         CHINESE: "你没有名为“{name}”的账号。发送 /accounts 查看你的账号。",
@@ -220,6 +243,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "reason.not_member": {ENGLISH: "not a member", CHINESE: "非成员"},
     "reason.chat_not_approved": {ENGLISH: "group not approved", CHINESE: "群组未开通"},
     "reason.no_accounts": {ENGLISH: "no accounts granted", CHINESE: "没有授权账号"},
+    "reason.no_accounts_yet": {ENGLISH: "no accounts yet", CHINESE: "还没有任何账号"},
     "reason.unknown_account": {ENGLISH: "no such account for them", CHINESE: "无此账号或未授权"},
     "reason.not_a_name": {ENGLISH: "not an account name", CHINESE: "不是账号名称"},
     "reason.button_not_yours": {ENGLISH: "account not granted", CHINESE: "账号未授权"},
@@ -662,6 +686,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "cli.secret_prompt": {
         ENGLISH: "Secret (not shown): ",
         CHINESE: "密钥（输入时不显示）：",
+    },
+    "cli.list_empty": {
+        ENGLISH: "No accounts yet. Add one with: teamotp accounts add NAME --secret "
+        "(it asks for the key), or --qr IMAGE for a screenshot of the site's QR code.",
+        CHINESE: "还没有账号。添加账号：teamotp accounts add 账号名称 --secret（随后输入密钥），"
+        "或用 --qr 图片文件 读取网站二维码的截图。",
     },
     "cli.file_unreadable": {
         ENGLISH: "Cannot read the file {path}.",

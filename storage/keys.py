@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 from storage.crypto import SecretBox, decode_master_key, encode_master_key
@@ -27,7 +28,7 @@ def load_master_key(env_value: str | None, key_file: Path, *, may_create: bool) 
             return decode_master_key(env_value)
         except ValueError:
             raise MasterKeyError("TEAMOTP_MASTER_KEY must be 32 bytes, base64-encoded") from None
-    if key_file.exists():
+    if key_file.exists() or key_file.is_symlink():
         return read_key_file(key_file)
     if not may_create:
         raise MasterKeyError(
@@ -61,10 +62,22 @@ def read_key_file(key_file: Path) -> bytes:
             f"the master key file {key_file} is a directory, not a file: "
             "point TEAMOTP_MASTER_KEY_FILE at the key file"
         )
+    if key_file.is_symlink() and not key_file.exists():
+        # Not made at the link's end either: a new key there would be one nobody kept.
+        raise MasterKeyError(
+            f"the master key file {key_file} is a symbolic link to {os.readlink(key_file)}, "
+            "where there is no file: point TEAMOTP_MASTER_KEY_FILE at the key file"
+        )
     try:
         content = key_file.read_text(encoding="ascii")
     except UnicodeDecodeError:
         content = ""
+    except PermissionError as error:
+        raise MasterKeyError(
+            f"cannot read the master key file {key_file}: {error.strerror} "
+            f"({_owner_and_mode(key_file)}); it must be readable by this user "
+            f"(uid {os.getuid()})"
+        ) from None
     except OSError as error:
         raise MasterKeyError(
             f"cannot read the master key file {key_file}: {error.strerror}; "
@@ -76,3 +89,12 @@ def read_key_file(key_file: Path) -> bytes:
         raise MasterKeyError(
             f"the master key file {key_file} does not hold a base64 32-byte key"
         ) from None
+
+
+def _owner_and_mode(path: Path) -> str:
+    """Whose the file is and its mode: what the operator changes to let the bot read it."""
+    try:
+        status = path.stat()
+    except OSError:
+        return "its owner and mode unknown"
+    return f"owned by uid {status.st_uid}, mode {stat.S_IMODE(status.st_mode):04o}"

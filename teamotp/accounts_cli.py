@@ -86,7 +86,7 @@ def _dispatch(
     if args.action == "list":
         accounts = vault.list(OPERATOR)
         if not accounts:
-            say(text(lang, "secret.list_empty"))
+            say(text(lang, "cli.list_empty"))
         for account in accounts:
             line = text(
                 lang,

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import signal
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from teamotp import (
     migrate_cli,
     rotate_key_cli,
 )
-from teamotp.config import ConfigError, load_settings
+from teamotp.config import VARIABLES, ConfigError, load_settings
 from teamotp.wiring import StartupError, open_configured_store
 
 if TYPE_CHECKING:
@@ -36,8 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = commands.add_parser(
         "run",
         help="start the bot (long polling, or a webhook); stops cleanly on SIGTERM or Ctrl-C",
-        description="Start the bot. Configuration comes from TEAMOTP_* environment "
-        "variables and ./.env; see the README.",
+        description=textwrap.fill(
+            "Start the bot. Its settings come from TEAMOTP_* environment variables and "
+            "from ./.env (the environment wins); the README says more.",
+            width=88,
+        ),
+        epilog=_settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument(
         "--webhook",
@@ -74,6 +80,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rotate_key_cli.run(args)
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _settings_help() -> str:
+    """Every setting `load_settings` reads, with its default: from the one list of them."""
+    lines = ["settings, each with its default:"]
+    for variable in VARIABLES:
+        lines.append(f"  {variable.name}  {variable.default}")
+        lines += textwrap.wrap(
+            variable.meaning, width=88, initial_indent="      ", subsequent_indent="      "
+        )
+    return "\n".join(lines)
 
 
 def _run(*, webhook: bool = False) -> int:

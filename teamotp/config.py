@@ -23,6 +23,8 @@ T = TypeVar("T")
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_LISTEN_HOST = "127.0.0.1"
 DEFAULT_LISTEN_PORT = 8080
+DEFAULT_DATA_DIR = "./data"
+DEFAULT_LOG_LEVEL = "INFO"
 
 Mode = Literal["polling", "webhook"]
 # What Telegram accepts as a webhook's secret token (setWebhook's `secret_token`).
@@ -31,6 +33,82 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 # Where the webhook server answers a load balancer's health check.
 HEALTH_PATH = "/healthz"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A setting as the operator meets it: `teamotp run --help` lists these, and
+    `load_settings` reads no other, so the list cannot leave one out."""
+
+    name: str
+    default: str  # as shown: a value, or what happens without one
+    meaning: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("TEAMOTP_BOT_TOKEN", "(required)", "the bot's token from @BotFather"),
+    Variable(
+        "TEAMOTP_OWNER_IDS",
+        "(none: the first to send /claim CODE from the log becomes owner)",
+        "comma-separated numeric Telegram user ids of the owners (/start shows yours)",
+    ),
+    Variable("TEAMOTP_DATA_DIR", DEFAULT_DATA_DIR, "where the default database and key file live"),
+    Variable(
+        "TEAMOTP_DATABASE_URL",
+        "sqlite:///DATA_DIR/teamotp.db",
+        "any SQLAlchemy URL, e.g. postgresql+psycopg://USER:PASSWORD@HOST/DATABASE",
+    ),
+    Variable("TEAMOTP_MASTER_KEY", "(none: the key file)", "the 32-byte master key, base64"),
+    Variable(
+        "TEAMOTP_MASTER_KEY_FILE",
+        "DATA_DIR/master.key",
+        "the master key's file, made (mode 0600) on the first start; keep a copy elsewhere",
+    ),
+    Variable(
+        "TEAMOTP_API_URL", DEFAULT_API_URL, "the Bot API server (a self-hosted one, or a test one)"
+    ),
+    Variable(
+        "TEAMOTP_AUDIT_CHAT_ID",
+        "(none)",
+        "a chat that gets every notice, and the audit chain's head once a day",
+    ),
+    Variable(
+        "TEAMOTP_CODE_TTL",
+        "0",
+        "seconds after the last code shown expires to delete its message; -1 keeps it",
+    ),
+    Variable("TEAMOTP_LOG_LEVEL", DEFAULT_LOG_LEVEL, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    Variable(
+        "TEAMOTP_CODES_PER_MINUTE",
+        str(DEFAULT_CODES_PER_MINUTE),
+        "codes one person may get in a minute; 0: no limit",
+    ),
+    Variable(
+        "TEAMOTP_AUTO_MIGRATE",
+        "1",
+        "1: upgrade the database's schema at start; 0: refuse an older one "
+        "(`teamotp migrate` upgrades it)",
+    ),
+    Variable("TEAMOTP_MODE", "polling", "polling, or webhook (the same as --webhook)"),
+    Variable(
+        "TEAMOTP_WEBHOOK_URL",
+        "(required in webhook mode)",
+        "the public https:// URL Telegram posts updates to",
+    ),
+    Variable(
+        "TEAMOTP_WEBHOOK_SECRET",
+        "(required in webhook mode)",
+        "1-256 characters A-Z a-z 0-9 _ -, which Telegram sends with every update",
+    ),
+    Variable(
+        "TEAMOTP_LISTEN_HOST",
+        DEFAULT_LISTEN_HOST,
+        "the address the webhook server listens on (it also serves /healthz)",
+    ),
+    Variable(
+        "TEAMOTP_LISTEN_PORT", str(DEFAULT_LISTEN_PORT), "the port the webhook server listens on"
+    ),
+)
 
 
 class ConfigError(Exception):
@@ -132,10 +210,14 @@ def load_settings(
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
 
+    known = {variable.name for variable in VARIABLES}
+
     def get(name: str) -> str:
+        if name not in known:  # a setting nobody could find in `teamotp run --help`
+            raise KeyError(f"{name} is not in teamotp.config.VARIABLES")
         return values.get(name, "").strip()
 
-    data_dir = Path(get("TEAMOTP_DATA_DIR") or "./data")
+    data_dir = Path(get("TEAMOTP_DATA_DIR") or DEFAULT_DATA_DIR)
     token = get("TEAMOTP_BOT_TOKEN")
     master_key = get("TEAMOTP_MASTER_KEY")
     api_url = _parse_api_url(get("TEAMOTP_API_URL") or DEFAULT_API_URL)
@@ -150,7 +232,7 @@ def load_settings(
         api_url=api_url,
         audit_chat_id=_parse_int("TEAMOTP_AUDIT_CHAT_ID", get("TEAMOTP_AUDIT_CHAT_ID")),
         code_ttl=_parse_ttl(get("TEAMOTP_CODE_TTL")),
-        log_level=_parse_level(get("TEAMOTP_LOG_LEVEL") or "INFO"),
+        log_level=_parse_level(get("TEAMOTP_LOG_LEVEL") or DEFAULT_LOG_LEVEL),
         codes_per_minute=_parse_rate(get("TEAMOTP_CODES_PER_MINUTE")),
         auto_migrate=_parse_switch("TEAMOTP_AUTO_MIGRATE", get("TEAMOTP_AUTO_MIGRATE"), True),
         mode=_parse_mode(get("TEAMOTP_MODE")),
@@ -162,13 +244,18 @@ def load_settings(
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
+    """Numeric ids only: an @username or a name cannot be told apart from someone else's, and
+    the bot shows each person their id on /start."""
     ids = set()
     for part in raw.replace(";", ",").split(","):
         if part.strip():
-            value = _parse_int(name, part.strip())
-            if value is None or value <= 0:
-                raise ConfigError(f"{name} must be comma-separated positive Telegram user ids")
-            ids.add(value)
+            word = part.strip()
+            if not (word.isascii() and word.isdecimal()) or int(word) <= 0:
+                raise ConfigError(
+                    f"{name} must be comma-separated numeric Telegram user ids "
+                    "(send /start to the bot to see yours)"
+                )
+            ids.add(int(word))
     return frozenset(ids)
 
 

@@ -12,6 +12,7 @@ import base64
 import io
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -174,6 +175,17 @@ def test_remove_needs_yes_when_not_interactive(teamotp: Teamotp, confirm: bool) 
         assert done.returncode == 1
         assert "--yes" in done.stdout
         assert "amazon-us" in listed
+
+
+def test_list_of_an_empty_store_names_the_command_that_adds_one(teamotp: Teamotp) -> None:
+    done = teamotp("list")
+    assert done.returncode == 0
+    assert "/secret" not in done.stdout, "on the server, not a chat command"
+    named = re.search(r"teamotp accounts (add NAME --secret)", done.stdout)
+    assert named is not None, done.stdout
+    args = named.group(1).replace("NAME", "amazon-us").split()
+    assert teamotp(*args, stdin=SECRET).returncode == 0  # the command it names works
+    assert "amazon-us" in teamotp("list").stdout
 
 
 def test_chinese_locale_gets_chinese_messages(

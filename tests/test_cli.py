@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.rules.limits import DEFAULT_CODES_PER_MINUTE
 from teamotp import __version__
 from teamotp.cli import main
+from teamotp.config import VARIABLES
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +66,35 @@ def test_run_help_mentions_signals_and_configuration(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "TEAMOTP_" in out
     assert ".env" in out
+
+
+def settings_config_reads() -> set[str]:
+    """The names `load_settings` reads, found in config.py's source, not from its list."""
+    source = (Path(__file__).resolve().parents[1] / "teamotp" / "config.py").read_text()
+    return set(re.findall(r"\bget\(\"(TEAMOTP_[A-Z0-9_]+)\"\)", source))
+
+
+def test_run_help_lists_every_setting_config_reads_with_its_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    read = settings_config_reads()
+    assert {"TEAMOTP_BOT_TOKEN", "TEAMOTP_DATA_DIR", "TEAMOTP_LISTEN_PORT"} <= read
+    for name in sorted(read):
+        assert re.search(rf"^  {name}  \S", out, re.MULTILINE), f"{name} is not in the help"
+    assert "  TEAMOTP_DATA_DIR  ./data\n" in out
+    assert "  TEAMOTP_LOG_LEVEL  INFO\n" in out
+    assert f"  TEAMOTP_CODES_PER_MINUTE  {DEFAULT_CODES_PER_MINUTE}\n" in out
+    assert "  TEAMOTP_API_URL  https://api.telegram.org\n" in out
+
+
+def test_the_settings_listed_are_the_settings_read() -> None:
+    """The help is made from `VARIABLES`: a setting read without being listed there would
+    be one no operator could find."""
+    assert {variable.name for variable in VARIABLES} == settings_config_reads()
 
 
 def test_help_lists_run(capsys: pytest.CaptureFixture[str]) -> None:

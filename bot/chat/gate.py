@@ -41,6 +41,8 @@ class Dispatch:
     args: tuple[str, ...]
     # What follows the command in the text, punctuation glued to it included (":add…").
     after: str = field(default="", compare=False)
+    # Named this bot (`/code@ThisBot`): in a group, a bare `/foo` may be another bot's.
+    addressed: bool = field(default=False, compare=False)
 
 
 def dispatched(message: Message, bot_username: str) -> Dispatch | None:
@@ -61,7 +63,9 @@ def dispatched(message: Message, bot_username: str) -> Dispatch | None:
     addressee = addressed[0] if addressed else bot_username
     if addressee.lower() != bot_username.lower():
         return None
-    return Dispatch(name.lower(), tuple(body.split()[1:]), body[entities[0].length :])
+    return Dispatch(
+        name.lower(), tuple(body.split()[1:]), body[entities[0].length :], bool(addressed)
+    )
 
 
 def sent_message(update: Update) -> Message | None:
@@ -125,7 +129,14 @@ async def gate(update: Update, context: BotContext) -> None:
         meant_to_carry_secret(dispatch) if dispatch is not None else awaiting
     )
     command = None if edited or dispatch is None else dispatch.name
-    screened = await screening.screen(update, context, message, answerable=bool(command or carries))
+    private = message.chat.type == message.chat.PRIVATE
+    # A bare `/foo` in a group is another bot's: it costs nobody their few replies.
+    for_this_bot = dispatch is not None and (
+        dispatch.name in BY_NAME or private or dispatch.addressed
+    )
+    screened = await screening.screen(
+        update, context, message, answerable=bool((command and for_this_bot) or carries)
+    )
     if carries:  # whoever posted it, anonymous or not
         unasked = edited or (dispatch is None and not awaiting)
         await _contain_secret(
@@ -145,13 +156,17 @@ async def gate(update: Update, context: BotContext) -> None:
         # /cancel says whether there was a question; `/secret add` asks anew after this.
         await pending.end(context, user.id)
     spec = BY_NAME.get(dispatch.name)
-    if spec is None:
+    if not for_this_bot:
         raise ApplicationHandlerStop
     if is_anonymous(message):
         # Checked before `is_bot`: Telegram sends these "from" GroupAnonymousBot.
         await reply(update, text(lang(update), "access.anonymous"))
         raise ApplicationHandlerStop
     if user is None or user.is_bot:  # a channel, or another bot: never act for them
+        raise ApplicationHandlerStop
+    if spec is None:
+        # Not echoed: a mistyped command may be a pasted secret (`/JBSW…`).
+        await reply(update, text(lang(update), "access.unknown_command"))
         raise ApplicationHandlerStop
     if spec.role is not None:
         try:
@@ -166,7 +181,6 @@ async def gate(update: Update, context: BotContext) -> None:
             )
             await reply(update, error(lang(update), refused))
             raise ApplicationHandlerStop from None
-    private = message.chat.type == message.chat.PRIVATE
     if spec.where is Where.PRIVATE and not private:
         await reply(update, text(lang(update), "access.private_only"))
         raise ApplicationHandlerStop

@@ -216,6 +216,9 @@ class Codes:
             else:
                 accounts = visible_accounts(tx, person.id, role, at=now)
                 try:
+                    if not accounts and role is not Role.MEMBER:
+                        # The store has none: an admin adds the first, a member asks one.
+                        raise InvalidInput("code.no_accounts_yet")
                     chosen, reason = choose(accounts)
                 except TeamOtpError as refused:
                     error, outcome = refused, f"denied:{refused.key.removeprefix('code.')}"

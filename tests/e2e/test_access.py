@@ -149,6 +149,37 @@ async def test_commands_addressed_to_another_bot_are_ignored(bot: Bot) -> None:
     assert "amazon-us" in reply["text"]
 
 
+UNKNOWN = "I don't know that command. Send /help to see what you can do."
+
+
+async def test_an_unknown_command_in_private_is_answered_with_a_pointer_to_help(
+    bot: Bot,
+) -> None:
+    await setup_team(bot)
+    p = bot.people
+    for who in (p.owner, p.member, p.stranger):
+        for command in ("/foo", "/Foo bar", f"/foo@{bot.tg.bot.username}"):
+            reply = await ask(bot, who, command)
+            assert reply["text"] == UNKNOWN, (who.first_name, command)
+    zh = bot.tg.user("lin", language_code="zh-hans")
+    assert (await ask(bot, zh, "/foo"))["text"] == "没有这个命令。发送 /help 查看你可以使用的命令。"
+
+
+async def test_an_unknown_command_in_a_group_is_answered_only_when_it_names_this_bot(
+    bot: Bot,
+) -> None:
+    group = await setup_team(bot)
+    mia = bot.people.member
+    before = len(bot_messages(bot, group))
+    for command in ("/foo", "/weather London", "/foo@otherbot"):  # other bots' commands
+        await bot.tg.send(mia, group, command)
+    await bot.settle()
+    assert len(bot_messages(bot, group)) == before
+    reply = await ask(bot, mia, f"/foo@{bot.tg.bot.username}", chat=group)
+    assert reply["text"] == UNKNOWN
+    assert reply["reply_to_message"]["from"]["id"] == mia.id
+
+
 # ----------------------------------------------------------------------- /start /help
 
 
@@ -183,6 +214,25 @@ async def test_help_is_role_aware(bot: Bot) -> None:
     assert "You are an owner" in owner
     assert "/add" in owner
     assert "/promote, /demote" in owner
+
+
+ADDING_AND_LEAVING = ("/secret import LINK", "A photo of the site's QR code", "/cancel")
+
+
+async def test_owner_help_names_import_export_cancel_and_the_qr_photo(bot: Bot) -> None:
+    await setup_team(bot)
+    p = bot.people
+    owner = (await ask(bot, p.owner, "/start"))["text"]
+    for part in (*ADDING_AND_LEAVING, "/secret export NAME"):
+        assert part in owner, part
+    admin = (await ask(bot, p.admin, "/start"))["text"]
+    for part in ADDING_AND_LEAVING:
+        assert part in admin, part
+    assert "/secret export" not in admin  # owners only
+    p.owner.language_code = "zh-hans"  # her Telegram app is set to Chinese now
+    chinese = (await ask(bot, p.owner, "/start"))["text"]
+    for part in ("/secret import 链接", "二维码的图片", "/secret export 账号名称", "/cancel"):
+        assert part in chinese, part
 
 
 async def test_start_works_in_a_group_for_anyone(bot: Bot) -> None:

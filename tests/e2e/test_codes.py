@@ -17,7 +17,7 @@ from apscheduler.events import (
 
 from bot.chat.sweeper import sweep
 from bot.rules.auditlog import REPEAT_WINDOW
-from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, setup_team
+from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
 from tests.fake_telegram import Call, FakeChat, FakeUser
 from tests.fake_telegram.utf16 import utf16_slice
 
@@ -227,8 +227,28 @@ async def test_member_with_no_accounts_is_told_to_ask_an_admin(bot: Bot) -> None
     await bot.say(p.owner, f"/promote {p.admin.id}")
     await bot.say(p.admin, f"/add {p.member.id}")  # before any account exists
     reply = await bot.say(p.member, "/code")
-    assert "no accounts" in reply["text"]
+    assert reply["text"] == "You have no accounts yet. Ask an admin to grant you one."
     assert not buttons(reply)
+
+
+@pytest.mark.parametrize("asked", ["/code", "/code amazon-us"])
+async def test_owner_and_admin_with_no_accounts_are_told_how_to_add_one(
+    bot: Bot, asked: str
+) -> None:
+    p = bot.people
+    await bot.say(p.owner, f"/promote {p.admin.id}")
+    group = bot.tg.group("Team")
+    await bot.tg.add_bot_to_group(group, by=p.admin)
+    await bot.tg.next_message(group)  # "approved"
+    for who, where in ((p.owner, None), (p.admin, None), (p.admin, group)):
+        reply = await ask(bot, who, asked, chat=where)
+        told = reply["text"]
+        assert told.startswith("There are no accounts yet."), (who.first_name, told)
+        assert "/secret add NAME" in told
+        assert "photo of the site's QR code" in told
+        assert "Ask an admin" not in told
+    p.owner.language_code = "zh-hans"  # her Telegram app is set to Chinese now
+    assert "/secret add 账号名称" in (await ask(bot, p.owner, asked))["text"]
 
 
 # ----------------------------------------------------------------- the picker

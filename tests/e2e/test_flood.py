@@ -146,6 +146,26 @@ async def test_a_stranger_gets_a_few_replies_then_silence(bot: Bot) -> None:
     assert "Your Telegram id" in (await bot.say(sam, "/start"))["text"]
 
 
+async def test_a_stranger_sending_unknown_commands_gets_no_more_than_for_known_ones(
+    bot: Bot,
+) -> None:
+    group = await setup_team(bot)
+    sam = bot.people.stranger
+    addressed = f"/foo@{bot.tg.bot.username}"
+    for command in ["/foo", addressed, "/start", "/nope x"] * STRANGER_REPLIES:
+        await bot.tg.send(sam, bot.tg.private(sam), command)
+    await bot.settle()
+    assert len(said(bot, sam)) == STRANGER_REPLIES
+    assert "/help" in said(bot, sam)[0]
+    crowd = [bot.tg.user(f"visitor{n}") for n in range(GROUP_STRANGER_REPLIES + 3)]
+    before = len(said(bot, group))
+    for visitor in crowd:
+        await bot.tg.send(visitor, group, addressed)
+        await bot.tg.send(visitor, group, "/foo")  # another bot's: never answered
+    await bot.settle()
+    assert len(said(bot, group)) - before == GROUP_STRANGER_REPLIES
+
+
 async def test_a_strangers_silence_holds_across_a_restart(start_bot: Any) -> None:
     first: Bot = await start_bot()
     sam = first.people.stranger
@@ -212,6 +232,22 @@ async def test_an_unapproved_group_that_was_never_told_is_told_once(bot: Bot) ->
     for visitor in (p.stranger, bot.tg.user("crony")):
         for command in ("/start", "/code"):
             await bot.tg.send(visitor, supergroup, command)
+    await bot.settle()
+    assert said(bot, supergroup) == [TOLD_NOT_APPROVED]
+
+
+async def test_another_bots_command_in_an_unapproved_group_gets_no_word(bot: Bot) -> None:
+    await setup_team(bot, approve_group=False)
+    p = bot.people
+    lobby = bot.tg.group("Lobby")
+    await bot.tg.add_bot_to_group(lobby, by=p.stranger)
+    await bot.tg.next_message(lobby)  # "codes only after an admin sends /approve"
+    supergroup = await bot.tg.migrate_to_supergroup(lobby)  # a new chat id, told nothing yet
+    for visitor in (p.stranger, bot.tg.user("crony")):
+        await bot.tg.send(visitor, supergroup, "/weather London")
+    await bot.settle()
+    assert said(bot, supergroup) == []
+    await bot.tg.send(p.stranger, supergroup, f"/weather@{bot.tg.bot.username}")
     await bot.settle()
     assert said(bot, supergroup) == [TOLD_NOT_APPROVED]
 
@@ -421,7 +457,15 @@ async def test_a_flood_from_strangers_does_not_slow_the_team_down(bot: Bot) -> N
     strangers = [bot.tg.user(name) for name in ("eve", "mallory", "trudy")]
     den = bot.tg.group("Den")
     await bot.tg.add_bot_to_group(den, by=strangers[0])
-    commands = ("/code", "/start", "/code amazon-us", "/members", "/help", "/secret list")
+    commands = (
+        "/code",
+        "/start",
+        "/code amazon-us",
+        "/members",
+        "/help",
+        "/secret list",
+        f"/nope@{bot.tg.bot.username}",
+    )
     places: list[FakeChat | FakeUser] = [den, team]
 
     async def burst(count: int) -> None:

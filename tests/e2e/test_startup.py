@@ -241,24 +241,63 @@ def _directory(path: Path) -> None:
     path.mkdir()
 
 
+def _dangling_link(path: Path) -> None:
+    """A link to a key file that was moved away (or a volume that is not mounted)."""
+    path.symlink_to(path.with_name("moved-away.key"))
+
+
+@pytest.mark.parametrize("data_dir_there", [False, True], ids=["new-data-dir", "empty-data-dir"])
 @pytest.mark.parametrize(
     ("make_key_file", "reason"),
     [
         (_directory, "is a directory, not a file"),
         (_garbage, "does not hold a base64 32-byte key"),
+        (_dangling_link, "is a symbolic link to"),
     ],
-    ids=["directory", "garbage"],
+    ids=["directory", "garbage", "dangling-link"],
 )
 async def test_unusable_key_file_on_first_start_exits_with_one_line_and_leaves_nothing(
-    bot_env: dict[str, str], tmp_path: Path, make_key_file: Callable[[Path], None], reason: str
+    bot_env: dict[str, str],
+    tmp_path: Path,
+    make_key_file: Callable[[Path], None],
+    reason: str,
+    data_dir_there: bool,
 ) -> None:
+    """Checked as root too: root reads any file, but not a directory or a missing one."""
+    data = tmp_path / "data"
+    if data_dir_there:
+        data.mkdir()
     key_file = tmp_path / "master.key"
     make_key_file(key_file)
     env = {**bot_env, "TEAMOTP_MASTER_KEY_FILE": str(key_file)}
     code, lines = await run_to_exit(env, tmp_path)
-    assert code != 0
+    assert code == 2
     line = assert_one_line(lines, str(key_file), reason)
     assert "not a key" not in line
+    if data_dir_there:
+        assert list(data.iterdir()) == [], "no database file may be left behind"
+    else:
+        assert not data.exists(), "no half-made store may be left behind"
+    assert not (tmp_path / "moved-away.key").exists(), "no key may be made at the link's end"
+
+
+@needs_non_root
+async def test_key_file_the_bot_may_not_read_on_first_start_exits_with_one_line_and_leaves_nothing(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    key_file = tmp_path / "master.key"
+    key_file.write_text(encode_master_key(SecretBox.generate_key()) + "\n")
+    key_file.chmod(0o000)
+    try:
+        code, lines = await run_to_exit(
+            {**bot_env, "TEAMOTP_MASTER_KEY_FILE": str(key_file)}, tmp_path
+        )
+    finally:
+        key_file.chmod(0o600)
+    assert code == 2
+    assert_one_line(
+        lines, f"cannot read the master key file {key_file}", "mode 0000", "readable by this user"
+    )
     assert not (tmp_path / "data").exists(), "no half-made store may be left behind"
 
 

@@ -29,7 +29,9 @@ lines like these from stdin::
 Users are created on first mention and have not pressed Start until they write to
 the bot privately, as with real Telegram. Everything the bot does is printed as it
 happens, e.g. ``[team] bot → (reply to alice): 123456 …`` with inline buttons shown
-as ``[ label ]``. The bot's own output goes to ``bot.log`` in the data directory.
+as ``[ label ]``. The bot's own output goes to ``bot.log`` in the data directory. A
+temporary data directory is removed on quit, log included, unless ``--keep`` is given
+or the bot stopped by itself (then its log tells why).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import io
 import os
 import re
@@ -178,6 +181,8 @@ class Playground:
         self._log: IO[bytes] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
+        # The bot exited by itself: its log is kept, whatever --keep says.
+        self.bot_failed = False
         self._violations_seen = 0
         self.owner = self.fake.user(OWNER, started=False)
 
@@ -216,7 +221,8 @@ class Playground:
         assert self.process is not None
         code = await self.process.wait()
         if not self._stopping:
-            self.say(f"!! the bot exited with code {code}; see {self.log_path}")
+            self.bot_failed = True
+            self.say(f"!! the bot exited with code {code}; its log is kept in {self.log_path}")
 
     async def stop(self) -> None:
         """SIGTERM the bot, wait for it (kill after 10 s), then stop the server."""
@@ -445,15 +451,47 @@ def _read_stdin(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None
     loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
+def _cannot_start(error: OSError, port: int, bot_cmd: list[str]) -> str:
+    """One line for what stopped the playground before it ran: a port another program
+    holds, or a bot command that is not there."""
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"playground: port {port} is taken (another playground still running?); "
+            "start it with --port N, or --port 0 for any free port"
+        )
+    if isinstance(error, FileNotFoundError | PermissionError):
+        return (
+            f"playground: cannot run the bot ({shlex.join(bot_cmd)}): {error.strerror}; "
+            "install the project first (see the README's test command) or give --bot-cmd"
+        )
+    return (
+        f"playground: cannot listen on 127.0.0.1:{port}: {error.strerror}; "
+        "start it with --port N, or --port 0 for any free port"
+    )
+
+
 async def run(args: argparse.Namespace) -> int:
     """The playground's main loop (stdin → actions) until ``quit`` or end of input."""
     temporary = args.data_dir is None
+    keep = args.keep or not temporary
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="teamotp-playground-"))
     bot_cmd = shlex.split(args.bot_cmd) if args.bot_cmd else None
     playground = Playground(data_dir=data_dir, bot_cmd=bot_cmd)
-    await playground.start(args.port)
+    try:
+        await playground.start(args.port)
+    except OSError as error:
+        await playground.stop()
+        if temporary:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        print(_cannot_start(error, args.port, playground.bot_cmd), file=sys.stderr)
+        return 2
+    log = (
+        f"bot log: {playground.log_path}"
+        if keep
+        else "the bot's log and data are removed on quit (--keep keeps them)"
+    )
     playground.say(
-        f"fake Telegram at {playground.fake.api_url}; bot log: {playground.log_path}\n"
+        f"fake Telegram at {playground.fake.api_url}; {log}\n"
         f"owner: {OWNER} (id {playground.owner.id}); type 'help' for the syntax, 'quit' to stop"
     )
     queue: asyncio.Queue[str | None] = asyncio.Queue()
@@ -466,26 +504,39 @@ async def run(args: argparse.Namespace) -> int:
                 break
     finally:
         await playground.stop()
-        if temporary and not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        if keep or playground.bot_failed:
+            playground.say(f"data kept in {data_dir}; bot log: {playground.log_path}")
         else:
-            playground.say(f"data kept in {data_dir}")
+            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tests.fake_telegram",
         description="Play with the bot against a fake Telegram (see the module docstring).",
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 = any free port")
-    parser.add_argument("--data-dir", help="bot data directory (default: a temporary one)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port of the fake Bot API (default {DEFAULT_PORT}; 0 = any free port)",
+    )
+    parser.add_argument("--data-dir", help="bot data directory, kept (default: a temporary one)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary data directory and the bot's log (bot.log) after quitting",
+    )
     parser.add_argument(
         "--bot-cmd",
         help=f"command that runs the bot (default: {shlex.join(DEFAULT_BOT_CMD)!r})",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(run(args))
     return 130

@@ -157,7 +157,11 @@ class FakeTelegram(UserActions):
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError:  # the port is taken: nothing is left serving or half set up
+            await runner.cleanup()
+            raise
         self._runner = runner
         bound = runner.addresses[0]
         self.api_url = f"http://{host}:{bound[1]}"
