@@ -664,7 +664,7 @@ def test_text_file_with_an_image_name_is_unreadable() -> None:
 
 
 @needs_real_samples
-def test_google_authenticator_export_screenshot() -> None:
+def test_real_google_authenticator_export_screenshot() -> None:
     (uri,) = read_qr_codes((REAL_SAMPLES / "example_export.png").read_bytes())
     parts = urlsplit(uri)
     assert (parts.scheme, parts.netloc) == ("otpauth-migration", "offline")
@@ -675,12 +675,12 @@ def test_google_authenticator_export_screenshot() -> None:
 
 
 @needs_real_samples
-def test_google_authenticator_qr_without_otp() -> None:
+def test_real_google_authenticator_qr_without_otp() -> None:
     (content,) = read_qr_codes((REAL_SAMPLES / "qr_but_without_otp.png").read_bytes())
     assert not content.startswith(("otpauth://", "otpauth-migration://offline?"))
 
 
 @needs_real_samples
-def test_google_authenticator_text_masquerading_as_image() -> None:
+def test_real_google_authenticator_text_masquerading_as_image() -> None:
     data = (REAL_SAMPLES / "text_masquerading_as_image.jpeg").read_bytes()
     assert refusal(data).key == "image.unreadable"
