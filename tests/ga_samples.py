@@ -124,9 +124,9 @@ def export_screenshot() -> bytes:
     draw = ImageDraw.Draw(screen)
     draw.text((40, 30), "<", fill=(60, 60, 60))
     draw.rectangle((255, 80, 285, 115), outline=(26, 90, 210), width=3)
-    draw.text((200, 160), "Scan this QR code", fill=(20, 20, 20))
-    draw.text((60, 230), "Download the Google Authenticator app on your new", fill=(50, 50, 50))
-    draw.text((90, 255), "device. Within the app, scan this QR code.", fill=(50, 50, 50))
+    draw.text((210, 160), "Move accounts", fill=(20, 20, 20))
+    draw.text((80, 230), "On your new phone, open the authenticator app", fill=(50, 50, 50))
+    draw.text((110, 255), "and scan this code to take the accounts.", fill=(50, 50, 50))
     draw.ellipse((20, 320, 520, 810), outline=(150, 150, 150), width=2)
     code = Image.open(io.BytesIO(qr_png(SCREENSHOT_LINK, scale=1))).convert("RGB")
     side = 380
