@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import time
 from typing import Any
@@ -21,7 +22,7 @@ from bot.chat.connection import BotApiRequest, Outage, WatchedRequest, polling_f
 from bot.chat.context import BotContext, Runtime
 from bot.chat.decisions import expire_requests
 from bot.chat.expiry import end_grants
-from bot.chat.flood import ChatRateLimiter
+from bot.chat.flood import TIMEDELTA_SWITCH, ChatRateLimiter
 from bot.chat.handlers import register
 from bot.chat.health import Health
 from bot.chat.notifier import TelegramNotifier, send_digests
@@ -73,6 +74,9 @@ def build_application(
 
     In webhook mode it has no updater: the webhook server puts the updates Telegram posts
     on the application's queue."""
+    # PTB's time periods as `timedelta`, the form its next major version keeps: the flood
+    # control reads them so, and PTB stops warning of the change at every 429.
+    os.environ[TIMEDELTA_SWITCH] = "true"
     try:
         token = settings.require_token()
         webhook = settings.require_webhook() if settings.mode == "webhook" else None

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 
+from bot.chat.flood import TIMEDELTA_SWITCH
 from bot.rules.model import Notice
 from bot.rules.services import Services, build_services
 from storage.database import open_store
@@ -53,6 +54,15 @@ class Notices:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture(autouse=True)
+def ptb_as_the_bot_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB's time periods as `timedelta`, as `teamotp.app.build_application` chooses them,
+    also for tests that meet a `RetryAfter` without building the bot (a bare
+    `telegram.Bot` against the fake, the rate limiter on its own). That the bot chooses
+    them itself is proven in tests/e2e/test_flood.py."""
+    monkeypatch.setenv(TIMEDELTA_SWITCH, "true")
 
 
 # Where the PostgreSQL tests run: a database they may empty (CI: PostgreSQL on 127.0.0.1).

@@ -1,7 +1,15 @@
 """Google Authenticator export links built in the test, for any test that needs one.
 
-A small protobuf writer for `MigrationPayload` (see google_auth.proto in the shared
-fixtures), written independently of teamotp's reader so the two check each other.
+A small protobuf writer for Google Authenticator's `MigrationPayload`, written
+independently of teamotp's reader so the two check each other. The schema (as the
+Aegis project publishes it in google_auth.proto):
+
+    MigrationPayload: repeated OtpParameters otp_parameters = 1; int32 version = 2;
+                      int32 batch_size = 3; int32 batch_index = 4; int32 batch_id = 5
+    OtpParameters:    bytes secret = 1; string name = 2; string issuer = 3;
+                      Algorithm algorithm = 4; DigitCount digits = 5; OtpType type = 6;
+                      int64 counter = 7
+
 The low-level pieces (`varint`, `field`, …) are exported too, for building broken
 payloads on purpose.
 """

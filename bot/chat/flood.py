@@ -24,14 +24,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import logging
-import warnings
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
-from telegram.warnings import PTBDeprecationWarning
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +38,12 @@ LONGEST_WAIT = 10.0  # seconds
 RETRY_FOR = 60.0  # seconds a send is tried again after failures that may pass
 FIRST_BACKOFF = 1.0
 LONGEST_BACKOFF = 5.0  # short: the first attempt after an outage is the one that delivers
+
+#: PTB's switch (since 22.2) to give time periods, `RetryAfter.retry_after` among them, as
+#: `timedelta`: the only form in its next major version. Until a process turns it on, PTB
+#: warns of the change at every `RetryAfter` it makes, its own on each 429 included; the
+#: composition root turns it on (teamotp.app).
+TIMEDELTA_SWITCH = "PTB_TIMEDELTA"
 
 JSONDict = dict[str, Any]
 Result = bool | JSONDict | list[JSONDict]
@@ -57,9 +61,9 @@ class Patience:
 
 
 def seconds_of(flood: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that the int form will become a timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = flood.retry_after
+    """The wait Telegram asked for: a `timedelta` with `TIMEDELTA_SWITCH` on, as the bot
+    runs; a number of seconds in a process that has not turned it on."""
+    value = flood.retry_after
     return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
@@ -160,7 +164,7 @@ class ChatRateLimiter(BaseRateLimiter[Patience]):
                     del self._blocked_until[chat]
                 return
             if await self._stopped_during(left):
-                raise RetryAfter(max(1, round(left)))
+                raise RetryAfter(dtm.timedelta(seconds=max(1, round(left))))
 
     async def _stopped_during(self, seconds: float) -> bool:
         """Wait `seconds`, unless the bot stops (True) first."""

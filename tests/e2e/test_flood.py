@@ -10,8 +10,11 @@ import time
 from typing import Any
 
 import pyotp
+import pytest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.chat.coalescing import GRANTED_ALONE
+from bot.chat.flood import TIMEDELTA_SWITCH
 from bot.rules.auditlog import REPEAT_WINDOW
 from bot.rules.limits import (
     DEFAULT_CODES_PER_MINUTE,
@@ -130,6 +133,22 @@ async def test_flood_control_in_one_chat_holds_up_only_that_chat(bot: Bot) -> No
     to = [c.params["chat_id"] for c in bot.tg.calls("sendMessage") if c.ok]
     # The member's code went out while the stranger's reply waited for its retry.
     assert to.index(p.member.id) < to.index(p.stranger.id)
+
+
+async def test_flood_control_uses_nothing_ptb_has_deprecated(
+    start_bot: Any, monkeypatch: pytest.MonkeyPatch, recwarn: pytest.WarningsRecorder
+) -> None:
+    # A process started without PTB's switch: the bot turns it on itself.
+    monkeypatch.delenv(TIMEDELTA_SWITCH, raising=False)
+    bot: Bot = await start_bot()
+    await setup_team(bot)
+    member = bot.people.member
+    bot.tg.fail("sendMessage", status=429, retry_after=1, where=lambda p: p["chat_id"] == member.id)
+    assert code_now(bot) in (await ask(bot, member, "/code"))["text"]
+    refused = [c for c in bot.tg.calls("sendMessage") if c.params["chat_id"] == member.id]
+    assert [c.status for c in refused] == [429, 200]
+    deprecated = [str(w.message) for w in recwarn if issubclass(w.category, PTBDeprecationWarning)]
+    assert deprecated == []
 
 
 # ---------------------------------------------------------------------- strangers

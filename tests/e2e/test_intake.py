@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pyotp
@@ -18,14 +17,13 @@ import pytest
 import segno
 from PIL import Image
 
+from tests import ga_samples
 from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
 from tests.fake_telegram import FakeChat, FakeUser
+from tests.ga_samples import REAL_SAMPLES, needs_real_samples
 from tests.migration_payloads import TYPE_HOTP, Entry, encode_migration
 
 THIRD_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
-SHARED_FIXTURES = (
-    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "google-authenticator"
-)
 
 
 class _Pyotp80(pyotp.TOTP):
@@ -205,6 +203,7 @@ async def test_images_that_hold_no_otp_are_refused_deleted_and_nothing_stored(bo
     Image.new("RGB", (200, 200), "white").save(blank, format="PNG")
     cases = [
         (qr_png("https://example.com/not-a-secret"), "not an authenticator"),
+        (ga_samples.qr_without_otp_png(), "not an authenticator"),
         (blank.getvalue(), "no QR code"),
     ]
     for data, expected in cases:
@@ -218,6 +217,16 @@ async def test_images_that_hold_no_otp_are_refused_deleted_and_nothing_stored(bo
     reply = await bot.tg.next_message(chat)
     assert deleted(bot, chat, text_file)
     assert "image" in reply["text"].lower()
+    masquerading = await bot.tg.send_document(
+        owner,
+        chat,
+        ga_samples.TEXT_AS_IMAGE,
+        file_name=ga_samples.TEXT_AS_IMAGE_NAME,
+        mime_type="image/jpeg",
+    )
+    reply = await bot.tg.next_message(chat)
+    assert deleted(bot, chat, masquerading)
+    assert "couldn't open that as an image" in reply["text"]
     assert "No accounts yet" in await listed(bot, owner)
 
 
@@ -291,10 +300,55 @@ async def test_file_over_ten_megabytes_is_refused_unread_and_deleted(bot: Bot) -
     assert "No accounts yet" in await listed(bot, owner)
 
 
-async def test_google_authenticator_sample_photo_adds_its_three_accounts(bot: Bot) -> None:
-    sample = SHARED_FIXTURES / "example_export.png"
-    if not sample.is_file():
-        pytest.skip("the shared Google Authenticator samples are not beside this checkout")
+async def test_screenshot_of_a_google_authenticator_export_adds_its_three_accounts(
+    bot: Bot,
+) -> None:
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    photo = await bot.tg.send_photo(owner, chat, ga_samples.export_screenshot())
+    report = await bot.tg.next_message(chat)
+    codes = await bot.tg.next_message(chat)
+    assert deleted(bot, chat, photo)
+    assert "Added 3" in report["text"]
+    for account in ga_samples.SCREENSHOT_ACCOUNTS:
+        assert _Pyotp80(account.secret).at(bot.clock.now) in codes["text"]
+    accounts = await listed(bot, owner)
+    for name in ("shop1", "shop2", "shop3"):
+        assert name in accounts
+
+
+async def test_pasted_exports_with_a_scanner_label_or_unescaped_base64_are_imported(
+    bot: Bot,
+) -> None:
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    sent = await bot.tg.send(owner, chat, f"/secret import {ga_samples.PREFIXED_LINK}")
+    report = await bot.tg.next_message(chat)
+    await bot.tg.next_message(chat)  # the code
+    assert deleted(bot, chat, sent)
+    assert "buildbox" in report["text"]
+    sent = await bot.tg.send(owner, chat, f"/secret import {ga_samples.PLUS_SLASH_LINK}")
+    report = await bot.tg.next_message(chat)
+    codes = await bot.tg.next_message(chat)
+    assert deleted(bot, chat, sent)
+    assert "Added 4" in report["text"]
+    for account in ga_samples.PLUS_SLASH_ACCOUNTS:
+        assert pyotp.TOTP(account.secret).at(bot.clock.now) in codes["text"]
+
+
+async def test_pasted_export_with_wrong_data_is_refused_clearly_and_deleted(bot: Bot) -> None:
+    owner = bot.people.owner
+    chat = private(bot, owner)
+    sent = await bot.tg.send(owner, chat, f"/secret import {ga_samples.WRONG_DATA_LINK}")
+    reply = await bot.tg.next_message(chat)
+    assert deleted(bot, chat, sent)
+    assert "export can't be read" in reply["text"]
+    assert "No accounts yet" in await listed(bot, owner)
+
+
+@needs_real_samples
+async def test_real_google_authenticator_sample_photo_adds_its_three_accounts(bot: Bot) -> None:
+    sample = REAL_SAMPLES / "example_export.png"
     owner = bot.people.owner
     chat = private(bot, owner)
     await bot.tg.send_photo(owner, chat, sample.read_bytes())

@@ -30,7 +30,7 @@ from .bot_api import BotApi
 from .errors import ApiError, bad_request
 from .faults import FaultRule, Faults, ParamsPredicate, default_description, safe_predicate
 from .files import FileStore, UploadedFile
-from .spec import DEFAULT_SPEC_PATH, ApiSpec, fallback_decode
+from .spec import DEFAULT_SPEC_PATH, ApiSpec
 from .updates import UpdateQueue
 from .user_actions import ChatRef, UserActions
 from .webhooks import Delivery, Policy, Webhooks
@@ -109,7 +109,7 @@ class FakeTelegram(UserActions):
         *,
         token: str = DEFAULT_TOKEN,
         bot_username: str = "teamotp_test_bot",
-        spec_path: Path | None = DEFAULT_SPEC_PATH,
+        spec_path: Path = DEFAULT_SPEC_PATH,
     ) -> None:
         self.token = token
         prefix = token.split(":", 1)[0]
@@ -124,7 +124,7 @@ class FakeTelegram(UserActions):
         self.updates = UpdateQueue()
         self.files = FileStore()
         self.api = BotApi(self.world, self.updates, self.files)
-        self.spec: ApiSpec | None = ApiSpec.load(spec_path) if spec_path is not None else None
+        self.spec = ApiSpec.load(spec_path)
         self.faults = Faults()
         self.privacy_mode = True
         #: Every request, in arrival order.
@@ -500,19 +500,12 @@ class FakeTelegram(UserActions):
         return web.json_response(body, status=status)
 
     def _resolve_method(self, name: str) -> str:
-        canonical: str | None
-        if self.spec is not None:
-            canonical = self.spec.canonical_method(name)
-        else:
-            lowered = {m.lower(): m for m in self.api.handlers}
-            canonical = lowered.get(name.lower())
+        canonical = self.spec.canonical_method(name)
         if canonical is None:
             raise ApiError(404, "Not Found", violation=True)
         return canonical
 
     def _decode(self, method: str, raw: dict[str, Any]) -> dict[str, Any]:
-        if self.spec is None:
-            return {k: fallback_decode(k, v) for k, v in raw.items()}
         params, problems = self.spec.decode(method, raw)
         if problems:
             description = f"Bad Request: {problems[0]}"

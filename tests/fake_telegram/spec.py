@@ -1,12 +1,13 @@
-"""The machine-readable Bot API (``shared/telegram/api.json``) as a request checker.
+"""The machine-readable Bot API (``botapi/api.json``) as a request checker.
 
 Real Telegram silently ignores a misspelt parameter, so a bot can pass ``protect_conten``
 for months without anyone noticing. The fake is stricter: every request is checked
 against the official method list (names, required fields, value types, nested object
 fields), and anything off is refused and recorded as a violation.
 
-The file lives beside the repository checkout (``<repo>/../shared/telegram/api.json``);
-when it is absent the check is skipped and values are decoded by a built-in fallback.
+The description is vendored beside this module (``botapi/``, with its licence and where
+it comes from), so every run of the tests checks every request: a check that is skipped
+when a file is missing is a check nobody can rely on.
 """
 
 from __future__ import annotations
@@ -21,17 +22,14 @@ from typing import Any
 
 from .files import UploadedFile
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-_SPEC_CANDIDATE = _REPO_ROOT.parent / "shared" / "telegram" / "api.json"
-
-#: The shared api.json when present, else ``None`` (the spec check is then skipped).
-DEFAULT_SPEC_PATH: Path | None = _SPEC_CANDIDATE if _SPEC_CANDIDATE.is_file() else None
+#: The vendored Bot API description every fake checks requests against.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "botapi" / "api.json"
 
 _INT_RE = re.compile(r"-?\d+")
 _DISCRIMINATOR_RE = re.compile(r"(?:must be|always) [“\"]?([a-z_]+)")
 _DISCRIMINATOR_FIELDS = ("type", "status", "source")
 
-#: Parameters that are plain strings even without the spec (so "123" stays "123").
+#: Parameters that stay plain strings when the spec does not know them (so "123" stays "123").
 _FALLBACK_STRING_PARAMS = frozenset(
     {
         "text",
@@ -251,7 +249,8 @@ def _decode_value(value: Any, types: Sequence[str]) -> tuple[Any, str | None]:
 
 
 def fallback_decode(name: str, value: Any) -> Any:
-    """Decode a form value without the spec: strings stay strings, the rest is JSON."""
+    """Decode a parameter the spec does not know (a violation, still recorded as sent):
+    strings stay strings, the rest is JSON."""
     if not isinstance(value, str) or name in _FALLBACK_STRING_PARAMS:
         return value
     if name == "chat_id":

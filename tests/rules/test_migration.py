@@ -1,7 +1,9 @@
 """Google Authenticator exports (`otpauth-migration://`) and names for imported accounts.
 
-Payloads are built here with tests/migration_payloads.py; the real samples in
-../shared/fixtures/google-authenticator are decoded too when that folder exists.
+Payloads are built here with tests/migration_payloads.py, and exports as the app writes
+them come from tests/ga_samples.py. The real-world samples in
+../shared/fixtures/google-authenticator, when that folder is beside the checkout, are
+decoded too and shown to be laid out byte for byte as our samples are.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import pyotp
@@ -45,6 +47,8 @@ from bot.rules.names import (
     name_key,
 )
 from bot.rules.otp import MAX_NAME_CHARS, Algorithm, TotpSpec, code_at
+from tests import ga_samples
+from tests.ga_samples import REAL_SAMPLES, Account, google_link, needs_real_samples
 from tests.migration_payloads import (
     ALGO_MD5,
     ALGO_SHA1,
@@ -66,11 +70,6 @@ from tests.migration_payloads import (
     migration_uri,
     tag,
     varint,
-)
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared/fixtures/google-authenticator"
-needs_fixtures = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason="../shared/fixtures/google-authenticator is absent"
 )
 
 KEY_160 = b"12345678901234567890"
@@ -107,8 +106,14 @@ def refused_payload(payload: bytes) -> str:
     return refused(migration_uri(payload)).key
 
 
+class _Pyotp80(pyotp.TOTP):
+    """The reference implementation, allowed the 80-bit secrets the app exports."""
+
+    min_secret_length_bits: ClassVar[int] = 80
+
+
 def assert_codes_match_pyotp(spec: TotpSpec) -> None:
-    reference = pyotp.TOTP(
+    reference = _Pyotp80(
         spec.secret, digits=spec.digits, digest=DIGESTS[spec.algorithm], interval=spec.period
     )
     for at in TIMES:
@@ -723,17 +728,100 @@ def test_encode_then_parse_round_trips(
     assert result.entries == expected
 
 
-# --- the shared real-world samples ------------------------------------------------------
+# --- exports as the app writes them -----------------------------------------------------
+
+
+def assert_imported(entries: tuple[ImportedEntry, ...], accounts: tuple[Account, ...]) -> None:
+    assert [(e.issuer, e.label) for e in entries] == [(a.issuer or None, a.label) for a in accounts]
+    for entry, account in zip(entries, accounts, strict=True):
+        if account.hotp_counter is not None:
+            assert (entry.spec, entry.skipped) == (None, SKIP_HOTP)
+            continue
+        assert entry.spec is not None
+        assert entry.spec.secret == account.secret.rstrip("=")
+        assert (entry.spec.algorithm, entry.spec.digits, entry.spec.period) == (
+            Algorithm.SHA1,
+            6,
+            30,
+        )
+        assert_codes_match_pyotp(entry.spec)
+
+
+@pytest.mark.parametrize(
+    ("link", "accounts"),
+    ga_samples.EXPORT_LINKS,
+    ids=["with issuer", "without issuer", "two accounts", "hotp", "non-ascii name"],
+)
+def test_an_export_as_the_app_writes_it_gives_its_accounts(
+    link: str, accounts: tuple[Account, ...]
+) -> None:
+    batch = parse_migration(link)
+    assert batch.batch_id is not None
+    assert batch.batch_id < 0  # the app's batch ids are int32, often negative
+    assert_imported(batch.entries, accounts)
+
+
+def test_the_export_in_the_screenshot_gives_its_three_accounts() -> None:
+    assert_imported(
+        parse_migration(ga_samples.SCREENSHOT_LINK).entries, ga_samples.SCREENSHOT_ACCOUNTS
+    )
+
+
+def test_an_export_with_unescaped_plus_and_slash_gives_its_four_accounts() -> None:
+    link = ga_samples.PLUS_SLASH_LINK
+    assert "+" in link
+    assert "/" in link.removeprefix("otpauth-migration://")
+    assert_imported(parse_migration(link).entries, ga_samples.PLUS_SLASH_ACCOUNTS)
+
+
+def test_an_export_with_wrong_data_is_a_clear_error() -> None:
+    assert is_migration_uri(ga_samples.WRONG_DATA_LINK)
+    assert refused(ga_samples.WRONG_DATA_LINK).key == "migration.bad_payload"
+
+
+def test_an_export_with_a_scanner_label_in_front_is_read() -> None:
+    prefixed = ga_samples.PREFIXED_LINK
+    assert prefixed.startswith("QR-Code:otpauth-migration://")
+    assert is_migration_uri(prefixed)
+    assert parse_migration(prefixed) == parse_migration(ga_samples.EXPORT_LINKS[0][0])
+
+
+# --- the real-world samples, when they are beside the checkout --------------------------
 
 
 def links_in(name: str) -> list[str]:
-    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    lines = (REAL_SAMPLES / name).read_text(encoding="utf-8").splitlines()
     return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
-@needs_fixtures
-def test_example_export_matches_the_expected_output() -> None:
-    expected = json.loads((FIXTURES / "example_output.json").read_text(encoding="utf-8"))
+@needs_real_samples
+def test_our_samples_are_laid_out_byte_for_byte_as_the_real_exports() -> None:
+    """What the real links hold, written by ga_samples, gives the very same links: so the
+    self-contained samples stand for the real ones."""
+    expected = json.loads((REAL_SAMPLES / "example_output.json").read_text(encoding="utf-8"))
+    accounts = iter(
+        Account(want["secret"], want["name"], want["issuer"], hotp_counter=want["counter"])
+        for want in expected
+    )
+    for link in links_in("example_export.txt"):
+        batch = parse_migration(link)
+        rebuilt = [next(accounts) for _ in batch.entries]
+        assert batch.batch_id is not None
+        assert google_link(*rebuilt, batch_id=batch.batch_id) == link
+    (plus,) = links_in("test_plus_problem_export.txt")
+    batch = parse_migration(plus)
+    rebuilt = [
+        Account(e.spec.secret, f"{e.issuer}:{e.label}", e.issuer or "")
+        for e in batch.entries
+        if e.spec is not None
+    ]
+    assert batch.batch_id is not None
+    assert google_link(*rebuilt, batch_id=batch.batch_id, quoted=False) == plus
+
+
+@needs_real_samples
+def test_real_example_export_matches_the_expected_output() -> None:
+    expected = json.loads((REAL_SAMPLES / "example_output.json").read_text(encoding="utf-8"))
     imported = [
         entry for link in links_in("example_export.txt") for entry in parse_migration(link).entries
     ]
@@ -754,8 +842,8 @@ def test_example_export_matches_the_expected_output() -> None:
             assert entry.skipped == SKIP_HOTP
 
 
-@needs_fixtures
-def test_plus_problem_export_has_four_serenity_labs_accounts() -> None:
+@needs_real_samples
+def test_real_plus_problem_export_has_four_serenity_labs_accounts() -> None:
     (link,) = links_in("test_plus_problem_export.txt")
     assert "+" in link
     assert "/" in link
@@ -768,15 +856,15 @@ def test_plus_problem_export_has_four_serenity_labs_accounts() -> None:
         assert_codes_match_pyotp(entry.spec)
 
 
-@needs_fixtures
-def test_export_with_wrong_data_is_a_clear_error() -> None:
+@needs_real_samples
+def test_real_export_with_wrong_data_is_a_clear_error() -> None:
     (link,) = links_in("test_export_wrong_data.txt")
     assert is_migration_uri(link)
     assert refused(link).key == "migration.bad_payload"
 
 
-@needs_fixtures
-def test_export_with_a_scanner_prefix_is_read() -> None:
+@needs_real_samples
+def test_real_export_with_a_scanner_prefix_is_read() -> None:
     (prefixed,) = links_in("test_export_wrong_prefix.txt")
     assert prefixed.startswith("QR-Code:")
     assert is_migration_uri(prefixed)

@@ -1,8 +1,9 @@
 """Reading QR codes out of images and drawing one for an export.
 
 Every image here is made by the test (segno draws the codes, Pillow degrades and packs
-them), so each case says exactly what it exercises. The Google Authenticator samples in
-`../shared/fixtures` are checked too when that folder exists.
+them), so each case says exactly what it exercises; tests/ga_samples.py makes the Google
+Authenticator ones. The real-world samples in `../shared/fixtures` are checked too when
+that folder is beside the checkout.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -36,8 +36,8 @@ from bot.rules.qrcodes import (
     make_qr_png,
     read_qr_codes,
 )
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared/fixtures/google-authenticator"
+from tests import ga_samples
+from tests.ga_samples import REAL_SAMPLES, needs_real_samples
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 URI = f"otpauth://totp/Acme:alice%40example.com?secret={SECRET}&issuer=Acme"
@@ -648,12 +648,24 @@ def test_damaged_real_images(image: bytes, changes: list[tuple[float, int]], kee
 # ------------------------------------------------------------------ Google Authenticator samples
 
 
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="no ../shared/fixtures")
+def test_screenshot_of_a_google_authenticator_export_gives_its_link() -> None:
+    assert read_qr_codes(ga_samples.export_screenshot()) == [ga_samples.SCREENSHOT_LINK]
 
 
-@needs_fixtures
-def test_google_authenticator_export_screenshot() -> None:
-    (uri,) = read_qr_codes((FIXTURES / "example_export.png").read_bytes())
+def test_qr_code_that_names_an_otp_link_but_is_none_gives_its_text() -> None:
+    (content,) = read_qr_codes(ga_samples.qr_without_otp_png())
+    assert content == ga_samples.NOT_OTP_TEXT
+    assert not content.startswith(("otpauth://", "otpauth-migration://offline?"))
+
+
+def test_text_file_with_an_image_name_is_unreadable() -> None:
+    assert refusal(ga_samples.TEXT_AS_IMAGE).key == "image.unreadable"
+
+
+
+@needs_real_samples
+def test_real_google_authenticator_export_screenshot() -> None:
+    (uri,) = read_qr_codes((REAL_SAMPLES / "example_export.png").read_bytes())
     parts = urlsplit(uri)
     assert (parts.scheme, parts.netloc) == ("otpauth-migration", "offline")
     payload = base64.b64decode(parse_qs(parts.query)["data"][0])
@@ -662,13 +674,13 @@ def test_google_authenticator_export_screenshot() -> None:
         assert f"Test{n}:test{n}@example{n}.com".encode() in payload
 
 
-@needs_fixtures
-def test_google_authenticator_qr_without_otp() -> None:
-    (content,) = read_qr_codes((FIXTURES / "qr_but_without_otp.png").read_bytes())
+@needs_real_samples
+def test_real_google_authenticator_qr_without_otp() -> None:
+    (content,) = read_qr_codes((REAL_SAMPLES / "qr_but_without_otp.png").read_bytes())
     assert not content.startswith(("otpauth://", "otpauth-migration://offline?"))
 
 
-@needs_fixtures
-def test_google_authenticator_text_masquerading_as_image() -> None:
-    data = (FIXTURES / "text_masquerading_as_image.jpeg").read_bytes()
+@needs_real_samples
+def test_real_google_authenticator_text_masquerading_as_image() -> None:
+    data = (REAL_SAMPLES / "text_masquerading_as_image.jpeg").read_bytes()
     assert refusal(data).key == "image.unreadable"
