@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from storage import schema
 from storage.database import StoreError, open_store, schema_state
@@ -122,6 +122,36 @@ def test_a_store_from_before_the_migrations_is_adopted_and_keeps_its_rows(
     assert differences(url) == []
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("SELECT value FROM settings WHERE key = 'marker'").fetchone() == ("kept",)
+
+
+def test_a_store_a_later_version_made_before_the_migrations_is_adopted_on_either_database(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A store the last version before the migrations made (the first revision's schema,
+    with no record of a revision) that an older version had started: a table and a
+    nullable column of that schema are missing. It is completed, stamped, upgraded to the
+    newest revision, and then matches the models; its rows stay."""
+    migrate_to(database_url, schema.FIRST)
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE alembic_version"))
+            connection.execute(text("DROP TABLE code_request_messages"))
+            connection.execute(text("ALTER TABLE accounts DROP COLUMN note_sealed"))
+            connection.execute(text("INSERT INTO settings (key, value) VALUES ('marker', 'kept')"))
+    finally:
+        engine.dispose()
+    assert schema_state(database_url)[:2] == (None, True)
+    open_test_store(tmp_path, database_url).close()
+    assert schema_state(database_url)[0] == schema.head()
+    assert differences(database_url) == []
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT value FROM settings WHERE key = 'marker'"))
+            assert kept.scalar_one() == "kept"
+    finally:
+        engine.dispose()
 
 
 def test_with_auto_migrate_off_a_store_from_before_is_refused_and_left_alone(
