@@ -50,3 +50,51 @@ def test_the_playground_section_explains_every_option_of_the_playground() -> Non
     assert {"--port", "--keep"} <= set(options)
     for option in options:
         assert re.search(rf"`{option}\b[^`]*`", section), f"{option} is not in the README"
+
+
+README_ZH = README.with_name("README.zh-CN.md")
+
+
+def table_of(path: Path, heading: str) -> list[list[str]]:
+    """The cells of the first table under `heading` (a `## ` heading of `path`)."""
+    section = path.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    return [re.split(r"(?<!\\)\|", row.strip("|")) for row in rows[2:]]
+
+
+def commands(path: Path, heading: str) -> set[str]:
+    """The commands the first column of the table names, with their subcommand
+    (`/secret add NAME SECRET` is `/secret add`)."""
+    found = set()
+    for row in table_of(path, heading):
+        for typed in re.findall(r"`(/[^`]+)`", row[0]):
+            words = typed.split()
+            kept = [words[0], *(w for w in words[1:2] if re.fullmatch(r"[a-z]+", w))]
+            found.add(" ".join(kept))
+    return found
+
+
+def test_the_chinese_readme_is_linked_from_the_top_of_the_english_one() -> None:
+    top = README.read_text(encoding="utf-8").split("\n## ", 1)[0]
+    assert "(README.zh-CN.md)" in top
+    assert "(README.md)" in README_ZH.read_text(encoding="utf-8").split("\n## ", 1)[0]
+
+
+def test_every_command_of_the_english_table_is_in_the_chinese_one() -> None:
+    english = commands(README, "Commands / 命令")
+    assert len(english) > 20, english
+    assert english - commands(README_ZH, "命令") == set()
+
+
+def test_every_setting_of_the_english_configuration_is_in_the_chinese_one() -> None:
+    def settings(path: Path, heading: str) -> set[str]:
+        return {
+            cell
+            for row in table_of(path, heading)
+            for cell in re.findall(r"`(TEAMOTP_\w+)`", row[0])
+        }
+
+    english = settings(README, "Configuration")
+    assert len(english) > 10, english
+    assert english - settings(README_ZH, "配置") == set()
