@@ -476,15 +476,18 @@ class AuditEvents:
 
     def latest(
         self,
-        limit: int,
+        limit: int | None,
         *,
         action_prefixes: tuple[str, ...] = (),
         outcome_prefix: str | None = None,
         involving: int | None = None,
+        since: datetime | None = None,
     ) -> Sequence[AuditEvent]:
-        """The newest rows first; each filter given narrows them (`involving`: as the
-        actor or the target)."""
+        """The newest rows first (`limit` None: all of them); each filter given narrows
+        them (`involving`: as the actor or the target; `since`: written then or later)."""
         where: list[ColumnElement[bool]] = []
+        if since is not None:
+            where.append(AuditEvent.at >= since)
         if action_prefixes:
             where.append(or_(*(AuditEvent.action.startswith(p) for p in action_prefixes)))
         if outcome_prefix is not None:

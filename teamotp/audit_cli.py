@@ -1,32 +1,84 @@
-"""`teamotp audit verify`: check the audit log's hash chain on the server.
+"""`teamotp audit`: the audit log on the server, read (as text, CSV or JSON) or its hash
+chain checked (`verify`).
 
-Exit code 0 when the chain is intact, 1 when it is broken (naming the first broken link),
-2 when the store cannot be opened. No Telegram library is loaded on this path."""
+`verify` exits 0 when the chain is intact, 1 when it is broken (naming the first broken
+link); every form exits 2 when the store cannot be opened. No Telegram library is loaded
+on this path."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import re
 import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.messages import plain
 from bot.reports import chain_report
-from bot.rules.model import OPERATOR
+from bot.rules.model import OPERATOR, AuditEntry
 from teamotp.config import ConfigError
 from teamotp.wiring import StartupError, operator_language, server_rules
+
+_BACK = re.compile(r"(\d+)([mhd])")
+_UNIT = {"m": 60, "h": 3600, "d": 86400}
+COLUMNS = (
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "outcome",
+    "account",
+    "chat_id",
+    "target_id",
+    "target",
+    "count",
+    "params",
+)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser(
         "audit",
-        help="check the audit log",
-        description="Check that no audit event was changed, removed or added behind the "
-        "bot's back.",
+        help="show or export the audit log, or check its hash chain",
+        description="Every code request and admin action, oldest first; or, with verify, "
+        "check that no event was changed, removed or added behind the bot's back.",
+        epilog="examples:\n  teamotp audit --since 7d\n"
+        "  teamotp audit --since 2026-03-01 --csv > audit.csv\n  teamotp audit verify",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
+    audit.add_argument(
+        "--since",
+        type=moment,
+        metavar="WHEN",
+        help="only events from then on: a date (2026-03-01) or a date and time in UTC "
+        "(2026-03-01T08:00), or how long back (30m, 12h, 7d)",
+    )
+    form = audit.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="as CSV, one event per row")
+    form.add_argument("--json", action="store_true", help="as a JSON array of events")
+    actions = audit.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser(
         "verify", help="check the hash chain; exit 1 and name the first broken link if broken"
     )
+
+
+def moment(typed: str) -> float:
+    """`--since`: the Unix time a date, a UTC date and time, or a span back from now means."""
+    back = _BACK.fullmatch(typed.strip().lower())
+    if back is not None:
+        return time.time() - int(back.group(1)) * _UNIT[back.group(2)]
+    try:
+        parsed = datetime.fromisoformat(typed.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{typed!r} is neither a date (2026-03-01), a date and time (2026-03-01T08:00) "
+            "nor how long back (30m, 12h, 7d)"
+        ) from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -34,9 +86,82 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     lang = operator_language()
     try:
         with server_rules() as services:
-            state = services.audit.chain(OPERATOR)
+            if args.action == "verify":
+                state = services.audit.chain(OPERATOR)
+            else:
+                entries = services.audit.since(OPERATOR, args.since)
     except (ConfigError, StartupError) as error:
         print(f"teamotp: {error}", file=sys.stderr)
         return 2
-    print(plain(chain_report(lang, state)), file=out if state.intact else sys.stderr)
-    return 0 if state.intact else 1
+    if args.action == "verify":
+        print(plain(chain_report(lang, state)), file=out if state.intact else sys.stderr)
+        return 0 if state.intact else 1
+    if args.csv:
+        write_csv(entries, out)
+    elif args.json:
+        json.dump([as_record(entry) for entry in entries], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        for entry in entries:
+            print(as_line(entry), file=out)
+    return 0
+
+
+def actor_of(entry: AuditEntry) -> str | None:
+    """Who did it; what was done on the server (`teamotp accounts`, …) says so."""
+    return OPERATOR.first_name if entry.actor_id == OPERATOR.id else entry.actor_name
+
+
+def as_record(entry: AuditEntry) -> dict[str, object]:
+    return {
+        "at": entry.at.isoformat(timespec="seconds"),
+        "actor_id": entry.actor_id,
+        "actor": actor_of(entry),
+        "action": entry.action,
+        "outcome": entry.outcome,
+        "account": entry.account,
+        "chat_id": entry.chat_id,
+        "target_id": entry.target_id,
+        "target": entry.target_name,
+        "count": entry.count,
+        "params": dict(entry.params)
+        or ({"detail": entry.legacy_detail} if entry.legacy_detail else {}),
+    }
+
+
+def as_line(entry: AuditEntry) -> str:
+    """One event on one line: when, who, what and how it ended, then what it was about."""
+    parts = [
+        entry.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        actor_of(entry) or "-",
+        entry.action,
+        entry.outcome,
+    ]
+    if entry.account:
+        parts.append(entry.account)
+    if entry.target_name:
+        parts.append(f"-> {entry.target_name}")
+    parts += [f"{key}={value}" for key, value in entry.params]
+    if entry.legacy_detail:
+        parts.append(entry.legacy_detail)
+    if entry.count > 1:
+        parts.append(f"x{entry.count}")
+    return "  ".join(" ".join(str(part).split()) for part in parts)
+
+
+def write_csv(entries: Sequence[AuditEntry], out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for entry in entries:
+        record = as_record(entry)
+        record["params"] = json.dumps(record["params"], ensure_ascii=False, sort_keys=True)
+        writer.writerow([_cell(record[column]) for column in COLUMNS])
+
+
+def _cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: names and reasons come from Telegram users, and
+    one starting with = + - @ (or a tab or carriage return) would be run as a formula."""
+    shown = "" if value is None else str(value)
+    if shown and not isinstance(value, int) and shown[0] in "=+-@\t\r":
+        return "'" + shown
+    return shown

@@ -3,8 +3,12 @@ SQLite file was edited by hand the way someone holding it could."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -116,3 +120,95 @@ def test_an_inserted_row_with_a_made_up_hash_is_named(
     assert done.returncode == 1
     assert f"BROKEN at event #{second}: it was changed" in done.stderr
     assert third
+
+
+# ------------------------------------------------------------------ reading the log
+
+
+def audit(capsys: pytest.CaptureFixture[str], *args: str) -> Done:
+    capsys.readouterr()
+    try:
+        code = main(["audit", *args])
+    except SystemExit as stopped:  # argparse refusing an argument
+        code = int(stopped.code or 0)
+    out, err = capsys.readouterr()
+    return Done(code, out, err)
+
+
+def a_stranger_named(name: str) -> None:
+    """Someone Telegram calls `name` is seen by the bot and added by the server operator."""
+    from bot.rules.model import OPERATOR, Person, Target
+    from teamotp.wiring import server_rules
+
+    with server_rules() as services:
+        services.directory.seen(Person(4242, name))
+        services.roster.add(OPERATOR, Target(user_id=4242), [])
+
+
+def test_the_log_is_shown_oldest_first_one_event_a_line(
+    verify: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = audit(capsys)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split("  ")[2:5] for line in lines] == [
+        ["account.add", "ok", f"shop-{number}"] for number in range(3)
+    ]
+    assert lines[0].split("  ")[1] == "server operator"
+    again = audit(capsys).stdout.splitlines()
+    assert "audit.read  ok  count=3" in again[-1], "reading the log is on record too"
+
+
+def test_since_leaves_out_what_came_before(
+    verify: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert len(audit(capsys, "--since", "1h").stdout.splitlines()) == 3
+    assert audit(capsys, "--since", "2999-01-01").stdout == ""
+    assert audit(capsys, "--since", "2999-01-01T08:00").stdout == ""
+
+
+def test_a_since_that_is_no_time_is_refused_in_one_line(
+    verify: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = audit(capsys, "--since", "last week")
+    assert done.returncode == 2
+    assert "'last week' is neither a date" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_csv_has_a_header_and_a_row_per_event_and_keeps_formulas_out(
+    verify: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name is whatever a Telegram user typed: one that starts like a formula must open
+    as text in a spreadsheet."""
+    a_stranger_named('=HYPERLINK("http://evil.example","x")')
+    done = audit(capsys, "--csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [row["action"] for row in rows] == [*["account.add"] * 3, "member.add"]
+    assert rows[-1]["target"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[-1]["target_id"] == "4242"
+    assert json.loads(rows[0]["params"]) == {}
+    assert datetime.fromisoformat(rows[0]["at"]).tzinfo is not None
+
+
+def test_json_is_an_array_of_events_with_their_parameters(
+    verify: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_stranger_named("Mia\nsecond line")
+    done = audit(capsys, "--json")
+    assert done.returncode == 0, done.stderr
+    events = json.loads(done.stdout)
+    assert [e["account"] for e in events[:3]] == ["shop-0", "shop-1", "shop-2"]
+    assert events[-1]["target"] == "Mia\nsecond line"
+    lines = audit(capsys).stdout.splitlines()
+    assert len(lines) == 5, "a name's line break stays on its line"
+    assert lines[3].endswith("member.add  ok  -> Mia second line")
+
+
+def test_csv_and_json_are_one_or_the_other(
+    verify: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = audit(capsys, "--csv", "--json")
+    assert done.returncode == 2
+    assert "not allowed with argument" in done.stderr

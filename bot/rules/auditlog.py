@@ -7,7 +7,7 @@ Each action records its row in the same transaction as the change it describes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.rules.access import Access
@@ -16,6 +16,7 @@ from bot.rules.errors import InvalidInput, NotAMember, TeamOtpError
 from bot.rules.model import AuditEntry, Person, Role
 from bot.rules.names import MAX_NAME_LENGTH
 from storage.auditchain import ChainState
+from storage.models import AuditEvent
 from storage.repositories import Repositories
 from storage.store import Store
 
@@ -101,6 +102,38 @@ def record(
     )
 
 
+def _entries(tx: Repositories, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+    """The rows as the log's readers see them, with the people they name by name."""
+    ids = {e.actor_id for e in events if e.actor_id} | {e.target_id for e in events if e.target_id}
+    users = tx.users.many(ids)
+
+    def name(user_id: int | None) -> str | None:
+        if user_id is None:
+            return None
+        known = users.get(user_id)
+        if known is None:
+            return str(user_id)
+        return f"@{known.username}" if known.username else known.first_name or str(user_id)
+
+    return [
+        AuditEntry(
+            at=e.at,
+            actor_id=e.actor_id,
+            actor_name=name(e.actor_id),
+            action=e.action,
+            outcome=e.outcome,
+            account=e.account,
+            chat_id=e.chat_id,
+            target_id=e.target_id,
+            target_name=name(e.target_id),
+            params=tuple(sorted((e.params or {}).items())),
+            legacy_detail=e.detail,
+            count=e.count or 1,
+        )
+        for e in events
+    ]
+
+
 @dataclass(frozen=True)
 class ChainHead:
     """The newest row that can no longer change, posted to the audit chat each day: a
@@ -130,46 +163,32 @@ class AuditLog:
                 if known is None:
                     raise InvalidInput("audit.unknown_user")
                 involving = known.user_id
-            events = list(
-                tx.audit.latest(
-                    count,
-                    action_prefixes=ADMIN_ACTIONS if only.admin else (),
-                    outcome_prefix=DENIED if only.denied else None,
-                    involving=involving,
-                )
+            events = tx.audit.latest(
+                count,
+                action_prefixes=ADMIN_ACTIONS if only.admin else (),
+                outcome_prefix=DENIED if only.denied else None,
+                involving=involving,
             )
-            ids = {e.actor_id for e in events if e.actor_id} | {
-                e.target_id for e in events if e.target_id
-            }
-            users = tx.users.many(ids)
-
-            def name(user_id: int | None) -> str | None:
-                if user_id is None:
-                    return None
-                known = users.get(user_id)
-                if known is None:
-                    return str(user_id)
-                return f"@{known.username}" if known.username else known.first_name or str(user_id)
-
-            entries = [
-                AuditEntry(
-                    at=e.at,
-                    actor_id=e.actor_id,
-                    actor_name=name(e.actor_id),
-                    action=e.action,
-                    outcome=e.outcome,
-                    account=e.account,
-                    chat_id=e.chat_id,
-                    target_id=e.target_id,
-                    target_name=name(e.target_id),
-                    params=tuple(sorted((e.params or {}).items())),
-                    legacy_detail=e.detail,
-                    count=e.count or 1,
-                )
-                for e in events
-            ]
+            entries = _entries(tx, events)
             record(
                 tx, self._clock(), actor_id=actor.id, action="audit.read", params={"count": count}
+            )
+            return entries
+
+    def since(self, actor: Person, moment: float | None) -> list[AuditEntry]:
+        """Every entry written at `moment` or later (None: all), oldest first, for the
+        server's export (`teamotp audit`): no cap on how many, unlike `/audit`. Reading it
+        is itself recorded, as any reading of the log."""
+        with self._store.transaction() as tx:
+            self._access.require(tx, actor.id, Role.ADMIN)
+            events = tx.audit.latest(None, since=None if moment is None else utc(moment))
+            entries = _entries(tx, events)[::-1]
+            record(
+                tx,
+                self._clock(),
+                actor_id=actor.id,
+                action="audit.read",
+                params={"count": len(entries)},
             )
             return entries
 
