@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -48,7 +49,12 @@ async def test_readme_playground_example_gives_member_a_code_and_tells_the_owner
     try:
         fake = playground.fake
         for line in lines:
+            typed_at = time.time()
             await playground.execute(line)
+            if ": /" in line:  # a command: wait for its answer, as the person reading would
+                async with asyncio.timeout(20):
+                    while not [c for c in fake.calls("sendMessage") if c.time >= typed_at]:  # noqa: ASYNC110 - the fake sets no event for it
+                        await asyncio.sleep(0.05)
         code = await fake.wait_for(
             "sendMessage", where=lambda c: "for bob" in str(c.params.get("text")), timeout=20
         )
