@@ -22,10 +22,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="check the audit log",
         description="Check that no audit event was changed, removed or added behind the "
         "bot's back.",
+        epilog="example:\n  teamotp audit verify",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser(
-        "verify", help="check the hash chain; exit 1 and name the first broken link if broken"
+        "verify",
+        help="check the hash chain; exit 1 and name the first broken link if broken",
+        description="Check the audit log's hash chain: exit 0 and print its head when it is "
+        "intact, exit 1 and name the first broken link when it is not.",
+        epilog="example:\n  teamotp audit verify && echo intact",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
 

@@ -23,6 +23,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="upgrade the store's schema to this version's",
         description="Upgrade the database's schema to this version of teamotp (the bot "
         "does it at start unless TEAMOTP_AUTO_MIGRATE=0).",
+        epilog="examples:\n"
+        "  teamotp migrate --check   # is the schema up to date? exit 1 if not\n"
+        "  teamotp migrate           # upgrade it (the master key is checked first)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     migrate.add_argument(
         "--check",
