@@ -19,6 +19,7 @@ from bot.rules.model import OPERATOR, AddedAccount, ImportReport
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 from bot.rules.services import Services
 from teamotp.config import ConfigError
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, operator_language, server_rules
 
 STDIN = "-"
@@ -35,7 +36,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  teamotp accounts import --qr export.png      # a Google Authenticator export\n"
         "  teamotp accounts list\n"
         "  teamotp accounts remove amazon-us --yes",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
 
@@ -49,7 +50,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         '  echo "$KEY" | teamotp accounts add amazon-us --secret -\n'
         "  teamotp accounts add amazon-us --uri 'otpauth://totp/...'\n"
         "  teamotp accounts add amazon-us --qr screenshot.png",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add.add_argument("name", help="account name, e.g. amazon-us")
     source = add.add_mutually_exclusive_group(required=True)
@@ -65,7 +66,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog="examples:\n"
         "  teamotp accounts import --qr google-authenticator-export.png\n"
         "  teamotp accounts import --uri -     # paste the links, then Ctrl-D",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     source = imports.add_mutually_exclusive_group(required=True)
     source.add_argument(
@@ -78,7 +79,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="list accounts (never secrets)",
         description="List the accounts with their code settings; never a secret.",
         epilog="example:\n  teamotp accounts list",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
 
     remove = actions.add_parser(
@@ -86,7 +87,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="remove an account and its secret for good",
         description="Remove an account and its stored secret for good (asks first, unless --yes).",
         epilog="example:\n  teamotp accounts remove amazon-us --yes",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     remove.add_argument("name")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")

@@ -13,6 +13,7 @@ from bot.messages import plain
 from bot.reports import chain_report
 from bot.rules.model import OPERATOR
 from teamotp.config import ConfigError
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, operator_language, server_rules
 
 
@@ -23,7 +24,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Check that no audit event was changed, removed or added behind the "
         "bot's back.",
         epilog="example:\n  teamotp audit verify",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser(
@@ -32,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Check the audit log's hash chain: exit 0 and print its head when it is "
         "intact, exit 1 and name the first broken link when it is not.",
         epilog="example:\n  teamotp audit verify && echo intact",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
 
 

@@ -39,6 +39,7 @@ from storage.database import (
 from storage.keyrotation import pending_key_file
 from teamotp import logs
 from teamotp.config import ConfigError, Settings, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import operator_language, rules_on
 
 # Seconds to wait for the Bot API: what a healthy connection needs many times over.
@@ -58,7 +59,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog="examples:\n"
         "  teamotp check             # everything, the Bot API included\n"
         "  teamotp check --offline   # no network: what the Docker HEALTHCHECK runs",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     check.add_argument(
         "--offline",

@@ -23,6 +23,7 @@ from teamotp import (
     rotate_key_cli,
 )
 from teamotp.config import VARIABLES, ConfigError, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  teamotp check       # is everything in place? (settings, store, key, Bot API)\n"
         "  teamotp run         # start the bot\n"
         "  teamotp COMMAND --help",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"teamotp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  TEAMOTP_BOT_TOKEN=123456:ABC... teamotp run\n"
         "  teamotp run --webhook     # with TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET set\n"
         "\n" + _settings_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     run.add_argument(
         "--webhook",

@@ -17,6 +17,7 @@ from typing import TextIO
 from bot.messages import Html, plain, text
 from storage.database import KeyMatch, StoreError, StoreState, match_key, read_state
 from teamotp.config import ConfigError, Settings, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store, operator_language
 
 _Say = Callable[[Html], None]
@@ -34,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  teamotp init\n"
         "  TEAMOTP_DATA_DIR=/srv/teamotp teamotp init\n"
         "  docker run --rm -v teamotp-data:/data teamotp init",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
 
 

@@ -14,6 +14,7 @@ from typing import TextIO
 from storage.keyrotation import RotationError, rotate_key
 from storage.sealed import UnreadableSecrets
 from teamotp.config import ConfigError, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store
 
 
@@ -25,7 +26,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "transaction, and put it in the key file (TEAMOTP_MASTER_KEY_FILE). The previous "
         "key is kept beside it, for backups made before. Restart every running bot after.",
         epilog="example:\n  teamotp rotate-key && systemctl restart teamotp",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
 
 
