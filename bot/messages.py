@@ -1892,6 +1892,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "The Bot API at {url} answered getMe with {status} {description}.",
         CHINESE: "{url} 的 Bot API 对 getMe 的应答为 {status} {description}。",
     },
+    "cli.check.not_bot_api": {
+        ENGLISH: "{reason}, and the reply is not Bot API JSON (is TEAMOTP_API_URL the Bot API?)",
+        CHINESE: "{reason}，且应答不是 Bot API 的 JSON（TEAMOTP_API_URL 指向的是 Bot API 吗？）",
+    },
     "cli.check.privacy_on": {
         ENGLISH: "Privacy mode is on: in groups the bot gets only commands, replies to its "
         "own messages and mentions (every message where it is an admin). That is all teamotp "
@@ -1959,6 +1963,11 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "cli.check.why_no_key_check": {
         ENGLISH: "the store holds no key check value yet (the bot writes one at its first start)",
         CHINESE: "数据库中还没有密钥校验值（机器人首次启动时写入）",
+    },
+    "cli.check.why_unbound": {
+        ENGLISH: "they are bound to their accounts as an earlier version did it (the bot's "
+        "next start binds them anew)",
+        CHINESE: "它们仍按旧版本的方式与账号绑定（机器人下次启动时会重新绑定）",
     },
     "cli.check.why_offline": {ENGLISH: "--offline was given", CHINESE: "指定了 --offline"},
     "cli.check.why_no_token": {

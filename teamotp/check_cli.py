@@ -44,7 +44,8 @@ from teamotp.wiring import operator_language, rules_on
 
 # Seconds to wait for the Bot API: what a healthy connection needs many times over.
 API_TIMEOUT = 10.0
-# What the Bot API answers a token it does not take: 401, or 404 for one of the wrong shape.
+# What the Bot API answers a token it does not take: 401, or 404 for one of the wrong shape
+# (in its own JSON: a 404 page from a server that is not the Bot API blames no token).
 TOKEN_REFUSED = frozenset({401, 404})
 
 
@@ -169,6 +170,8 @@ def _check_store(report: Report, settings: Settings, clock: Clock) -> None:
     key = _check_key(report, settings, state)
     if not state.current:
         report.line(Outcome.SKIP, "cli.check.secrets_skipped", why=report.why("schema"))
+    elif not state.secrets_bound:
+        report.line(Outcome.SKIP, "cli.check.secrets_skipped", why=report.why("unbound"))
     elif key is None:
         report.line(Outcome.SKIP, "cli.check.secrets_skipped", why=report.why("no_key"))
     else:
@@ -253,7 +256,8 @@ class Answer:
     its clock (from the `Date` header) against ours at the middle of the request."""
 
     status: int
-    body: dict[str, Any] | None
+    reason: str  # the HTTP reason phrase
+    body: dict[str, Any] | None  # the Bot API's JSON envelope; None: the reply is not one
     offset: float | None  # our clock minus the Bot API's, in seconds
 
 
@@ -268,9 +272,11 @@ def ask_get_me(api_url: str, token: str, clock: Clock) -> Answer:
         body = response.json()
     except ValueError:
         body = None
+    envelope = body if isinstance(body, dict) and isinstance(body.get("ok"), bool) else None
     return Answer(
         response.status_code,
-        body if isinstance(body, dict) else None,
+        response.reason_phrase,
+        envelope,
         _offset(response.headers.get("date"), (sent + received) / 2),
     )
 
@@ -298,7 +304,7 @@ def _check_bot_api(report: Report, api_url: str, token: str, clock: Clock) -> No
         return
     body = answer.body or {}
     result = body.get("result")
-    if body.get("ok") is True and isinstance(result, dict):
+    if answer.status == 200 and body.get("ok") is True and isinstance(result, dict):
         report.line(
             Outcome.OK,
             "cli.check.api_ok",
@@ -308,12 +314,16 @@ def _check_bot_api(report: Report, api_url: str, token: str, clock: Clock) -> No
         )
         _check_privacy(report, result.get("can_read_all_group_messages"))
     else:
+        if answer.body is None:
+            description = plain(text(report.lang, "cli.check.not_bot_api", reason=answer.reason))
+        else:
+            description = str(body.get("description") or answer.reason)
         described = {
             "url": api_url,
             "status": answer.status,
-            "description": logs.scrub(str(body.get("description", "")), [token]),
+            "description": logs.scrub(description, [token]),
         }
-        if answer.status in TOKEN_REFUSED:
+        if answer.status in TOKEN_REFUSED and answer.body is not None:
             report.line(Outcome.FAIL, "cli.check.token_refused", **described)
             report.line(Outcome.SKIP, "cli.check.privacy_skipped", why=report.why("refused"))
         else:

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from bot.messages import Html, plain, text
 from storage.database import KeyMatch, StoreError, StoreState, match_key, read_state
+from storage.keyrotation import pending_key_file
 from teamotp.config import ConfigError, Settings, load_settings
 from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store, operator_language
@@ -89,10 +90,14 @@ def _already(settings: Settings, state: StoreState, key_check: bytes, lang: str,
         )
     if settings.master_key is not None:
         where = text(lang, "cli.check.where_env")
+    elif match is KeyMatch.ROTATION_CUT_SHORT:
+        where = text(lang, "cli.check.where_file", path=pending_key_file(settings.master_key_file))
     else:
         where = text(lang, "cli.check.where_file", path=settings.master_key_file)
     found = state.revision or plain(text(lang, "cli.schema_before"))
     say(text(lang, "cli.init.already", database=state.shown, found=found, where=where))
+    if match is KeyMatch.ROTATION_CUT_SHORT:
+        say(text(lang, "cli.check.key_rotation", path=pending_key_file(settings.master_key_file)))
     if state.revision != state.head:
         say(text(lang, "cli.init.already_behind", found=found, head=state.head))
 

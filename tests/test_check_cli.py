@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from alembic import command
 from sqlalchemy import create_engine, text
 
@@ -335,6 +336,19 @@ async def test_a_stored_secret_that_does_not_open_is_named_and_never_shown(
     assert_nothing_secret(checked)
 
 
+async def test_secrets_bound_as_an_earlier_version_did_are_left_to_the_bots_start(
+    teamotp: Teamotp, place: Place
+) -> None:
+    engine = create_engine(place.url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM settings WHERE key = 'secret_binding'"))
+    engine.dispose()
+    checked = await check(teamotp, place, "--offline", env={"TEAMOTP_BOT_TOKEN": "1:x"})
+    assert checked.done.returncode == 0, checked.done.stdout
+    assert checked.line("Stored secrets: not checked, as they are bound to their accounts as")
+    assert checked.line("The master key ")[0] == "ok"
+
+
 async def test_a_key_rotation_cut_short_is_a_warning_and_is_left_to_the_bot(
     teamotp: Teamotp, place: Place
 ) -> None:
@@ -385,6 +399,50 @@ async def test_a_token_the_bot_api_refuses_fails_and_is_never_shown(
     assert checked.line("Privacy mode: not checked, as the Bot API refused the token.")
     assert checked.line("The server's clock is 0 s off")[0] == "ok", "the refusal has a Date"
     assert_nothing_secret(checked, token)
+
+
+async def test_a_bot_api_failing_getme_fails_and_the_token_is_not_blamed(
+    teamotp: Teamotp, place: Place, tg: FakeTelegram
+) -> None:
+    tg.fail("getMe", status=500)
+    checked = await check(teamotp, place, env=online(tg))
+    assert checked.done.returncode == 1
+    assert checked.line(f"The Bot API at {tg.api_url} answered getMe") == (
+        "FAIL",
+        f"The Bot API at {tg.api_url} answered getMe with 500 Internal Server Error.",
+    )
+    assert checked.line("Privacy mode: not checked, as the Bot API did not answer getMe.")
+
+
+@pytest.fixture
+async def not_the_bot_api() -> AsyncIterator[str]:
+    """A web server that is not the Bot API: a 404 page for every path."""
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(status=404, text="<h1>Not here</h1>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+async def test_a_server_that_is_not_the_bot_api_fails_without_blaming_the_token(
+    teamotp: Teamotp, place: Place, not_the_bot_api: str
+) -> None:
+    env = {"TEAMOTP_BOT_TOKEN": "123:not-a-real-token-part", "TEAMOTP_API_URL": not_the_bot_api}
+    checked = await check(teamotp, place, env=env)
+    assert checked.done.returncode == 1
+    assert checked.line(f"The Bot API at {not_the_bot_api} answered getMe") == (
+        "FAIL",
+        f"The Bot API at {not_the_bot_api} answered getMe with 404 Not Found, and the reply is "
+        "not Bot API JSON (is TEAMOTP_API_URL the Bot API?).",
+    )
+    assert "refused the token" not in checked.everything
+    assert_nothing_secret(checked, "123:not-a-real-token-part")
 
 
 @pytest.mark.parametrize(

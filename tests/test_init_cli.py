@@ -10,11 +10,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from storage import schema
 from storage.crypto import SecretBox, encode_master_key
 from storage.database import schema_state
+from storage.keyrotation import pending_key_file
 from tests.operator_cli import Place, Teamotp
 from tests.operator_cli import teamotp as teamotp  # the fixture
 from tests.team_store import contents, fill
@@ -230,3 +233,38 @@ def write_key(path: Path, key: str) -> Path:
     path.write_text(key + "\n")
     path.chmod(0o600)
     return path
+
+
+def test_init_on_a_store_of_an_older_schema_says_so_and_upgrades_nothing(
+    teamotp: Teamotp, place: Place
+) -> None:
+    assert teamotp(place, "init").returncode == 0
+    engine = create_engine(place.url)
+    with engine.begin() as connection:
+        command.downgrade(schema._config(connection), "0002")
+    engine.dispose()
+    done = teamotp(place, "init")
+    assert done.returncode == 0, done.stderr
+    assert "(schema 0002) opens with the key file" in done.stdout
+    assert (
+        f"Its schema is 0002 and this version needs {schema.head()}: run teamotp migrate"
+        in done.stdout
+    )
+    assert schema_state(place.url)[0] == "0002"
+
+
+def test_init_after_a_key_rotation_cut_short_names_the_key_that_opens_the_store(
+    teamotp: Teamotp, place: Place
+) -> None:
+    assert teamotp(place, "init").returncode == 0
+    old = place.key_file.read_bytes()
+    assert teamotp(place, "rotate-key").returncode == 0
+    pending = pending_key_file(place.key_file)
+    place.key_file.rename(pending)
+    place.key_file.write_bytes(old)
+    done = teamotp(place, "init")
+    assert done.returncode == 0, done.stderr
+    assert f"opens with the key file {pending}. Nothing was changed." in done.stdout
+    assert "A master key rotation was cut short" in done.stdout
+    assert place.key_file.read_bytes() == old
+    assert pending.exists()
