@@ -90,7 +90,7 @@ class Report:
         marks = {o: plain(text(self.lang, f"cli.check.{o.value}")) for o in Outcome}
         width = max(len(mark) for mark in marks.values())
         said = plain(text(self.lang, key, **params))
-        print(f"{marks[outcome].ljust(width)} {said}", file=self.out)
+        print(f"{marks[outcome].ljust(width)} {said}", file=self.out, flush=True)
 
     def why(self, key: str) -> Html:
         return text(self.lang, f"cli.check.why_{key}")
