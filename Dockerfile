@@ -2,8 +2,10 @@
 #
 #   docker build -t teamotp .
 #   docker volume create teamotp-data
+#   docker run --rm -v teamotp-data:/data teamotp init      # once: key file and database
 #   docker run -d --name teamotp --restart unless-stopped \
 #       --env-file teamotp.env -v teamotp-data:/data teamotp
+#   docker run --rm -v teamotp-data:/data teamotp accounts list   # the server commands
 #
 # Configuration is read from TEAMOTP_* environment variables at start-up (at least
 # TEAMOTP_BOT_TOKEN); pass them with `--env-file` or `-e`. Nothing secret is baked
@@ -74,6 +76,14 @@ EXPOSE 8080
 # variables win over it. Prefer `-e`/`--env-file`, which keep the token out of the volume.
 WORKDIR /data
 USER 10001:10001
+
+# Healthy means the bot has what it needs on this host: its settings as `teamotp run` reads
+# them, the database reachable and at this version's schema, the master key matching it and
+# every stored secret opening (an account whose secret no longer opens makes the container
+# unhealthy on purpose: nobody can get its codes). Nothing that needs the network: a
+# Telegram outage is not this container's fault, and the bot waits it out. About a second.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["teamotp", "check", "--offline"]
 
 # `teamotp run` handles SIGTERM itself (it stops polling and flushes pending work),
 # so `docker stop` shuts it down cleanly without an init process.

@@ -1775,4 +1775,288 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "from before migrations",
         CHINESE: "早于迁移机制的版本",
     },
+    # --- a server set up and checked (`teamotp init`, `teamotp check`) ---
+    "cli.check.ok": {ENGLISH: "[ok]", CHINESE: "[通过]"},
+    "cli.check.fail": {ENGLISH: "[FAIL]", CHINESE: "[失败]"},
+    "cli.check.warn": {ENGLISH: "[warn]", CHINESE: "[注意]"},
+    "cli.check.skip": {ENGLISH: "[skip]", CHINESE: "[跳过]"},
+    "cli.check.settings_ok": {
+        ENGLISH: "Settings are valid ({mode} mode).",
+        CHINESE: "配置有效（{mode} 模式）。",
+    },
+    "cli.check.settings_bad": {ENGLISH: "Settings: {reason}", CHINESE: "配置有误：{reason}"},
+    "cli.check.needs_settings": {
+        ENGLISH: "Database, master key, stored secrets and Bot API: not checked, as they "
+        "need valid settings.",
+        CHINESE: "数据库、主密钥、已存密钥和 Bot API：未检查，因为需要先有有效的配置。",
+    },
+    "cli.check.database_ok": {
+        ENGLISH: "The database {database} answers, at this version's schema ({head}).",
+        CHINESE: "数据库 {database} 可以连接，结构为此版本的 {head}。",
+    },
+    "cli.check.database_bad": {ENGLISH: "Database: {reason}", CHINESE: "数据库：{reason}"},
+    "cli.check.no_store": {
+        ENGLISH: "There is no store at {database} yet: run teamotp init (or start the bot, "
+        "which makes it).",
+        CHINESE: "{database} 还没有数据库：请运行 teamotp init（或启动机器人，它会自动创建）。",
+    },
+    "cli.check.schema_behind": {
+        ENGLISH: "The database {database} answers, but its schema is {found} and this version "
+        "needs {head}: run teamotp migrate (with TEAMOTP_AUTO_MIGRATE=0 the bot refuses it).",
+        CHINESE: "数据库 {database} 可以连接，但其结构为 {found}，此版本需要 {head}："
+        "请运行 teamotp migrate（TEAMOTP_AUTO_MIGRATE=0 时机器人会拒绝启动）。",
+    },
+    "cli.check.schema_behind_auto": {
+        ENGLISH: "The database {database} answers; its schema is {found} and this version "
+        "needs {head}: the bot upgrades it at its next start (TEAMOTP_AUTO_MIGRATE=1), or run "
+        "teamotp migrate now.",
+        CHINESE: "数据库 {database} 可以连接；其结构为 {found}，此版本需要 {head}："
+        "机器人下次启动时会自动升级（TEAMOTP_AUTO_MIGRATE=1），也可以现在运行 teamotp migrate。",
+    },
+    "cli.check.schema_newer": {
+        ENGLISH: "The database {database} is at schema {found}, written by a newer version of "
+        "teamotp (this one knows up to {head}): run that version.",
+        CHINESE: "数据库 {database} 的结构为 {found}，由更新版本的 teamotp 写入"
+        "（此版本只到 {head}）：请使用那个版本。",
+    },
+    "cli.check.where_file": {ENGLISH: "the key file {path}", CHINESE: "密钥文件 {path}"},
+    "cli.check.where_env": {
+        ENGLISH: "the key in TEAMOTP_MASTER_KEY",
+        CHINESE: "TEAMOTP_MASTER_KEY 中的密钥",
+    },
+    "cli.check.key_ok": {
+        ENGLISH: "The master key ({where}) matches the store.",
+        CHINESE: "主密钥（{where}）与数据库匹配。",
+    },
+    "cli.check.key_wrong": {
+        ENGLISH: "The master key ({where}) does not match the store: it was written with "
+        "another key. Put back the key it was made with (your copy of the key file).",
+        CHINESE: "主密钥（{where}）与数据库不匹配：数据库是用另一把密钥写入的。"
+        "请放回当初的密钥（你备份的密钥文件）。",
+    },
+    "cli.check.key_bad": {ENGLISH: "Master key: {reason}", CHINESE: "主密钥：{reason}"},
+    "cli.check.key_rotation": {
+        ENGLISH: "A master key rotation was cut short after it re-sealed the store: the new "
+        "key ({path}) opens it, and the bot's next start finishes the rotation.",
+        CHINESE: "主密钥更换在重新加密数据库之后中断：新密钥（{path}）可以打开数据库，"
+        "机器人下次启动时会完成更换。",
+    },
+    "cli.check.key_skipped": {
+        ENGLISH: "Master key: not checked, as {why}.",
+        CHINESE: "主密钥：未检查，因为{why}。",
+    },
+    "cli.check.secrets_skipped": {
+        ENGLISH: "Stored secrets: not checked, as {why}.",
+        CHINESE: "已存密钥：未检查，因为{why}。",
+    },
+    "cli.check.secrets_ok": {
+        ENGLISH: "All {count} stored secrets open and give codes.",
+        CHINESE: "全部 {count} 个已存密钥都能解开并生成验证码。",
+    },
+    "cli.check.secrets_none": {
+        ENGLISH: "No accounts yet, so no stored secret to open.",
+        CHINESE: "还没有账号，没有需要解开的密钥。",
+    },
+    "cli.check.secrets_broken": {
+        ENGLISH: "The stored secrets of {count} of {total} accounts do not open (changed "
+        "outside the bot): {names}. Remove those accounts and add them again.",
+        CHINESE: "{total} 个账号中有 {count} 个的已存密钥无法解开（在机器人之外被修改）："
+        "{names}。请删除这些账号后重新添加。",
+    },
+    "cli.check.secrets_unreadable": {
+        ENGLISH: "Stored secrets: the database did not give them ({reason}).",
+        CHINESE: "已存密钥：无法从数据库读取（{reason}）。",
+    },
+    "cli.check.network_skipped": {
+        ENGLISH: "Bot API, privacy mode and clock: not checked, as {why}.",
+        CHINESE: "Bot API、隐私模式和时钟：未检查，因为{why}。",
+    },
+    "cli.check.api_ok": {
+        ENGLISH: "The Bot API at {url} answers and takes the token: the bot is @{username} "
+        "(id {id}).",
+        CHINESE: "{url} 的 Bot API 可以连接并接受令牌：机器人为 @{username}（ID {id}）。",
+    },
+    "cli.check.api_unreachable": {
+        ENGLISH: "The Bot API at {url} cannot be reached ({reason}): check the server's "
+        "network, DNS and proxy, or TEAMOTP_API_URL.",
+        CHINESE: "无法连接 {url} 的 Bot API（{reason}）：请检查服务器的网络、DNS 和代理，"
+        "或 TEAMOTP_API_URL。",
+    },
+    "cli.check.token_refused": {
+        ENGLISH: "The Bot API at {url} refused the token ({status} {description}): copy it "
+        "again from @BotFather (/mybots, API Token) into TEAMOTP_BOT_TOKEN.",
+        CHINESE: "{url} 的 Bot API 拒绝了令牌（{status} {description}）："
+        "请从 @BotFather（/mybots，API Token）重新复制到 TEAMOTP_BOT_TOKEN。",
+    },
+    "cli.check.api_error": {
+        ENGLISH: "The Bot API at {url} answered getMe with {status} {description}.",
+        CHINESE: "{url} 的 Bot API 对 getMe 的应答为 {status} {description}。",
+    },
+    "cli.check.not_bot_api": {
+        ENGLISH: "{reason}, and the reply is not Bot API JSON (is TEAMOTP_API_URL the Bot API?)",
+        CHINESE: "{reason}，且应答不是 Bot API 的 JSON（TEAMOTP_API_URL 指向的是 Bot API 吗？）",
+    },
+    "cli.check.privacy_on": {
+        ENGLISH: "Privacy mode is on: in groups the bot gets only commands, replies to its "
+        "own messages and mentions (every message where it is an admin). That is all teamotp "
+        "needs, and the group's chat stays away from the bot.",
+        CHINESE: "隐私模式已开启：在群里机器人只收到命令、对它消息的回复和提及"
+        "（在它担任管理员的群里收到全部消息）。teamotp 只需要这些，群里的日常聊天也不会经过机器人。",
+    },
+    "cli.check.privacy_off": {
+        ENGLISH: "Privacy mode is off: the bot gets every message of its groups. teamotp works "
+        "so, but needs only commands and replies to its own messages: turn privacy mode on in "
+        "@BotFather (/setprivacy, Enable) so the group's chat stays away from the bot; a group "
+        "the bot is in already takes the change once the bot is removed and added again.",
+        CHINESE: "隐私模式已关闭：机器人会收到所在群的每一条消息。teamotp 照常工作，"
+        "但只需要命令和对它消息的回复：请在 @BotFather 中开启隐私模式（/setprivacy，Enable），"
+        "让群里的日常聊天不经过机器人；已加入的群需要把机器人移除再重新加入才会生效。",
+    },
+    "cli.check.privacy_unknown": {
+        ENGLISH: "Privacy mode: getMe does not say (no can_read_all_group_messages).",
+        CHINESE: "隐私模式：getMe 的应答中没有 can_read_all_group_messages，无法判断。",
+    },
+    "cli.check.privacy_skipped": {
+        ENGLISH: "Privacy mode: not checked, as {why}.",
+        CHINESE: "隐私模式：未检查，因为{why}。",
+    },
+    "cli.check.clock_ok": {
+        ENGLISH: "The server's clock is {seconds} s off Telegram's: fine (the bot warns "
+        "beyond {limit} s).",
+        CHINESE: "服务器时钟与 Telegram 相差 {seconds} 秒：正常（超过 {limit} 秒时机器人会发出警告）。",
+    },
+    "cli.check.clock_ahead": {
+        ENGLISH: "The server's clock is about {seconds} s ahead of Telegram's (more than "
+        "{limit} s): codes depend on the time, and sites may refuse them. Fix the server's "
+        "clock (enable NTP).",
+        CHINESE: "服务器时钟比 Telegram 快约 {seconds} 秒（超过 {limit} 秒）：验证码依赖时间，"
+        "网站可能会拒绝。请校准服务器时钟（启用 NTP）。",
+    },
+    "cli.check.clock_behind": {
+        ENGLISH: "The server's clock is about {seconds} s behind Telegram's (more than "
+        "{limit} s): codes depend on the time, and sites may refuse them. Fix the server's "
+        "clock (enable NTP).",
+        CHINESE: "服务器时钟比 Telegram 慢约 {seconds} 秒（超过 {limit} 秒）：验证码依赖时间，"
+        "网站可能会拒绝。请校准服务器时钟（启用 NTP）。",
+    },
+    "cli.check.clock_unknown": {
+        ENGLISH: "Clock: the Bot API's answer has no Date header to compare with.",
+        CHINESE: "时钟：Bot API 的应答没有可供比较的 Date 头。",
+    },
+    "cli.check.clock_skipped": {
+        ENGLISH: "Clock: not checked, as {why}.",
+        CHINESE: "时钟：未检查，因为{why}。",
+    },
+    "cli.check.why_no_database": {
+        ENGLISH: "the database cannot be read",
+        CHINESE: "无法读取数据库",
+    },
+    "cli.check.why_no_store": {ENGLISH: "there is no store yet", CHINESE: "还没有数据库"},
+    "cli.check.why_schema": {
+        ENGLISH: "the store's schema is not this version's",
+        CHINESE: "数据库结构不是此版本的",
+    },
+    "cli.check.why_no_key": {
+        ENGLISH: "no master key opens the store",
+        CHINESE: "没有能打开数据库的主密钥",
+    },
+    "cli.check.why_no_key_check": {
+        ENGLISH: "the store holds no key check value yet (the bot writes one at its first start)",
+        CHINESE: "数据库中还没有密钥校验值（机器人首次启动时写入）",
+    },
+    "cli.check.why_unbound": {
+        ENGLISH: "they are bound to their accounts as an earlier version did it (the bot's "
+        "next start binds them anew)",
+        CHINESE: "它们仍按旧版本的方式与账号绑定（机器人下次启动时会重新绑定）",
+    },
+    "cli.check.why_offline": {ENGLISH: "--offline was given", CHINESE: "指定了 --offline"},
+    "cli.check.why_no_token": {
+        ENGLISH: "TEAMOTP_BOT_TOKEN is not set",
+        CHINESE: "未设置 TEAMOTP_BOT_TOKEN",
+    },
+    "cli.check.why_no_answer": {
+        ENGLISH: "the Bot API did not answer getMe",
+        CHINESE: "Bot API 没有正常应答 getMe",
+    },
+    "cli.check.why_refused": {
+        ENGLISH: "the Bot API refused the token",
+        CHINESE: "Bot API 拒绝了令牌",
+    },
+    "cli.check.summary_ok": {ENGLISH: "All checks passed.", CHINESE: "全部检查通过。"},
+    "cli.check.summary_warned": {
+        ENGLISH: "No check failed; {count} gave a warning.",
+        CHINESE: "没有失败的检查；{count} 项有警告。",
+    },
+    "cli.check.summary_failed": {
+        ENGLISH: "{count} of {total} checks failed.",
+        CHINESE: "{total} 项检查中有 {count} 项失败。",
+    },
+    "cli.init.made_dir": {
+        ENGLISH: "Created the data directory {path}.",
+        CHINESE: "已创建数据目录 {path}。",
+    },
+    "cli.init.made_key": {
+        ENGLISH: "Created the master key file {path} (mode 0600).",
+        CHINESE: "已创建主密钥文件 {path}（权限 0600）。",
+    },
+    "cli.init.kept_key": {
+        ENGLISH: "Using the master key file that was there: {path}.",
+        CHINESE: "使用已有的主密钥文件：{path}。",
+    },
+    "cli.init.env_key": {
+        ENGLISH: "Using the master key in TEAMOTP_MASTER_KEY (no key file).",
+        CHINESE: "使用 TEAMOTP_MASTER_KEY 中的主密钥（不使用密钥文件）。",
+    },
+    "cli.init.made_store": {
+        ENGLISH: "Created the store in {database} (schema {head}).",
+        CHINESE: "已在 {database} 中创建数据库（结构 {head}）。",
+    },
+    "cli.init.already": {
+        ENGLISH: "Already set up: the store in {database} (schema {found}) opens with {where}. "
+        "Nothing was changed.",
+        CHINESE: "已经初始化：{database} 中的数据库（结构 {found}）可以用{where}打开。未做任何更改。",
+    },
+    "cli.init.already_behind": {
+        ENGLISH: "Its schema is {found} and this version needs {head}: run teamotp migrate "
+        "(the bot's start also upgrades it, unless TEAMOTP_AUTO_MIGRATE=0).",
+        CHINESE: "其结构为 {found}，此版本需要 {head}：请运行 teamotp migrate"
+        "（除非 TEAMOTP_AUTO_MIGRATE=0，机器人启动时也会自动升级）。",
+    },
+    "cli.init.next": {ENGLISH: "Next steps:", CHINESE: "接下来："},
+    "cli.init.step_token": {
+        ENGLISH: "1. Set TEAMOTP_BOT_TOKEN to the token from @BotFather, in the environment "
+        "or in .env.",
+        CHINESE: "1. 把 TEAMOTP_BOT_TOKEN 设为 @BotFather 给的令牌（环境变量或 .env 文件）。",
+    },
+    "cli.init.step_token_set": {
+        ENGLISH: "1. TEAMOTP_BOT_TOKEN is set (teamotp check asks Telegram whether it is valid).",
+        CHINESE: "1. 已设置 TEAMOTP_BOT_TOKEN（teamotp check 会向 Telegram 确认它是否有效）。",
+    },
+    "cli.init.step_owner": {
+        ENGLISH: "2. Become the owner: set TEAMOTP_OWNER_IDS to your numeric Telegram user id "
+        "(the bot's /start shows it), or start the bot and send it, in a private chat, the "
+        "/claim CODE its log shows (the first to claim becomes owner).",
+        CHINESE: "2. 成为所有者：把 TEAMOTP_OWNER_IDS 设为你的 Telegram 数字 ID（向机器人发送 /start "
+        "即可看到）；或者启动机器人，在私聊中把日志里显示的 /claim 代码 发给它（第一个认领的人成为所有者）。",
+    },
+    "cli.init.step_owner_set": {
+        ENGLISH: "2. Owners are set in TEAMOTP_OWNER_IDS: {ids}.",
+        CHINESE: "2. 已在 TEAMOTP_OWNER_IDS 中设置所有者：{ids}。",
+    },
+    "cli.init.step_backup_file": {
+        ENGLISH: "3. Copy the key file {path} somewhere other than this server, and keep it "
+        "private: without it the stored secrets cannot be read, and backups do not hold it.",
+        CHINESE: "3. 把密钥文件 {path} 复制到这台服务器以外的地方并妥善保管："
+        "没有它，已存的密钥无法读取，备份中也不包含它。",
+    },
+    "cli.init.step_backup_env": {
+        ENGLISH: "3. Keep a copy of TEAMOTP_MASTER_KEY somewhere other than this server: "
+        "without it the stored secrets cannot be read, and backups do not hold it.",
+        CHINESE: "3. 把 TEAMOTP_MASTER_KEY 的副本保存在这台服务器以外的地方："
+        "没有它，已存的密钥无法读取，备份中也不包含它。",
+    },
+    "cli.init.step_run": {
+        ENGLISH: "4. Run teamotp check to see that everything is in place, then teamotp run.",
+        CHINESE: "4. 运行 teamotp check 确认一切就绪，然后运行 teamotp run。",
+    },
 }

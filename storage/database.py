@@ -5,6 +5,8 @@ Only the wiring in `teamotp` opens the store; everything else is handed the `Sto
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from storage import schema
 from storage.crypto import SecretBox
-from storage.keyrotation import RotationError, settle
-from storage.keys import MasterKeyError, load_master_key
+from storage.keyrotation import RotationError, pending_key_file, settle
+from storage.keys import MasterKeyError, load_master_key, read_key_file
 from storage.models import Setting
 from storage.sealed import KEY_CHECK
 from storage.store import Store
@@ -168,6 +170,92 @@ def schema_state(database_url: str) -> tuple[str | None, bool, str]:
     finally:
         engine.dispose()
     return revision, has_tables, schema.head()
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """A store as it is, read without its key and without changing anything: what
+    `teamotp check` reports and what `teamotp init` looks at before it makes anything."""
+
+    shown: str  # the database URL, without its password
+    revision: str | None  # None: a new store, or one from before migrations
+    has_tables: bool
+    head: str  # this version's revision
+    known: bool  # whether this version has the store's revision (else a newer one wrote it)
+    key_check: bytes | None  # None: no key was ever set for this store
+    secrets_bound: bool  # its secrets are bound to their rows as this version binds them
+
+    @property
+    def current(self) -> bool:
+        """At this version's schema."""
+        return self.revision == self.head
+
+
+def read_state(database_url: str) -> StoreState:
+    """What the store at this URL is; no SQLite file is made where there is none. Raises
+    `StoreError` when the database cannot be reached or read."""
+    shown = _shown_url(database_url)
+    head = schema.head()
+    if _new_sqlite_file(database_url) is not None:
+        return StoreState(shown, None, False, head, True, None, False)
+    engine = _create_engine(database_url)
+    try:
+        revision, has_tables = schema.state(engine)
+        found: dict[str, str] = {}
+        with engine.connect() as connection:
+            if inspect(connection).has_table(Setting.__tablename__):
+                wanted = (KEY_CHECK, SECRET_BINDING)
+                rows = connection.execute(
+                    select(Setting.key, Setting.value).where(Setting.key.in_(wanted))
+                )
+                found = {row.key: row.value for row in rows}
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot open the database {shown}: {_reason(error)}") from None
+    finally:
+        engine.dispose()
+    key_check = found.get(KEY_CHECK)
+    return StoreState(
+        shown=shown,
+        revision=revision,
+        has_tables=has_tables,
+        head=head,
+        known=revision is None or schema.knows(revision),
+        key_check=None if key_check is None else bytes.fromhex(key_check),
+        secrets_bound=found.get(SECRET_BINDING) == CURRENT_BINDING,
+    )
+
+
+class KeyMatch(Enum):
+    MATCHES = "matches"
+    # `teamotp rotate-key` was cut short after it re-sealed the store: the new key, beside
+    # the key file, opens it, and the next opening of the store finishes the rotation.
+    ROTATION_CUT_SHORT = "rotation_cut_short"
+    WRONG = "wrong"
+
+
+def match_key(key_check: bytes, master_key: str | None, key_file: Path) -> tuple[KeyMatch, bytes]:
+    """Whether the configured key opens a store with this key check value, and the key that
+    does (when one does); nothing is made, moved or finished. Raises `StoreError` when
+    there is no usable key (a missing file, a directory, no key in it)."""
+    try:
+        key = load_master_key(master_key, key_file, may_create=False)
+        if SecretBox(key).matches(key_check):
+            return KeyMatch.MATCHES, key
+        pending = pending_key_file(key_file)
+        if master_key is None and pending.is_file():
+            new = read_key_file(pending)
+            if SecretBox(new).matches(key_check):
+                return KeyMatch.ROTATION_CUT_SHORT, new
+    except MasterKeyError as error:
+        raise StoreError(str(error)) from None
+    return KeyMatch.WRONG, key
+
+
+def open_as_it_is(database_url: str, key: bytes) -> Store:
+    """The store with this key, nothing made, upgraded or bound: for reading what it holds
+    (`teamotp check`), once `read_state` and `match_key` said it is current and the key
+    opens it."""
+    return Store(_create_engine(database_url), SecretBox(key))
 
 
 def _check_writable(engine: Engine, shown: str) -> None:

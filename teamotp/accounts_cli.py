@@ -19,6 +19,7 @@ from bot.rules.model import OPERATOR, AddedAccount, ImportReport
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 from bot.rules.services import Services
 from teamotp.config import ConfigError
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, operator_language, server_rules
 
 STDIN = "-"
@@ -30,26 +31,64 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="add, import, list or remove accounts on the server",
         description="Manage accounts without sending secrets through a chat. "
         "Give '-' (or nothing) as the secret or link to read it from standard input.",
+        epilog="examples:\n"
+        "  teamotp accounts add amazon-us --secret      # asks for the key; it is not echoed\n"
+        "  teamotp accounts import --qr export.png      # a Google Authenticator export\n"
+        "  teamotp accounts list\n"
+        "  teamotp accounts remove amazon-us --yes",
+        formatter_class=HelpFormatter,
     )
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    add = actions.add_parser("add", help="add one account")
+    add = actions.add_parser(
+        "add",
+        help="add one account",
+        description="Add one account from its key, its otpauth:// link or its QR code; the "
+        'reply is its current code, for the site\'s "enter the code" step.',
+        epilog="examples:\n"
+        "  teamotp accounts add amazon-us --secret                # asks for the key\n"
+        '  echo "$KEY" | teamotp accounts add amazon-us --secret -\n'
+        "  teamotp accounts add amazon-us --uri 'otpauth://totp/...'\n"
+        "  teamotp accounts add amazon-us --qr screenshot.png",
+        formatter_class=HelpFormatter,
+    )
     add.add_argument("name", help="account name, e.g. amazon-us")
     source = add.add_mutually_exclusive_group(required=True)
     source.add_argument("--secret", nargs="?", const=STDIN, help="base32 key as the site shows it")
     source.add_argument("--uri", nargs="?", const=STDIN, help="an otpauth://totp/... link")
     source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the site's QR code")
 
-    imports = actions.add_parser("import", help="import a Google Authenticator export")
+    imports = actions.add_parser(
+        "import",
+        help="import a Google Authenticator export",
+        description="Add every time-based account of a Google Authenticator export (its QR "
+        "code, or its otpauth-migration:// links) or of otpauth://totp/ links.",
+        epilog="examples:\n"
+        "  teamotp accounts import --qr google-authenticator-export.png\n"
+        "  teamotp accounts import --uri -     # paste the links, then Ctrl-D",
+        formatter_class=HelpFormatter,
+    )
     source = imports.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--uri", nargs="?", const=STDIN, help="otpauth-migration://... or otpauth://totp/... links"
     )
     source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the export QR code")
 
-    actions.add_parser("list", help="list accounts (never secrets)")
+    actions.add_parser(
+        "list",
+        help="list accounts (never secrets)",
+        description="List the accounts with their code settings; never a secret.",
+        epilog="example:\n  teamotp accounts list",
+        formatter_class=HelpFormatter,
+    )
 
-    remove = actions.add_parser("remove", help="remove an account and its secret for good")
+    remove = actions.add_parser(
+        "remove",
+        help="remove an account and its secret for good",
+        description="Remove an account and its stored secret for good (asks first, unless --yes).",
+        epilog="example:\n  teamotp accounts remove amazon-us --yes",
+        formatter_class=HelpFormatter,
+    )
     remove.add_argument("name")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 

@@ -21,6 +21,7 @@ from bot.messages import plain
 from bot.reports import chain_report
 from bot.rules.model import OPERATOR, AuditEntry
 from teamotp.config import ConfigError
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, operator_language, server_rules
 
 _BACK = re.compile(r"(\d+)([mhd])")
@@ -48,7 +49,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "check that no event was changed, removed or added behind the bot's back.",
         epilog="examples:\n  teamotp audit --since 7d\n"
         "  teamotp audit --since 2026-03-01 --csv > audit.csv\n  teamotp audit verify",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     audit.add_argument(
         "--since",
@@ -62,7 +63,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     form.add_argument("--json", action="store_true", help="as a JSON array of events")
     actions = audit.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser(
-        "verify", help="check the hash chain; exit 1 and name the first broken link if broken"
+        "verify",
+        help="check the hash chain; exit 1 and name the first broken link if broken",
+        description="Check the audit log's hash chain: exit 0 and print its head when it is "
+        "intact, exit 1 and name the first broken link when it is not.",
+        epilog="example:\n  teamotp audit verify && echo intact",
+        formatter_class=HelpFormatter,
     )
 
 

@@ -20,6 +20,7 @@ from storage.keys import MasterKeyError, load_master_key, read_key_file
 from storage.sealed import UnreadableSecrets
 from teamotp import __version__
 from teamotp.config import ConfigError, Settings, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store
 
 
@@ -30,6 +31,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Copy the whole store into FILE (a SQLite file, mode 0600), as it is at "
         "one moment, also while the bot runs. Secrets stay sealed with the master key, "
         "which is not in the backup: keep the key too.",
+        epilog="example:\n  teamotp backup /backups/teamotp-$(date +%F).db",
+        formatter_class=HelpFormatter,
     )
     backup.add_argument("file", type=Path, metavar="FILE")
     restoring = commands.add_parser(
@@ -37,6 +40,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="replace the store with a backup made by `teamotp backup`",
         description="Replace everything in the store with the backup in FILE, in one "
         "transaction. Stop the bot first, and start it again afterwards.",
+        epilog="examples:\n"
+        "  teamotp restore /backups/teamotp-2026-01-01.db           # into an empty store\n"
+        "  teamotp restore FILE --force                             # replace what is there\n"
+        "  teamotp restore FILE --key-file old-master.key           # made under another key",
+        formatter_class=HelpFormatter,
     )
     restoring.add_argument("file", type=Path, metavar="FILE")
     restoring.add_argument(

@@ -8,7 +8,7 @@ import dataclasses
 import signal
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from teamotp import (
@@ -16,24 +16,35 @@ from teamotp import (
     accounts_cli,
     audit_cli,
     backup_cli,
+    check_cli,
+    init_cli,
     logs,
     migrate_cli,
     rotate_key_cli,
 )
 from teamotp.config import VARIABLES, ConfigError, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store
 
 if TYPE_CHECKING:
     from teamotp.app import BotApplication
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="teamotp",
         description="A team's shared authenticator, as a self-hosted Telegram bot.",
+        epilog="examples:\n"
+        "  teamotp init        # make the data directory, the master key and the database\n"
+        "  teamotp check       # is everything in place? (settings, store, key, Bot API)\n"
+        "  teamotp run         # start the bot\n"
+        "  teamotp COMMAND --help",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"teamotp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    init_cli.add_parser(commands)
+    check_cli.add_parser(commands)
     run = commands.add_parser(
         "run",
         help="start the bot (long polling, or a webhook); stops cleanly on SIGTERM or Ctrl-C",
@@ -42,8 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "from ./.env (the environment wins); the README says more.",
             width=88,
         ),
-        epilog=_settings_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  TEAMOTP_BOT_TOKEN=123456:ABC... teamotp run\n"
+        "  teamotp run --webhook     # with TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET set\n"
+        "\n" + _settings_help(),
+        formatter_class=HelpFormatter,
     )
     run.add_argument(
         "--webhook",
@@ -57,29 +71,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate_cli.add_parser(commands)
     backup_cli.add_parsers(commands)
     rotate_key_cli.add_parser(commands)
+    return parser
+
+
+# The server commands, by name: each configures logging for itself (warnings only: what
+# they print is their answer) and returns its exit code.
+_SERVER_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "accounts": accounts_cli.run,
+    "audit": audit_cli.run,
+    "migrate": migrate_cli.run,
+    "backup": backup_cli.run_backup,
+    "restore": backup_cli.run_restore,
+    "rotate-key": rotate_key_cli.run,
+    "check": check_cli.run,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(webhook=args.webhook)
-    if args.command == "accounts":
-        logs.configure("WARNING")
-        return accounts_cli.run(args)
-    if args.command == "audit":
-        logs.configure("WARNING")
-        return audit_cli.run(args)
-    if args.command == "migrate":
-        logs.configure("WARNING")
-        return migrate_cli.run(args)
-    if args.command == "backup":
-        logs.configure("WARNING")
-        return backup_cli.run_backup(args)
-    if args.command == "restore":
-        logs.configure("WARNING")
-        return backup_cli.run_restore(args)
-    if args.command == "rotate-key":
-        logs.configure("WARNING")
-        return rotate_key_cli.run(args)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    if args.command == "init":
+        # `init` says itself what it made (the key file's "keep a copy" included).
+        logs.configure("ERROR")
+        return init_cli.run(args)
+    command = _SERVER_COMMANDS.get(args.command)
+    if command is None:
+        parser.error(f"unknown command {args.command}")
+    logs.configure("WARNING")
+    return command(args)
 
 
 def _settings_help() -> str:

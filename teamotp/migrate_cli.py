@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.messages import plain, text
 from storage.database import StoreError, schema_state
 from teamotp.config import ConfigError, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store, operator_language
 
 
@@ -23,6 +24,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="upgrade the store's schema to this version's",
         description="Upgrade the database's schema to this version of teamotp (the bot "
         "does it at start unless TEAMOTP_AUTO_MIGRATE=0).",
+        epilog="examples:\n"
+        "  teamotp migrate --check   # is the schema up to date? exit 1 if not\n"
+        "  teamotp migrate           # upgrade it (the master key is checked first)",
+        formatter_class=HelpFormatter,
     )
     migrate.add_argument(
         "--check",

@@ -14,6 +14,7 @@ from typing import TextIO
 from storage.keyrotation import RotationError, rotate_key
 from storage.sealed import UnreadableSecrets
 from teamotp.config import ConfigError, load_settings
+from teamotp.help_format import HelpFormatter
 from teamotp.wiring import StartupError, open_configured_store
 
 
@@ -24,6 +25,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Make a new master key, re-seal every stored secret under it in one "
         "transaction, and put it in the key file (TEAMOTP_MASTER_KEY_FILE). The previous "
         "key is kept beside it, for backups made before. Restart every running bot after.",
+        epilog="example:\n  teamotp rotate-key && systemctl restart teamotp",
+        formatter_class=HelpFormatter,
     )
 
 

@@ -81,14 +81,20 @@ class _NoNotices:
         return None
 
 
+def rules_on(settings: Settings, store: Store, clock: Clock = time.time) -> Services:
+    """The rules over an opened store, for a command run on the server (no chat, no
+    audit chat)."""
+    return build_rules(settings, store, _NoNotices(), clock, audit_chat=False)
+
+
 @contextlib.contextmanager
 def server_rules() -> Iterator[Services]:
-    """The rules over the configured store, for a command run on the server (no chat, no
-    audit chat), closed again afterwards. Raises `ConfigError` or `StartupError`."""
+    """The rules over the configured store, for a command run on the server, closed again
+    afterwards. Raises `ConfigError` or `StartupError`."""
     settings = load_settings()
     store = open_configured_store(settings)
     try:
-        yield build_rules(settings, store, _NoNotices(), time.time, audit_chat=False)
+        yield rules_on(settings, store)
     finally:
         store.close()
 

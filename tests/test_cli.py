@@ -7,6 +7,7 @@ subprocess in tests/e2e/test_startup.py.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ import pytest
 
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE
 from teamotp import __version__
-from teamotp.cli import main
+from teamotp.cli import build_parser, main
 from teamotp.config import VARIABLES
 
 
@@ -170,17 +171,19 @@ def test_run_help_offers_webhook_mode(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 @pytest.mark.parametrize(
-    ("command", "first_line"),
+    ("command", "first_line", "code"),
     [
-        (["accounts", "list"], "No accounts yet"),
-        (["audit", "verify"], "Audit chain intact: no chained events yet."),
+        (["accounts", "list"], "No accounts yet", 0),
+        (["audit", "verify"], "Audit chain intact: no chained events yet.", 0),
+        (["init"], "Created the data directory", 0),
+        (["check"], "[FAIL] Settings: TEAMOTP_BOT_TOKEN is not set", 1),
     ],
-    ids=["accounts", "audit"],
+    ids=["accounts", "audit", "init", "check"],
 )
 def test_server_commands_do_not_load_the_telegram_library(
-    tmp_path: Path, command: list[str], first_line: str
+    tmp_path: Path, command: list[str], first_line: str, code: int
 ) -> None:
-    """`teamotp accounts` and `teamotp audit` work on the server without a chat:
+    """The server commands (`accounts`, `audit`, `init`, `check`) work without a chat:
     `teamotp.app`, and with it the Telegram library, is imported by `run` only. This
     process has long loaded `telegram`, so a fresh interpreter tells; it also checks the
     library is there to be loaded."""
@@ -204,4 +207,53 @@ def test_server_commands_do_not_load_the_telegram_library(
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert first_line in lines[0]
-    assert lines[-1] == "exit=0 loaded=False installed=True"
+    assert lines[-1] == f"exit={code} loaded=False installed=True"
+
+
+def every_parser(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """The parser and each of its subcommands' parsers, at any depth, as argparse holds
+    them: a command added later is walked too."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from every_parser(child, (*path, name))
+
+
+def test_the_walk_finds_every_command_and_its_actions() -> None:
+    found = {" ".join(path) for path, _ in every_parser(build_parser())}
+    assert {"", "init", "check", "run", "accounts add", "audit verify", "rotate-key"} <= found
+
+
+@pytest.mark.parametrize(
+    "path", [path for path, _ in every_parser(build_parser())], ids=lambda path: " ".join(path)
+)
+def test_every_command_s_help_shows_an_example(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*path, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    examples = out.split("\nexample", 1)
+    assert len(examples) == 2, f"`teamotp {' '.join(path)} --help` shows no example"
+    shown = [line.strip() for line in examples[1].splitlines()[1:] if line.strip()]
+    assert shown, "an examples heading with nothing under it"
+    assert shown[0].startswith(("teamotp ", "TEAMOTP_", "echo ", "docker ")), shown[0]
+    assert " ".join(("teamotp", *path)) in examples[1] or not path
+
+
+@pytest.mark.parametrize(
+    "path", [path for path, _ in every_parser(build_parser())], ids=lambda path: " ".join(path)
+)
+def test_every_command_s_help_fits_a_terminal(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Descriptions are wrapped to the terminal; examples, kept as written, are short."""
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main([*path, "--help"])
+    for line in capsys.readouterr().out.splitlines():
+        assert len(line) <= 90, line

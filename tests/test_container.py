@@ -159,6 +159,25 @@ def test_run_writes_its_data_then_reports_the_unreachable_api(image: str, data_v
     assert owner_and_mode["/data/teamotp.db"][0] == "10001"
 
 
+def test_init_makes_the_store_and_the_health_check_then_passes(
+    image: str, data_volume: str
+) -> None:
+    """The HEALTHCHECK's command, `teamotp check --offline`, in a container with no
+    network: healthy once `init` has made the store in the volume."""
+    made = run_image(image, "init", volume=data_volume)
+    assert made.returncode == 0, made.stderr
+    assert "Created the master key file /data/master.key (mode 0600)." in made.stdout
+
+    checked = run_image(
+        image, "check", "--offline", env=["TEAMOTP_BOT_TOKEN=123:abc"], volume=data_volume
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    lines = checked.stdout.strip().splitlines()
+    assert lines[-1] == "All checks passed.", checked.stdout
+    assert all(line.startswith(("[ok]", "[skip]")) for line in lines[:-1]), checked.stdout
+    assert "123:abc" not in checked.stdout + checked.stderr
+
+
 def test_qr_codes_are_made_and_read_inside_the_image(image: str) -> None:
     """zxing-cpp and Pillow are native code: prove the image's copies load and work."""
     probe = (

@@ -137,6 +137,37 @@ async def test_wrong_token_and_unknown_method(fake: FakeTelegram) -> None:
     assert any("sendMesage" in v for v in fake.violations)
 
 
+async def test_every_answer_carries_telegrams_time_in_its_date_header(fake: FakeTelegram) -> None:
+    """As Telegram's servers do (RFC 9110's IMF-fixdate, whole seconds): their own time,
+    which a test may set apart from the bot's, also on a refusal."""
+    fake.world.clock = lambda: 1767225605.75  # 2026-01-01 00:00:05.75 UTC
+    async with aiohttp.ClientSession() as session:
+        for token in (fake.token, "1:wrong"):
+            async with session.get(f"{fake.api_url}/bot{token}/getMe") as answer:
+                assert answer.headers["Date"] == "Thu, 01 Jan 2026 00:00:05 GMT"
+        async with session.get(f"{fake.api_url}/nowhere") as answer:
+            assert answer.status == 404
+            assert answer.headers["Date"] == "Thu, 01 Jan 2026 00:00:05 GMT"
+
+
+async def test_get_me_says_whether_privacy_mode_is_on(
+    fake: FakeTelegram, bot: telegram.Bot
+) -> None:
+    """`can_read_all_group_messages` is "True, if privacy mode is disabled" (api.json), and
+    what the bot then receives in a group follows it."""
+    alice = fake.user("alice")
+    team = fake.group("team")
+    await fake.add_bot_to_group(team, alice)
+    await bot.get_updates(offset=-1)
+    assert (await bot.get_me()).can_read_all_group_messages is False
+    await fake.send(alice, team, "chatting, privacy on")
+    fake.privacy_mode = False
+    assert (await bot.get_me()).can_read_all_group_messages is True
+    await fake.send(alice, team, "chatting, privacy off")
+    updates = await bot.get_updates(offset=fake.confirmed_offset + 1)
+    assert [u.message.text for u in updates if u.message] == ["chatting, privacy off"]
+
+
 async def test_spec_refuses_unknown_parameter(fake: FakeTelegram) -> None:
     alice = fake.user("alice")
     status, body = await raw_post(

@@ -20,8 +20,9 @@ from tests.fake_telegram.html_entities import parse_html
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / package for package in ("teamotp", "bot", "storage")]
 
-# Functions whose argument at this position is a catalog key.
-KEY_ARGUMENT = {"text": 1, "chunked": 1}
+# Functions whose argument at this position is a catalog key (`line`: the lines of
+# `teamotp check`, each with its outcome first).
+KEY_ARGUMENT = {"text": 1, "chunked": 1, "line": 1}
 # TeamOtpError and its subclasses take the key first; NotAMember/ChatNotApproved pass it
 # to super().__init__.
 ERROR_CLASSES = {
@@ -186,6 +187,7 @@ def test_the_scan_finds_the_code_that_uses_the_catalog() -> None:
     ):
         assert key in found, key
     assert {use.prefix for use in USES if use.prefix} >= {"cmd.", "role.", "reason.", "notify."}
+    assert {"cli.check.key_wrong", "cli.check.clock_ahead"} <= found, "teamotp check's lines"
 
 
 @pytest.mark.parametrize("use", USES, ids=lambda use: use.where)

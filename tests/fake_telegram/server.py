@@ -20,11 +20,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from .bot_api import BotApi
 from .errors import ApiError, bad_request
@@ -126,7 +127,6 @@ class FakeTelegram(UserActions):
         self.api = BotApi(self.world, self.updates, self.files)
         self.spec = ApiSpec.load(spec_path)
         self.faults = Faults()
-        self.privacy_mode = True
         #: Every request, in arrival order.
         self.requests: list[Call] = []
         #: Refused requests that reveal a bug in the bot; tests assert it stays empty.
@@ -151,6 +151,7 @@ class FakeTelegram(UserActions):
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Serve on ``host:port`` (0 = a free port); :attr:`api_url` is set afterwards."""
         app = web.Application(client_max_size=_UPLOAD_LIMIT)
+        app.on_response_prepare.append(self._stamp_date)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown)
@@ -195,6 +196,16 @@ class FakeTelegram(UserActions):
         await self.stop()
 
     # --------------------------------------------------------- configuration
+
+    @property
+    def privacy_mode(self) -> bool:
+        """BotFather's privacy mode for the bot (on by default): what it receives in
+        groups, and what getMe's ``can_read_all_group_messages`` says."""
+        return self.world.privacy_mode
+
+    @privacy_mode.setter
+    def privacy_mode(self, value: bool) -> None:
+        self.world.privacy_mode = value
 
     @property
     def not_modified(self) -> list[str]:
@@ -419,6 +430,12 @@ class FakeTelegram(UserActions):
         return True
 
     # ------------------------------------------------------------------- HTTP
+
+    async def _stamp_date(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Every answer's ``Date`` header, as Telegram's servers send it (RFC 9110, whole
+        seconds): their time, which is the world's clock, so a test that sets Telegram's
+        time apart from the bot's sees it in the headers too."""
+        response.headers[hdrs.DATE] = formatdate(self.world.clock(), usegmt=True)
 
     async def _handle_unknown(self, request: web.Request) -> web.Response:
         return web.json_response(

@@ -42,8 +42,7 @@ class UserActions:
     updates: UpdateQueue
     api: BotApi
     files: FileStore
-    #: Privacy mode (BotFather's default): in groups a non-admin bot only receives
-    #: commands, replies to its own messages, mentions and service messages.
+    #: Privacy mode (see :attr:`~.world.World.privacy_mode`).
     privacy_mode: bool
     _query_ids: itertools.count[int]
 

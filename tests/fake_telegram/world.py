@@ -213,6 +213,10 @@ class World:
         # Telegram's time, which stamps every message and update: the real time unless a
         # test says otherwise (the end-to-end tests' clock, or one set apart from the bot's).
         self.clock: Callable[[], float] = time.time
+        #: Privacy mode (BotFather's default, /setprivacy): in groups a non-admin bot only
+        #: receives commands, replies to its own messages, mentions and service messages,
+        #: and getMe says so (``can_read_all_group_messages`` is its opposite).
+        self.privacy_mode = True
         self.anonymous_admin = FakeUser(
             GROUP_ANONYMOUS_BOT_ID,
             "Group",
