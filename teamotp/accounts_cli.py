@@ -92,7 +92,7 @@ def _dispatch(
                 lang,
                 "secret.list_line",
                 name=account.name,
-                issuer=issuer_suffix(account.issuer),
+                issuer=issuer_suffix(lang, account.issuer),
                 digits=account.digits,
                 period=account.period,
                 algorithm=account.algorithm,
