@@ -873,6 +873,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "<code>denied</code> 只看被拒绝的请求，<code>@用户名</code> 只看此人的记录。",
     },
     # --- claim, cancel, misc ---
+    "claim.log": {
+        ENGLISH: "No owner is configured. Send /claim {code} to @{bot} in a private chat to "
+        "become the owner (or set TEAMOTP_OWNER_IDS).",
+        CHINESE: "尚未设置所有者。在私聊中向 @{bot} 发送 /claim {code} 即可成为所有者"
+        "（也可以在服务器上设置 TEAMOTP_OWNER_IDS）。",
+    },
     "claim.usage": {
         ENGLISH: "Usage: /claim CODE (the code from the bot's start-up log).",
         CHINESE: "用法：/claim 认领码（机器人启动日志中的认领码）。",
@@ -1837,6 +1843,420 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "audit.event.code.expired": {
         ENGLISH: "the code request of {target} for {account} expired unanswered",
         CHINESE: "{target} 获取 {account} 验证码的请求无人处理，已失效",
+    },
+    # --- the server's command line: why it stops, its settings, --help ---
+    "cli.failed": {
+        ENGLISH: "teamotp: {reason}",
+        CHINESE: "teamotp：{reason}",
+    },
+    "config.token_missing": {
+        ENGLISH: "TEAMOTP_BOT_TOKEN is not set: get a token from @BotFather and set it in the environment or in .env",
+        CHINESE: "未设置 TEAMOTP_BOT_TOKEN：请向 @BotFather 申请机器人令牌，写入环境变量或 <code>.env</code> 文件",
+    },
+    "config.webhook_url_missing": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL is not set: webhook mode needs the public https:// URL Telegram posts updates to",
+        CHINESE: "未设置 TEAMOTP_WEBHOOK_URL：webhook 模式需要一个公网 https:// 地址，供 Telegram 推送消息",
+    },
+    "config.webhook_secret_missing": {
+        ENGLISH: "TEAMOTP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 characters A-Z, a-z, 0-9, _ and - (e.g. from `openssl rand -hex 32`)",
+        CHINESE: "未设置 TEAMOTP_WEBHOOK_SECRET：webhook 模式需要一个 1-256 个字符的密钥，只能包含 <code>A-Z</code>、<code>a-z</code>、<code>0-9</code>、_ 和 -（例如用 `openssl rand -hex 32` 生成）",
+    },
+    "config.ids": {
+        ENGLISH: "{name} must be comma-separated numeric Telegram user ids (send /start to the bot to see yours)",
+        CHINESE: "{name} 必须是用逗号分隔的 Telegram 数字用户 ID（向机器人发送 /start 可查看自己的 ID）",
+    },
+    "config.whole_number": {
+        ENGLISH: "{name} must be a whole number",
+        CHINESE: "{name} 必须是整数",
+    },
+    "config.code_ttl": {
+        ENGLISH: "TEAMOTP_CODE_TTL must be -1 (keep), 0 (delete at expiry) or seconds",
+        CHINESE: "TEAMOTP_CODE_TTL 必须是 -1（保留）、0（到期即删除）或秒数",
+    },
+    "config.codes_per_minute": {
+        ENGLISH: "TEAMOTP_CODES_PER_MINUTE must be 0 (no limit) or a positive number",
+        CHINESE: "TEAMOTP_CODES_PER_MINUTE 必须是 0（不限制）或正整数",
+    },
+    "config.switch": {
+        ENGLISH: "{name} must be 1 or 0",
+        CHINESE: "{name} 必须是 1 或 0",
+    },
+    "config.api_url": {
+        ENGLISH: "TEAMOTP_API_URL must be an http:// or https:// URL, like https://api.telegram.org",
+        CHINESE: "TEAMOTP_API_URL 必须是 http:// 或 https:// 地址，例如 https://api.telegram.org",
+    },
+    "config.mode": {
+        ENGLISH: "TEAMOTP_MODE must be polling or webhook",
+        CHINESE: "TEAMOTP_MODE 必须是 <code>polling</code> 或 <code>webhook</code>",
+    },
+    "config.webhook_url": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL must be an https:// URL Telegram can reach, like https://bot.example.com/telegram",
+        CHINESE: "TEAMOTP_WEBHOOK_URL 必须是 Telegram 能访问到的 https:// 地址，例如 https://bot.example.com/telegram",
+    },
+    "config.webhook_port": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL must use port 443, 80, 88 or 8443 (Telegram's)",
+        CHINESE: "TEAMOTP_WEBHOOK_URL 只能使用 Telegram 支持的端口：443、80、88 或 8443",
+    },
+    "config.webhook_health": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL must not end in {path}: that is the health check",
+        CHINESE: "TEAMOTP_WEBHOOK_URL 不能以 {path} 结尾：那是健康检查的地址",
+    },
+    "config.webhook_secret": {
+        ENGLISH: "TEAMOTP_WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ and - (e.g. from `openssl rand -hex 32`)",
+        CHINESE: "TEAMOTP_WEBHOOK_SECRET 必须是 1-256 个字符，只能包含 <code>A-Z</code>、<code>a-z</code>、<code>0-9</code>、_ 和 -（例如用 `openssl rand -hex 32` 生成）",
+    },
+    "config.port": {
+        ENGLISH: "TEAMOTP_LISTEN_PORT must be a port number, 1-65535",
+        CHINESE: "TEAMOTP_LISTEN_PORT 必须是 1-65535 之间的端口号",
+    },
+    "config.log_level": {
+        ENGLISH: "TEAMOTP_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        CHINESE: "TEAMOTP_LOG_LEVEL 必须是 <code>DEBUG</code>、<code>INFO</code>、<code>WARNING</code>、<code>ERROR</code> 或 <code>CRITICAL</code>",
+    },
+    "startup.data_dir_create": {
+        ENGLISH: "cannot create the data directory {path}: {reason}",
+        CHINESE: "无法创建数据目录 {path}：{reason}",
+    },
+    "startup.data_dir_unwritable": {
+        ENGLISH: "the data directory {path} is not writable by this user (uid {uid}): fix its owner or permissions",
+        CHINESE: "当前用户（uid {uid}）无法写入数据目录 {path}：请修改该目录的所有者或权限",
+    },
+    "startup.token_refused": {
+        ENGLISH: "Telegram refused the bot token: check TEAMOTP_BOT_TOKEN",
+        CHINESE: "Telegram 拒绝了机器人令牌：请检查 TEAMOTP_BOT_TOKEN",
+    },
+    "startup.api_url_unusable": {
+        ENGLISH: "TEAMOTP_API_URL is not a URL the bot can use: it should look like https://api.telegram.org",
+        CHINESE: "TEAMOTP_API_URL 不是机器人能用的地址：应形如 https://api.telegram.org",
+    },
+    "startup.cannot_listen": {
+        ENGLISH: "cannot listen on {host}:{port} (TEAMOTP_LISTEN_HOST, TEAMOTP_LISTEN_PORT): {reason}",
+        CHINESE: "无法监听 {host}:{port}（TEAMOTP_LISTEN_HOST、TEAMOTP_LISTEN_PORT）：{reason}",
+    },
+    "startup.webhook_refused": {
+        ENGLISH: "Telegram refused the webhook (TEAMOTP_WEBHOOK_URL, TEAMOTP_WEBHOOK_SECRET): {said}",
+        CHINESE: "Telegram 拒绝了 webhook 设置（TEAMOTP_WEBHOOK_URL、TEAMOTP_WEBHOOK_SECRET）：{said}",
+    },
+    "startup.as_said": {
+        ENGLISH: "{said}",
+        CHINESE: "{said}",
+    },
+    "store.cannot_open": {
+        ENGLISH: "cannot open the database {url}: {reason}",
+        CHINESE: "无法打开数据库 {url}：{reason}",
+    },
+    "store.wrong_key": {
+        ENGLISH: "the master key does not match the store (it was written with another key); nothing was changed",
+        CHINESE: "主密钥与数据库不匹配（数据库是用另一个密钥写入的）；没有做任何更改",
+    },
+    "store.cannot_prepare": {
+        ENGLISH: "cannot prepare the database {url}: {reason}",
+        CHINESE: "无法初始化数据库 {url}：{reason}",
+    },
+    "store.cannot_write": {
+        ENGLISH: "cannot write the database {url}: {reason}; the bot must be able to write it: check the file's owner and permissions",
+        CHINESE: "无法写入数据库 {url}：{reason}；机器人必须能写入数据库：请检查文件的所有者和权限",
+    },
+    "store.schema_behind": {
+        ENGLISH: "the database {url} is not at this version's schema ({found}, needs {head}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1",
+        CHINESE: "数据库 {url} 的结构不是此版本所需的（现为 {found}，需要 {head}）：请运行 `teamotp migrate`，或设置 TEAMOTP_AUTO_MIGRATE=1",
+    },
+    "store.schema_behind_unversioned": {
+        ENGLISH: "the database {url} is not at this version's schema (from before migrations, needs {head}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1",
+        CHINESE: "数据库 {url} 的结构不是此版本所需的（早于迁移机制，需要 {head}）：请运行 `teamotp migrate`，或设置 TEAMOTP_AUTO_MIGRATE=1",
+    },
+    "store.schema_behind_empty": {
+        ENGLISH: "the database {url} is not at this version's schema (empty, needs {head}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1",
+        CHINESE: "数据库 {url} 的结构不是此版本所需的（空数据库，需要 {head}）：请运行 `teamotp migrate`，或设置 TEAMOTP_AUTO_MIGRATE=1",
+    },
+    "store.bad_url": {
+        ENGLISH: "TEAMOTP_DATABASE_URL is not a usable database URL ({kind}); expected e.g. sqlite:///data/teamotp.db or postgresql+psycopg://user@host/db",
+        CHINESE: "TEAMOTP_DATABASE_URL 不是可用的数据库地址（{kind}）；应形如 sqlite:///data/teamotp.db 或 postgresql+psycopg://user@host/db",
+    },
+    "store.no_driver": {
+        ENGLISH: "TEAMOTP_DATABASE_URL needs a database driver that is not installed: {module}",
+        CHINESE: "TEAMOTP_DATABASE_URL 需要的数据库驱动没有安装：{module}",
+    },
+    "store.no_driver_hint": {
+        ENGLISH: "TEAMOTP_DATABASE_URL needs a database driver that is not installed: {module}; install it with: pip install 'teamotp[{extra}]'",
+        CHINESE: "TEAMOTP_DATABASE_URL 需要的数据库驱动没有安装：{module}；请用 `pip install 'teamotp[{extra}]'` 安装",
+    },
+    "key.bad_env": {
+        ENGLISH: "TEAMOTP_MASTER_KEY must be 32 bytes, base64-encoded",
+        CHINESE: "TEAMOTP_MASTER_KEY 必须是 base64 编码的 32 字节密钥",
+    },
+    "key.file_missing": {
+        ENGLISH: "the master key file {path} is missing, but the store was written with a key: restore the file or set TEAMOTP_MASTER_KEY",
+        CHINESE: "主密钥文件 {path} 不存在，但数据库是用密钥写入的：请恢复该文件，或设置 TEAMOTP_MASTER_KEY",
+    },
+    "key.cannot_create": {
+        ENGLISH: "cannot create the master key file {path}: {reason}; check TEAMOTP_MASTER_KEY_FILE and its folder's permissions",
+        CHINESE: "无法创建主密钥文件 {path}：{reason}；请检查 TEAMOTP_MASTER_KEY_FILE 及其所在文件夹的权限",
+    },
+    "key.is_directory": {
+        ENGLISH: "the master key file {path} is a directory, not a file: point TEAMOTP_MASTER_KEY_FILE at the key file",
+        CHINESE: "主密钥文件 {path} 是目录，不是文件：请让 TEAMOTP_MASTER_KEY_FILE 指向密钥文件",
+    },
+    "key.dangling_link": {
+        ENGLISH: "the master key file {path} is a symbolic link to {target}, where there is no file: point TEAMOTP_MASTER_KEY_FILE at the key file",
+        CHINESE: "主密钥文件 {path} 是指向 {target} 的符号链接，但那里没有文件：请让 TEAMOTP_MASTER_KEY_FILE 指向密钥文件",
+    },
+    "key.cannot_read_mode": {
+        ENGLISH: "cannot read the master key file {path}: {reason} (owned by uid {owner}, mode {mode}); it must be readable by this user (uid {uid})",
+        CHINESE: "无法读取主密钥文件 {path}：{reason}（所有者 uid {owner}，权限 {mode}）；当前用户（uid {uid}）必须能读取它",
+    },
+    "key.cannot_read_unknown_mode": {
+        ENGLISH: "cannot read the master key file {path}: {reason} (its owner and mode unknown); it must be readable by this user (uid {uid})",
+        CHINESE: "无法读取主密钥文件 {path}：{reason}（所有者和权限未知）；当前用户（uid {uid}）必须能读取它",
+    },
+    "key.cannot_read": {
+        ENGLISH: "cannot read the master key file {path}: {reason}; it must be readable by this user (uid {uid})",
+        CHINESE: "无法读取主密钥文件 {path}：{reason}；当前用户（uid {uid}）必须能读取它",
+    },
+    "key.not_a_key": {
+        ENGLISH: "the master key file {path} does not hold a base64 32-byte key",
+        CHINESE: "主密钥文件 {path} 里不是 base64 编码的 32 字节密钥",
+    },
+    "cli.help.usage": {
+        ENGLISH: "usage: ",
+        CHINESE: "用法：",
+    },
+    "cli.help.positionals": {
+        ENGLISH: "positional arguments",
+        CHINESE: "参数",
+    },
+    "cli.help.colon": {ENGLISH: ":", CHINESE: "："},
+    "cli.help.options": {
+        ENGLISH: "options",
+        CHINESE: "选项",
+    },
+    "cli.help.help": {
+        ENGLISH: "show this help message and exit",
+        CHINESE: "显示此帮助信息并退出",
+    },
+    "cli.help.error": {
+        ENGLISH: "{prog}: error: {message}",
+        CHINESE: "{prog}：错误：{message}",
+    },
+    "cli.help.version": {
+        ENGLISH: "show program's version number and exit",
+        CHINESE: "显示版本号并退出",
+    },
+    "cli.help.teamotp": {
+        ENGLISH: "A team's shared authenticator, as a self-hosted Telegram bot.",
+        CHINESE: "团队共用的身份验证器：部署在你自己服务器上的 Telegram 机器人。",
+    },
+    "cli.help.run": {
+        ENGLISH: "start the bot (long polling, or a webhook); stops cleanly on SIGTERM or Ctrl-C",
+        CHINESE: "启动机器人（长轮询或 webhook）；收到 <code>SIGTERM</code> 或按 <code>Ctrl-C</code> 时正常退出",
+    },
+    "cli.help.run_description": {
+        ENGLISH: "Start the bot. Its settings come from TEAMOTP_* environment variables and from ./.env (the environment wins); the README says more.",
+        CHINESE: "启动机器人。设置来自 TEAMOTP_* 环境变量和 <code>./.env</code> 文件（以环境变量为准）；详见 README。",
+    },
+    "cli.help.webhook": {
+        ENGLISH: "take updates from Telegram's webhook instead of polling (as TEAMOTP_MODE=webhook): needs TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET; listens on TEAMOTP_LISTEN_HOST:TEAMOTP_LISTEN_PORT and serves /healthz",
+        CHINESE: "通过 Telegram 的 webhook 接收消息，不再轮询（同 <code>TEAMOTP_MODE=webhook</code>）：需要设置 TEAMOTP_WEBHOOK_URL 和 TEAMOTP_WEBHOOK_SECRET；在 TEAMOTP_LISTEN_HOST:TEAMOTP_LISTEN_PORT 上监听，并提供 /healthz",
+    },
+    "cli.help.settings": {
+        ENGLISH: "settings, each with its default:",
+        CHINESE: "设置项及其默认值：",
+    },
+    "cli.help.accounts": {
+        ENGLISH: "add, import, list or remove accounts on the server",
+        CHINESE: "在服务器上添加、导入、列出或删除账号",
+    },
+    "cli.help.accounts_description": {
+        ENGLISH: "Manage accounts without sending secrets through a chat. Give '-' (or nothing) as the secret or link to read it from standard input.",
+        CHINESE: "在服务器上管理账号，密钥不经过任何聊天。密钥或链接写 '-'（或不写）则从标准输入读取。",
+    },
+    "cli.help.accounts_add": {
+        ENGLISH: "add one account",
+        CHINESE: "添加一个账号",
+    },
+    "cli.help.accounts_name": {
+        ENGLISH: "account name, e.g. amazon-us",
+        CHINESE: "账号名称，例如 amazon-us",
+    },
+    "cli.help.accounts_secret": {
+        ENGLISH: "base32 key as the site shows it",
+        CHINESE: "网站显示的密钥（base32）",
+    },
+    "cli.help.accounts_uri": {
+        ENGLISH: "an otpauth://totp/... link",
+        CHINESE: "一个 otpauth://totp/... 链接",
+    },
+    "cli.help.accounts_qr": {
+        ENGLISH: "an image of the site's QR code",
+        CHINESE: "网站二维码的图片",
+    },
+    "cli.help.accounts_import": {
+        ENGLISH: "import a Google Authenticator export",
+        CHINESE: "导入 Google 身份验证器导出的账号",
+    },
+    "cli.help.accounts_import_uri": {
+        ENGLISH: "otpauth-migration://... or otpauth://totp/... links",
+        CHINESE: "otpauth-migration://... 或 otpauth://totp/... 链接",
+    },
+    "cli.help.accounts_import_qr": {
+        ENGLISH: "an image of the export QR code",
+        CHINESE: "导出二维码的图片",
+    },
+    "cli.help.accounts_list": {
+        ENGLISH: "list accounts (never secrets)",
+        CHINESE: "列出账号（不显示密钥）",
+    },
+    "cli.help.accounts_remove": {
+        ENGLISH: "remove an account and its secret for good",
+        CHINESE: "永久删除账号及其密钥",
+    },
+    "cli.help.accounts_yes": {
+        ENGLISH: "do not ask for confirmation",
+        CHINESE: "不再询问确认",
+    },
+    "cli.help.audit": {
+        ENGLISH: "check the audit log",
+        CHINESE: "检查操作记录",
+    },
+    "cli.help.audit_description": {
+        ENGLISH: "Check that no audit event was changed, removed or added behind the bot's back.",
+        CHINESE: "检查是否有操作记录被绕过机器人改动、删除或添加。",
+    },
+    "cli.help.audit_verify": {
+        ENGLISH: "check the hash chain; exit 1 and name the first broken link if broken",
+        CHINESE: "检查操作记录链；如已断开，指出第一个断开处并以 1 退出",
+    },
+    "cli.help.migrate": {
+        ENGLISH: "upgrade the store's schema to this version's",
+        CHINESE: "把数据库结构升级到此版本",
+    },
+    "cli.help.migrate_description": {
+        ENGLISH: "Upgrade the database's schema to this version of teamotp (the bot does it at start unless TEAMOTP_AUTO_MIGRATE=0).",
+        CHINESE: "把数据库结构升级到此版本的 teamotp 所需的结构（除非设置了 TEAMOTP_AUTO_MIGRATE=0，机器人启动时会自动升级）。",
+    },
+    "cli.help.migrate_check": {
+        ENGLISH: "only say whether the schema is up to date (exit 1 if not); change nothing",
+        CHINESE: "只检查数据库结构是否为最新（不是则以 1 退出），不做任何更改",
+    },
+    "cli.help.backup": {
+        ENGLISH: "write a consistent copy of the store to FILE (secrets stay sealed)",
+        CHINESE: "把数据库的一致性副本写入 <code>FILE</code>（密钥保持加密）",
+    },
+    "cli.help.backup_description": {
+        ENGLISH: "Copy the whole store into FILE (a SQLite file, mode 0600), as it is at one moment, also while the bot runs. Secrets stay sealed with the master key, which is not in the backup: keep the key too.",
+        CHINESE: "把整个数据库在某一时刻的状态复制到 <code>FILE</code>（SQLite 文件，权限 0600），机器人运行时也可以备份。密钥仍用主密钥加密，而主密钥不在备份中：请另外保存主密钥。",
+    },
+    "cli.help.restore": {
+        ENGLISH: "replace the store with a backup made by `teamotp backup`",
+        CHINESE: "用 `teamotp backup` 生成的备份替换数据库",
+    },
+    "cli.help.restore_description": {
+        ENGLISH: "Replace everything in the store with the backup in FILE, in one transaction. Stop the bot first, and start it again afterwards.",
+        CHINESE: "在一个事务中用 <code>FILE</code> 中的备份替换数据库的全部内容。请先停止机器人，完成后再启动。",
+    },
+    "cli.help.restore_key_file": {
+        ENGLISH: "the master key file the backup was made under, when it is not this store's: its secrets are then re-sealed under this store's key",
+        CHINESE: "备份所用的主密钥文件（与当前数据库的不同时）：备份中的密钥会改用当前数据库的主密钥重新加密",
+    },
+    "cli.help.restore_force": {
+        ENGLISH: "replace a store that is not empty",
+        CHINESE: "替换一个非空的数据库",
+    },
+    "cli.help.rotate_key": {
+        ENGLISH: "re-seal every secret under a new master key (in the key file)",
+        CHINESE: "用新的主密钥重新加密所有密钥（写入密钥文件）",
+    },
+    "cli.help.rotate_key_description": {
+        ENGLISH: "Make a new master key, re-seal every stored secret under it in one transaction, and put it in the key file (TEAMOTP_MASTER_KEY_FILE). The previous key is kept beside it, for backups made before. Restart every running bot after.",
+        CHINESE: "生成新的主密钥，在一个事务中用它重新加密所有已保存的密钥，并写入密钥文件（TEAMOTP_MASTER_KEY_FILE）。旧密钥保留在旁边，供之前的备份使用。完成后请重启所有正在运行的机器人。",
+    },
+    "setting.required": {
+        ENGLISH: "(required)",
+        CHINESE: "（必填）",
+    },
+    "setting.none": {
+        ENGLISH: "(none)",
+        CHINESE: "（无）",
+    },
+    "setting.owner_ids_default": {
+        ENGLISH: "(none: the first to send /claim CODE from the log becomes owner)",
+        CHINESE: "（无：第一个发送日志中 /claim 认领码 的人成为所有者）",
+    },
+    "setting.master_key_default": {
+        ENGLISH: "(none: the key file)",
+        CHINESE: "（无：使用密钥文件）",
+    },
+    "setting.webhook_required": {
+        ENGLISH: "(required in webhook mode)",
+        CHINESE: "（webhook 模式下必填）",
+    },
+    "setting.bot_token": {
+        ENGLISH: "the bot's token from @BotFather",
+        CHINESE: "从 @BotFather 获得的机器人令牌",
+    },
+    "setting.owner_ids": {
+        ENGLISH: "comma-separated numeric Telegram user ids of the owners (/start shows yours)",
+        CHINESE: "所有者的 Telegram 数字用户 ID，用逗号分隔（向机器人发送 /start 可查看自己的 ID）",
+    },
+    "setting.data_dir": {
+        ENGLISH: "where the default database and key file live",
+        CHINESE: "默认数据库和密钥文件所在的目录",
+    },
+    "setting.database_url": {
+        ENGLISH: "any SQLAlchemy URL, e.g. postgresql+psycopg://USER:PASSWORD@HOST/DATABASE",
+        CHINESE: "任意 SQLAlchemy 数据库地址，例如 postgresql+psycopg://USER:PASSWORD@HOST/DATABASE",
+    },
+    "setting.master_key": {
+        ENGLISH: "the 32-byte master key, base64",
+        CHINESE: "32 字节的主密钥，base64 编码",
+    },
+    "setting.master_key_file": {
+        ENGLISH: "the master key's file, made (mode 0600) on the first start; keep a copy elsewhere",
+        CHINESE: "主密钥文件，首次启动时创建（权限 0600）；请在别处另存一份",
+    },
+    "setting.api_url": {
+        ENGLISH: "the Bot API server (a self-hosted one, or a test one)",
+        CHINESE: "Telegram 机器人 API 服务器（自建的，或测试用的）",
+    },
+    "setting.audit_chat_id": {
+        ENGLISH: "a chat that gets every notice, and the audit chain's head once a day",
+        CHINESE: "接收所有通知的聊天，每天还会收到一次操作记录链的最新一条",
+    },
+    "setting.code_ttl": {
+        ENGLISH: "seconds after the last code shown expires to delete its message; -1 keeps it",
+        CHINESE: "最后显示的验证码过期多少秒后删除该消息；-1 表示保留",
+    },
+    "setting.log_level": {
+        ENGLISH: "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        CHINESE: "<code>DEBUG</code>、<code>INFO</code>、<code>WARNING</code>、<code>ERROR</code> 或 <code>CRITICAL</code>",
+    },
+    "setting.codes_per_minute": {
+        ENGLISH: "codes one person may get in a minute; 0: no limit",
+        CHINESE: "每人每分钟最多可获取的验证码数；0 表示不限制",
+    },
+    "setting.auto_migrate": {
+        ENGLISH: "1: upgrade the database's schema at start; 0: refuse an older one (`teamotp migrate` upgrades it)",
+        CHINESE: "1：启动时自动升级数据库结构；0：数据库结构较旧时拒绝启动（用 `teamotp migrate` 升级）",
+    },
+    "setting.mode": {
+        ENGLISH: "polling, or webhook (the same as --webhook)",
+        CHINESE: "<code>polling</code>（轮询），或 <code>webhook</code>（同 --webhook）",
+    },
+    "setting.webhook_url": {
+        ENGLISH: "the public https:// URL Telegram posts updates to",
+        CHINESE: "Telegram 推送消息的公网 https:// 地址",
+    },
+    "setting.webhook_secret": {
+        ENGLISH: "1-256 characters A-Z a-z 0-9 _ -, which Telegram sends with every update",
+        CHINESE: "1-256 个字符（<code>A-Z a-z 0-9 _ -</code>），Telegram 每次推送都会带上它",
+    },
+    "setting.listen_host": {
+        ENGLISH: "the address the webhook server listens on (it also serves /healthz)",
+        CHINESE: "webhook 服务器监听的地址（它也提供 /healthz）",
+    },
+    "setting.listen_port": {
+        ENGLISH: "the port the webhook server listens on",
+        CHINESE: "webhook 服务器监听的端口",
     },
     # --- the store's schema (`teamotp migrate`) ---
     "cli.schema_current": {

@@ -19,39 +19,44 @@ from bot.rules.model import OPERATOR, AddedAccount, ImportReport
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 from bot.rules.services import Services
 from teamotp.config import ConfigError
-from teamotp.wiring import StartupError, operator_language, server_rules
+from teamotp.telling import Parser, description, failure, operator_language, said
+from teamotp.wiring import StartupError, server_rules
 
 STDIN = "-"
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     accounts = commands.add_parser(
         "accounts",
-        help="add, import, list or remove accounts on the server",
-        description="Manage accounts without sending secrets through a chat. "
-        "Give '-' (or nothing) as the secret or link to read it from standard input.",
+        lang=lang,
+        help=said(lang, "cli.help.accounts"),
+        description=description(lang, said(lang, "cli.help.accounts_description")),
     )
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    add = actions.add_parser("add", help="add one account")
-    add.add_argument("name", help="account name, e.g. amazon-us")
+    add = actions.add_parser("add", lang=lang, help=said(lang, "cli.help.accounts_add"))
+    add.add_argument("name", help=said(lang, "cli.help.accounts_name"))
     source = add.add_mutually_exclusive_group(required=True)
-    source.add_argument("--secret", nargs="?", const=STDIN, help="base32 key as the site shows it")
-    source.add_argument("--uri", nargs="?", const=STDIN, help="an otpauth://totp/... link")
-    source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the site's QR code")
+    source.add_argument(
+        "--secret", nargs="?", const=STDIN, help=said(lang, "cli.help.accounts_secret")
+    )
+    source.add_argument("--uri", nargs="?", const=STDIN, help=said(lang, "cli.help.accounts_uri"))
+    source.add_argument("--qr", type=Path, metavar="IMAGE", help=said(lang, "cli.help.accounts_qr"))
 
-    imports = actions.add_parser("import", help="import a Google Authenticator export")
+    imports = actions.add_parser("import", lang=lang, help=said(lang, "cli.help.accounts_import"))
     source = imports.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--uri", nargs="?", const=STDIN, help="otpauth-migration://... or otpauth://totp/... links"
+        "--uri", nargs="?", const=STDIN, help=said(lang, "cli.help.accounts_import_uri")
     )
-    source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the export QR code")
+    source.add_argument(
+        "--qr", type=Path, metavar="IMAGE", help=said(lang, "cli.help.accounts_import_qr")
+    )
 
-    actions.add_parser("list", help="list accounts (never secrets)")
+    actions.add_parser("list", lang=lang, help=said(lang, "cli.help.accounts_list"))
 
-    remove = actions.add_parser("remove", help="remove an account and its secret for good")
+    remove = actions.add_parser("remove", lang=lang, help=said(lang, "cli.help.accounts_remove"))
     remove.add_argument("name")
-    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    remove.add_argument("--yes", action="store_true", help=said(lang, "cli.help.accounts_yes"))
 
 
 class _Say(Protocol):
@@ -72,7 +77,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
         with server_rules() as services:
             return _dispatch(args, services, lang, stdin, say)
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     except TeamOtpError as refused:
         say(text(lang, refused.key, **refused.params), sys.stderr)

@@ -13,20 +13,19 @@ from bot.messages import plain
 from bot.reports import chain_report
 from bot.rules.model import OPERATOR
 from teamotp.config import ConfigError
-from teamotp.wiring import StartupError, operator_language, server_rules
+from teamotp.telling import Parser, description, failure, operator_language, said
+from teamotp.wiring import StartupError, server_rules
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     audit = commands.add_parser(
         "audit",
-        help="check the audit log",
-        description="Check that no audit event was changed, removed or added behind the "
-        "bot's back.",
+        lang=lang,
+        help=said(lang, "cli.help.audit"),
+        description=description(lang, said(lang, "cli.help.audit_description")),
     )
     actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser(
-        "verify", help="check the hash chain; exit 1 and name the first broken link if broken"
-    )
+    actions.add_parser("verify", lang=lang, help=said(lang, "cli.help.audit_verify"))
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         with server_rules() as services:
             state = services.audit.chain(OPERATOR)
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     print(plain(chain_report(lang, state)), file=out if state.intact else sys.stderr)
     return 0 if state.intact else 1

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import signal
 import sys
-import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.messages import Key
 from teamotp import (
     __version__,
     accounts_cli,
@@ -21,6 +20,15 @@ from teamotp import (
     rotate_key_cli,
 )
 from teamotp.config import VARIABLES, ConfigError, load_settings
+from teamotp.telling import (
+    DESCRIPTION_WIDTH,
+    Parser,
+    description,
+    failure,
+    operator_language,
+    said,
+    wrapped,
+)
 from teamotp.wiring import StartupError, open_configured_store
 
 if TYPE_CHECKING:
@@ -28,38 +36,34 @@ if TYPE_CHECKING:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="teamotp",
-        description="A team's shared authenticator, as a self-hosted Telegram bot.",
+    # The server's locale: `--help` and what stops a command are told in its language.
+    lang = operator_language()
+    parser = Parser(
+        prog="teamotp", lang=lang, description=description(lang, said(lang, "cli.help.teamotp"))
     )
-    parser.add_argument("--version", action="version", version=f"teamotp {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"teamotp {__version__}",
+        help=said(lang, "cli.help.version"),
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
-        help="start the bot (long polling, or a webhook); stops cleanly on SIGTERM or Ctrl-C",
-        description=textwrap.fill(
-            "Start the bot. Its settings come from TEAMOTP_* environment variables and "
-            "from ./.env (the environment wins); the README says more.",
-            width=88,
-        ),
-        epilog=_settings_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.run"),
+        description=description(lang, said(lang, "cli.help.run_description")),
+        epilog=_settings_help(lang),
     )
-    run.add_argument(
-        "--webhook",
-        action="store_true",
-        help="take updates from Telegram's webhook instead of polling (as TEAMOTP_MODE=webhook): "
-        "needs TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET; listens on "
-        "TEAMOTP_LISTEN_HOST:TEAMOTP_LISTEN_PORT and serves /healthz",
-    )
-    accounts_cli.add_parser(commands)
-    audit_cli.add_parser(commands)
-    migrate_cli.add_parser(commands)
-    backup_cli.add_parsers(commands)
-    rotate_key_cli.add_parser(commands)
+    run.add_argument("--webhook", action="store_true", help=said(lang, "cli.help.webhook"))
+    accounts_cli.add_parser(commands, lang)
+    audit_cli.add_parser(commands, lang)
+    migrate_cli.add_parser(commands, lang)
+    backup_cli.add_parsers(commands, lang)
+    rotate_key_cli.add_parser(commands, lang)
     args = parser.parse_args(argv)
     if args.command == "run":
-        return _run(webhook=args.webhook)
+        return _run(lang, webhook=args.webhook)
     if args.command == "accounts":
         logs.configure("WARNING")
         return accounts_cli.run(args)
@@ -82,18 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _settings_help() -> str:
+def _settings_help(lang: str) -> str:
     """Every setting `load_settings` reads, with its default: from the one list of them."""
-    lines = ["settings, each with its default:"]
+    lines = [said(lang, "cli.help.settings")]
     for variable in VARIABLES:
-        lines.append(f"  {variable.name}  {variable.default}")
-        lines += textwrap.wrap(
-            variable.meaning, width=88, initial_indent="      ", subsequent_indent="      "
-        )
+        default = variable.default
+        shown = said(lang, default) if isinstance(default, Key) else default
+        lines.append(f"  {variable.name}  {shown}")
+        lines += wrapped(lang, said(lang, variable.meaning), DESCRIPTION_WIDTH, indent="      ")
     return "\n".join(lines)
 
 
-def _run(*, webhook: bool = False) -> int:
+def _run(lang: str, *, webhook: bool = False) -> int:
     # Imported here: `teamotp accounts` and `--version` need no Telegram library.
     from teamotp.app import build_application
 
@@ -108,13 +112,13 @@ def _run(*, webhook: bool = False) -> int:
             logs.redact([settings.require_webhook().secret.get()])
         store = open_configured_store(settings)
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     try:
         application = build_application(settings, store)
         asyncio.run(_serve_until_signalled(application))
     except StartupError as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 1
     finally:
         store.close()
