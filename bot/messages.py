@@ -524,7 +524,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "account.exists": {
         ENGLISH: "An account named “{name}” already exists. Pick another name, or remove it first.",
-        CHINESE: "已存在名为“{name}”的账号。请换一个名称，或先删除它。",
+        CHINESE: "已存在名为“{name}”的账号。请换一个账号名称，或先删除它。",
     },
     "account.duplicate_secret": {
         ENGLISH: "This secret is already stored as “{name}”. Nothing was added.",
@@ -1050,7 +1050,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "⚠️ At start, the stored secrets of these accounts could not be read "
         "(changed outside the bot): {names}. They give no codes; remove and re-add them. "
         "All other accounts work.",
-        CHINESE: "⚠️ 启动检查时，以下账号保存的密钥无法读取（在机器人之外被修改过）：{names}。"
+        CHINESE: "⚠️ 启动检查时，以下账号保存的密钥无法读取（在机器人之外被改动过）：{names}。"
         "这些账号无法生成验证码，请删除后重新添加。其他账号正常使用。",
     },
     "clock.skewed": {
@@ -1241,7 +1241,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "grants.given": {
         ENGLISH: "🔑 You have access to {accounts}. Send /code here or in your team's group.",
-        CHINESE: "🔑 你已获得访问权限：{accounts}。在这里或团队群里发送 /code 获取验证码。",
+        CHINESE: "🔑 你已获得访问权限：{accounts}。在这里或团队的群组里发送 /code 获取验证码。",
     },
     "grants.given_permanent": {
         ENGLISH: "♾ Your access to {accounts} no longer ends by itself.",
@@ -1436,7 +1436,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "old authenticator at the site.\n"
         "/cancel stops; the old key stays.",
         CHINESE: "🔁 <b>为 {name} 更换身份验证器</b>\n"
-        "在你于此确认之前，旧密钥会继续生成验证码，团队不会被锁在门外。\n\n"
+        "你在这里确认之前，旧密钥照常生成验证码，大家不会因此登录不了。\n\n"
         "1. 在网站上添加一个新的身份验证器应用。亚马逊卖家中心：设置 → 登录设置 → "
         "高级安全设置 → 编辑，然后添加新的身份验证器应用。其他网站：在网站的安全设置中"
         "添加新的身份验证器。\n"
@@ -1761,7 +1761,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "approval.decided_undelivered": {
         ENGLISH: "⚠️ The code was not given: {reason}.",
-        CHINESE: "⚠️ 未发放验证码：{reason}。",
+        CHINESE: "⚠️ 验证码未发送：{reason}。",
     },
     "approval.pressed_approved": {
         ENGLISH: "Approved: {name} gets the code.",

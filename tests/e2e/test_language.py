@@ -81,6 +81,7 @@ async def test_a_chinese_admin_reads_lists_issuers_and_refused_links_in_chinese(
     member = bot.people.stranger
     granted = (await ask(bot, wang, f"/add {member.id} amazon-us cloud"))["text"]
     assert granted == f"✅ {member.id} 已成为成员，可使用：amazon-us、cloud。"
+    assert f"添加成员 {member.id}（amazon-us、cloud）" in (await ask(bot, wang, "/audit 3"))["text"]
     unknown = (await ask(bot, wang, f"/add {member.id} nope gone"))["text"]
     assert unknown == "没有名为 nope、gone 的账号。发送 /secret list 查看全部账号。"
     refused = await ask(bot, wang, f"/secret add steam otpauth://steam/x?secret={OTHER_SECRET}")
