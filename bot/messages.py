@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 ENGLISH = "en"
 CHINESE = "zh"
@@ -17,6 +17,14 @@ CHINESE = "zh"
 
 class Html(str):
     """A fragment that is already valid Telegram HTML."""
+
+    __slots__ = ()
+
+
+class Key(str):
+    """A value that is itself a catalog key (with no placeholders): `text()` renders it in
+    the language of the message it fills. So a reason decided where no reader is known
+    (the rules refusing an `otpauth://` link) reaches each reader in their own language."""
 
     __slots__ = ()
 
@@ -34,9 +42,9 @@ def plain(fragment: str) -> str:
 _TAG = re.compile(r"<[^>]+>")
 
 
-def issuer_suffix(issuer: str | None) -> str:
-    """` (Amazon)` after an account's name, or nothing: a value for `text()` to escape."""
-    return f" ({issuer})" if issuer else ""
+def issuer_suffix(lang: str, issuer: str | None) -> Html:
+    """` (Amazon)` after an account's name (full-width brackets in Chinese), or nothing."""
+    return text(lang, "account.issuer", issuer=issuer) if issuer else Html("")
 
 
 def username_suffix(username: str | None) -> str:
@@ -44,27 +52,46 @@ def username_suffix(username: str | None) -> str:
     return f" @{username}" if username else ""
 
 
+def listed(lang: str, items: Iterable[object]) -> Html:
+    """Items one after another as the reader's language lists them: `a, b` in English,
+    `a、b` in Chinese; each escaped like any other value."""
+    return Html(CATALOG["list.separator"][_which(lang)].join(_filled(lang, i) for i in items))
+
+
 def text(lang: str, key: str, **params: object) -> Html:
-    entry = CATALOG[key]
-    template = entry[CHINESE] if lang == CHINESE else entry[ENGLISH]
-    safe = {
-        name: value if isinstance(value, Html) else html.escape(str(value), quote=False)
-        for name, value in params.items()
-    }
-    return Html(template.format(**safe))
+    """The message `key` in `lang`, its placeholders filled. A value is escaped unless it
+    is `Html`; a `Key` is rendered in `lang`; a tuple or list is `listed`."""
+    template = CATALOG[key][_which(lang)]
+    return Html(template.format(**{name: _filled(lang, v) for name, v in params.items()}))
+
+
+def _which(lang: str) -> str:
+    return CHINESE if lang == CHINESE else ENGLISH
+
+
+def _filled(lang: str, value: object) -> str:
+    if isinstance(value, Html):
+        return value
+    if isinstance(value, Key):
+        return text(lang, value)
+    if isinstance(value, tuple | list):
+        return listed(lang, value)
+    return html.escape(str(value), quote=False)
 
 
 CATALOG: Mapping[str, Mapping[str, str]] = {
     # --- help and identity ---
     "help.header": {
         ENGLISH: "<b>teamotp</b> — the team's shared authenticator.\nYour Telegram id: <code>{user_id}</code>",
-        CHINESE: "<b>teamotp</b> — 团队共享的身份验证器。\n你的 Telegram ID：<code>{user_id}</code>",
+        CHINESE: "<b>teamotp</b> — 团队共用的身份验证器，"
+        "为亚马逊卖家中心等网站的两步验证（2SV）提供验证码。\n"
+        "你的 Telegram ID：<code>{user_id}</code>",
     },
     "help.stranger": {
         ENGLISH: "You are not a member yet. Send your id above to an admin of your team; "
         "once they add you, send /code here or in your team's group.",
         CHINESE: "你还不是成员。请把上面的 ID 发给团队管理员；管理员添加你之后，"
-        "在这里或团队群里发送 /code 即可获取验证码。",
+        "在这里或团队的群组里发送 /code 即可获取验证码。",
     },
     "help.member": {
         ENGLISH: "You are a <b>member</b>.\n"
@@ -75,11 +102,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/cancel — leave what you started\n"
         "Some accounts' codes come only in a private chat with me, also when you ask in a group.",
         CHINESE: "你的身份：<b>成员</b>。\n"
-        "/code [账号] — 获取当前验证码\n"
-        "/code 账号 原因 — 需要管理员批准的账号：先请管理员批准，批准后发送验证码\n"
+        "/code [账号名称] — 获取当前验证码\n"
+        "/code 账号名称 原因 — 用于需要管理员批准的账号：先请管理员批准，"
+        "批准后再发给你验证码\n"
         "/accounts — 你可以使用的账号\n"
         "/cancel — 取消当前操作\n"
-        "部分账号的验证码只通过与我的私聊发送，在群里请求也一样。",
+        "部分账号的验证码只通过私聊发给你，即使你是在群组里请求的。",
     },
     "help.admin_role": {ENGLISH: "You are an <b>admin</b>.", CHINESE: "你的身份：<b>管理员</b>。"},
     "help.owner_role": {ENGLISH: "You are an <b>owner</b>.", CHINESE: "你的身份：<b>所有者</b>。"},
@@ -107,23 +135,24 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
         "/audit [N] [admin|denied|@user] — the last N events, or only some\n"
         "/cancel — leave what you started",
-        CHINESE: "/code [账号]、/accounts — 获取验证码\n"
-        "/add、/revoke — 回复某人的消息，或填写 ID 或 @用户名；可在后面写账号名以限定权限；"
-        "/add 最后加 <code>for 8h</code>（或 30m、3d）则到期自动收回\n"
+        CHINESE: "/code [账号名称]、/accounts — 像成员一样获取验证码\n"
+        "/add、/revoke — 回复某人的消息，或写上用户 ID 或 @用户名；"
+        "后面写账号名称则只针对这些账号；"
+        "/add 末尾加 <code>for 8h</code>（或 <code>30m</code>、<code>3d</code>）则到期自动收回\n"
         "/members — 查看谁有权限（私聊）\n"
         "/secret add 账号名称 密钥 — 添加账号（仅限私聊）\n"
-        "在私聊中发送网站二维码的图片 — 添加其中的账号；图片说明即账号名称\n"
+        "在私聊中发送网站二维码的图片 — 添加其中的账号；图片说明写账号名称\n"
         "/secret import 链接 — 导入 Google 身份验证器导出的全部账号（otpauth-migration://…）\n"
-        "/secret list | remove 账号名称 | rename 旧名 新名\n"
-        "/secret rotate 账号名称 — 网站更换身份验证器：确认新密钥之前旧密钥保持不变\n"
+        "/secret list | remove 账号名称 | rename 旧名称 新名称\n"
+        "/secret rotate 账号名称 — 网站更换身份验证器：确认新密钥之前，旧密钥照常使用\n"
         "/secret note 账号名称 备注 — 恢复备注：备用手机在谁手里（仅管理员可见）\n"
-        "/approve、/unapprove — 允许或停止在群里发验证码\n"
-        "/roster on|off — 在群里：退出该群的人立即失去权限\n"
-        "/notify on|off — 验证码请求通知\n"
-        "/policy 账号名称 — 账号的审批、发送方式和 /add 规则（私聊）\n"
-        "/policy 账号名称 approval admin — 成员的请求需管理员批准（成员写明原因：/code 账号名称 原因）；"
-        "管理员自己的请求无需批准\n"
-        "/lock、/unlock — 立即停止发放所有验证码（所有者除外），以及恢复\n"
+        "/approve、/unapprove — 为群组开通或关闭验证码\n"
+        "/roster on|off — 在群组中使用：退出该群组的人立即失去权限\n"
+        "/notify on|off — 开启或关闭验证码请求通知\n"
+        "/policy 账号名称 — 查看账号的审批、发送方式和 /add 规则（私聊）\n"
+        "/policy 账号名称 approval admin — 成员的请求需管理员批准（成员要写明原因："
+        "/code 账号名称 原因）；管理员自己的请求无需批准\n"
+        "/lock、/unlock — 立即停止发送所有验证码（所有者除外），以及恢复发送\n"
         "/audit [N] [admin|denied|@用户名] — 最近 N 条操作记录，或只看其中一部分\n"
         "/cancel — 取消当前操作",
     },
@@ -131,21 +160,22 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "/promote, /demote — make a member an admin, or back (owners only)\n"
         "/secret export NAME — the account's QR code and link, to set it up on a phone; "
         "deleted after 60 s (owners only, private chat)",
-        CHINESE: "/promote、/demote — 将成员设为管理员，或撤销管理员（仅限所有者）\n"
-        "/secret export 账号名称 — 导出账号的二维码和链接，用于在手机上设置；60 秒后删除"
-        "（仅限所有者，私聊）",
+        CHINESE: "/promote、/demote — 将成员设为管理员，或撤销管理员身份（仅限所有者）\n"
+        "/secret export 账号名称 — 导出账号的二维码和链接，用于在手机上设置；"
+        "60 秒后自动删除（仅限所有者，私聊）",
     },
     "help.claim": {
         ENGLISH: "This bot has no owner yet. The operator's start-up log shows a claim code: "
         "send <code>/claim CODE</code> here to become the owner.",
-        CHINESE: "此机器人还没有所有者。服务器启动日志里有一个认领码："
+        CHINESE: "此机器人还没有所有者。服务器的启动日志里有一个认领码："
         "在这里发送 <code>/claim 认领码</code> 即可成为所有者。",
     },
     # --- access ---
     "access.not_member": {
         ENGLISH: "You are not a member. Your Telegram id is <code>{user_id}</code>: "
         "send it to an admin of your team to be added.",
-        CHINESE: "你不是成员。你的 Telegram ID 是 <code>{user_id}</code>，请发给团队管理员添加你。",
+        CHINESE: "你不是成员。你的 Telegram ID 是 <code>{user_id}</code>，请发给团队管理员，"
+        "由管理员添加你。",
     },
     "access.admin_only": {
         ENGLISH: "Only admins may do that.",
@@ -181,7 +211,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "code.for_whom": {
         ENGLISH: " — for {name}",
-        CHINESE: " — 给 {name}",
+        CHINESE: " — {name} 请求",
     },
     "code.next": {
         ENGLISH: "\nNext: <code>{code}</code>, valid in {seconds} s.",
@@ -196,7 +226,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "code.chat_not_approved": {
         ENGLISH: "Codes are not shown in this group. An admin can allow it with /approve, "
         "or ask me in a private chat.",
-        CHINESE: "此群未开通验证码。管理员可发送 /approve 开通，或者私聊我获取。",
+        CHINESE: "本群未开通验证码。管理员可发送 /approve 开通，或者私聊我获取。",
     },
     "code.no_accounts": {
         ENGLISH: "You have no accounts yet. Ask an admin to grant you one.",
@@ -236,9 +266,11 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "Account: {account}\nWhere: {place}\nWhen: {time}",
         CHINESE: "🔔 验证码请求：{outcome}\n"
         "请求人：{name}{username}（<code>{user_id}</code>）\n"
-        "账号：{account}\n位置：{place}\n时间：{time}",
+        "账号：{account}\n"
+        "来源：{place}\n"
+        "时间：{time}",
     },
-    "notify.granted": {ENGLISH: "✅ granted", CHINESE: "✅ 已发放"},
+    "notify.granted": {ENGLISH: "✅ granted", CHINESE: "✅ 已发送"},
     "notify.denied": {ENGLISH: "⛔ denied ({reason})", CHINESE: "⛔ 已拒绝（{reason}）"},
     "reason.not_member": {ENGLISH: "not a member", CHINESE: "非成员"},
     "reason.chat_not_approved": {ENGLISH: "group not approved", CHINESE: "群组未开通"},
@@ -270,23 +302,25 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "(someone I have seen). Account names after it limit the grant: "
         "/add @alice amazon-us. <code>for 8h</code> (30m, 3d; up to 90d) at the end makes it "
         "end by itself: /add @alice amazon-us for 8h",
-        CHINESE: "添加谁？请回复对方的消息发送 /add，或者：/add 用户ID、/add @用户名"
-        "（我见过的人）。后面加账号名可限定权限：/add @alice amazon-us。"
-        "最后加 <code>for 8h</code>（30m、3d，最长 90d）则到期自动收回：/add @alice amazon-us for 8h",
+        CHINESE: "要添加谁？请回复对方的消息并发送 /add，"
+        "或者发送 /add 用户 ID、/add @用户名（对方须先给我发过消息，"
+        "或在我所在的群组里发过言）。后面写账号名称则只授权这些账号：/add @alice amazon-us。"
+        "末尾加 <code>for 8h</code>（也可以是 <code>30m</code>、<code>3d</code>，"
+        "最长 <code>90d</code>），到期自动收回权限：/add @alice amazon-us for 8h",
     },
     "members.usage_revoke": {
         ENGLISH: "Who? Reply to their message with /revoke, or: /revoke USER_ID, /revoke @username. "
         "With account names only those are taken away.",
-        CHINESE: "移除谁？请回复对方的消息发送 /revoke，或者：/revoke 用户ID、/revoke @用户名。"
-        "后面加账号名则只收回这些账号。",
+        CHINESE: "要移除谁？请回复对方的消息并发送 /revoke，"
+        "或者发送 /revoke 用户 ID、/revoke @用户名。后面写账号名称则只收回这些账号的权限。",
     },
     "members.usage_promote": {
         ENGLISH: "Who? Reply to their message, or give a user id or @username.",
-        CHINESE: "设置谁？请回复对方的消息，或填写用户 ID 或 @用户名。",
+        CHINESE: "请指明是谁：回复对方的消息，或写上对方的用户 ID 或 @用户名。",
     },
     "members.added": {
         ENGLISH: "✅ {name} is a member, with {accounts}.",
-        CHINESE: "✅ {name} 已成为成员，可用：{accounts}。",
+        CHINESE: "✅ {name} 已成为成员，可使用：{accounts}。",
     },
     "members.revoked": {
         ENGLISH: "🚫 {name} is no longer a member. Their next request is refused.",
@@ -294,7 +328,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "members.narrowed": {
         ENGLISH: "✂️ {name} now has {accounts}.",
-        CHINESE: "✂️ {name} 现在可用：{accounts}。",
+        CHINESE: "✂️ {name} 现在可使用：{accounts}。",
     },
     "members.promoted": {
         ENGLISH: "⭐ {name} is now an admin.",
@@ -319,32 +353,32 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "role.member": {ENGLISH: "member", CHINESE: "成员"},
     "members.already_admin": {
         ENGLISH: "{name} is already an admin or owner and gets every account.",
-        CHINESE: "{name} 已经是管理员或所有者，可以使用全部账号。",
+        CHINESE: "{name} 已经是管理员或所有者，本来就能使用全部账号。",
     },
     "members.cannot_revoke_owner": {
         ENGLISH: "{name} is an owner, set on the server in TEAMOTP_OWNER_IDS, so they cannot "
         "be revoked from Telegram. To remove them, take their id out of TEAMOTP_OWNER_IDS "
         "there and restart the bot.",
-        CHINESE: "{name} 是所有者，由服务器上的 TEAMOTP_OWNER_IDS 设置，因此不能在 Telegram 中移除。"
-        "如需移除，请在服务器上把其 ID 从 TEAMOTP_OWNER_IDS 中删掉，然后重启机器人。",
+        CHINESE: "{name} 是所有者（在服务器的 TEAMOTP_OWNER_IDS 中设置），无法在 Telegram 里移除。"
+        "如需移除，请在服务器上从 TEAMOTP_OWNER_IDS 中删去此人的 ID，然后重启机器人。",
     },
     "members.cannot_demote_owner": {
         ENGLISH: "{name} is an owner, not an admin: owners are set on the server in "
         "TEAMOTP_OWNER_IDS and cannot be demoted from Telegram. To remove them, take their id "
         "out of TEAMOTP_OWNER_IDS there and restart the bot.",
-        CHINESE: "{name} 是所有者，不是管理员：所有者由服务器上的 TEAMOTP_OWNER_IDS 设置，"
-        "不能在 Telegram 中撤销。如需移除，请在服务器上把其 ID 从 TEAMOTP_OWNER_IDS 中删掉，"
+        CHINESE: "{name} 是所有者，不是管理员：所有者在服务器的 TEAMOTP_OWNER_IDS 中设置，"
+        "无法在 Telegram 里撤销。如需移除，请在服务器上从 TEAMOTP_OWNER_IDS 中删去此人的 ID，"
         "然后重启机器人。",
     },
     "members.cannot_revoke_claimed_owner": {
         ENGLISH: "{name} is an owner (they claimed the bot), so they cannot be revoked from "
         "Telegram.",
-        CHINESE: "{name} 是所有者（通过认领码认领了机器人），因此不能在 Telegram 中移除。",
+        CHINESE: "{name} 是所有者（用认领码认领了机器人），无法在 Telegram 里移除。",
     },
     "members.cannot_demote_claimed_owner": {
         ENGLISH: "{name} is an owner, not an admin (they claimed the bot): owners cannot be "
         "demoted from Telegram.",
-        CHINESE: "{name} 是所有者，不是管理员（通过认领码认领了机器人）：不能在 Telegram 中撤销所有者。",
+        CHINESE: "{name} 是所有者，不是管理员（用认领码认领了机器人）：所有者无法在 Telegram 里撤销。",
     },
     "members.not_a_member": {
         ENGLISH: "{name} is not a member.",
@@ -356,26 +390,31 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "members.revoke_admin_needs_owner": {
         ENGLISH: "{name} is an admin: only an owner can revoke an admin.",
-        CHINESE: "{name} 是管理员：只有所有者可以移除管理员。",
+        CHINESE: "{name} 是管理员：只有所有者才能移除管理员。",
     },
     "members.admin_has_all": {
         ENGLISH: "{name} is an admin and uses every account; /demote them first.",
-        CHINESE: "{name} 是管理员，可以使用全部账号；请先 /demote。",
+        CHINESE: "{name} 是管理员，本来就能使用全部账号，无法只收回其中几个。如需限制，"
+        "请先用 /demote 撤销其管理员身份。",
     },
     "members.target_is_bot": {
         ENGLISH: "That is a bot, not a person.",
-        CHINESE: "那是机器人，不是人。",
+        CHINESE: "对方是机器人账号，不是真人用户。",
     },
     "members.unknown_username": {
         ENGLISH: "I have not seen {username} yet. Ask them to send me /start, then try again, "
         "or use their numeric id.",
-        CHINESE: "我还没见过 {username}。请让对方先给我发送 /start，然后再试，或者使用对方的数字 ID。",
+        CHINESE: "找不到 {username}：对方还没有和我打过交道。请让对方先给我发送 /start，然后重试；"
+        "或者改用对方的数字 ID。",
     },
     "members.no_target": {
         ENGLISH: "Who? Reply to their message, or give a user id or @username.",
-        CHINESE: "指定谁？请回复对方的消息，或填写用户 ID 或 @用户名。",
+        CHINESE: "请指明是谁：回复对方的消息，或写上对方的用户 ID 或 @用户名。",
     },
     # --- accounts and secrets ---
+    # --- fragments other messages are built from ---
+    "list.separator": {ENGLISH: ", ", CHINESE: "、"},
+    "account.issuer": {ENGLISH: " ({issuer})", CHINESE: "（{issuer}）"},
     "secret.usage": {
         ENGLISH: "Usage (private chat only):\n"
         "/secret add NAME SECRET — SECRET is the key the site shows (base32) or an otpauth:// link\n"
@@ -388,14 +427,17 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/secret note NAME shows it, /secret note NAME - removes it\n"
         "Or send a photo of the QR code (the caption names the account).",
         CHINESE: "用法（仅限私聊）：\n"
-        "/secret add 名称 密钥 — 密钥是网站显示的那串字符（base32）或 otpauth:// 链接\n"
-        "/secret list\n/secret remove 名称\n/secret rename 旧名 新名\n"
-        "/secret import otpauth-migration://... — 导入 Google 身份验证器导出\n"
-        "/secret export 名称 — 所有者：导出二维码到手机\n"
-        "/secret rotate 名称 — 网站更换身份验证器时换上新密钥（确认之前旧密钥保持不变）\n"
-        "/secret note 名称 备注 — 恢复备注（备用手机在谁手里）；"
-        "/secret note 名称 查看备注，/secret note 名称 - 删除备注\n"
-        "也可以直接发送二维码图片（图片说明即账号名称）。",
+        "/secret add 账号名称 密钥 — 密钥填网站显示的那串字符（base32），或 otpauth:// 链接\n"
+        "/secret list — 账号列表\n"
+        "/secret remove 账号名称 — 删除账号\n"
+        "/secret rename 旧名称 新名称 — 重命名账号\n"
+        "/secret import otpauth-migration://… — 导入 Google 身份验证器导出的账号\n"
+        "/secret export 账号名称 — 仅限所有者：导出二维码，用于在手机上设置\n"
+        "/secret rotate 账号名称 — 网站更换身份验证器时录入新密钥（确认之前，"
+        "旧密钥照常使用）\n"
+        "/secret note 账号名称 备注 — 恢复备注（备用手机在谁手里）；"
+        "/secret note 账号名称 查看备注，/secret note 账号名称 - 删除备注\n"
+        "也可以直接发送二维码图片（图片说明写账号名称）。",
     },
     "secret.send_now": {
         ENGLISH: "Send the secret for <b>{name}</b> now (the key the site shows, or an otpauth:// "
@@ -412,15 +454,15 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "secret.short_warning": {
         ENGLISH: "⚠️ This secret is short ({bits} bits). Many sites still issue such secrets and "
         "the codes work, but a longer one is safer if the site offers it.",
-        CHINESE: "⚠️ 这个密钥较短（{bits} 位）。很多网站仍然使用这种密钥，验证码可以正常使用，"
-        "但如果网站提供更长的密钥会更安全。",
+        CHINESE: "⚠️ 这个密钥较短（{bits} 比特）。很多网站仍在使用这种长度的密钥，"
+        "验证码可以正常使用；但如果网站能提供更长的密钥，会更安全。",
     },
     "secret.in_group": {
         ENGLISH: "⚠️ Never post a secret in a group. I refused it{deleted}. Treat this secret as "
         "exposed: reset the authenticator on the site, then add the new secret in a private "
         "chat with me.",
-        CHINESE: "⚠️ 请勿在群里发送密钥。我已拒绝保存{deleted}。请视该密钥为已泄露："
-        "请在网站上重新设置身份验证器，然后在与我的私聊中添加新密钥。",
+        CHINESE: "⚠️ 切勿在群组里发送密钥。我已拒绝保存{deleted}。请把这个密钥视为已泄露："
+        "到网站上重新设置身份验证器，然后在与我的私聊中添加新密钥。",
     },
     "secret.in_group_deleted": {ENGLISH: " and deleted the message", CHINESE: "并删除了该消息"},
     "secret.in_group_not_deleted": {
@@ -431,7 +473,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "secret.unasked": {
         ENGLISH: "That looked like an authenticator secret, so I deleted it. To add an account, "
         "send: /secret add NAME SECRET",
-        CHINESE: "这条消息看起来像身份验证器密钥，我已将其删除。如需添加账号，请发送：/secret add 名称 密钥",
+        CHINESE: "这条消息看起来像身份验证器密钥，我已将其删除。如需添加账号，请发送："
+        "/secret add 账号名称 密钥",
     },
     "secret.list": {
         ENGLISH: "<b>Accounts</b> ({count}):\n{lines}",
@@ -443,13 +486,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "secret.list_empty": {
         ENGLISH: "No accounts yet. Add one with /secret add NAME SECRET.",
-        CHINESE: "还没有账号。使用 /secret add 名称 密钥 添加。",
+        CHINESE: "还没有账号。使用 /secret add 账号名称 密钥 添加。",
     },
     "secret.confirm_remove": {
         ENGLISH: "Remove <b>{name}</b>? Its secret is deleted for good: unless the site's "
         "authenticator is set up elsewhere too, nobody can sign in with it afterwards.",
-        CHINESE: "确定删除 <b>{name}</b>？它的密钥将被永久删除：除非在别处也设置了该网站的"
-        "身份验证器，否则之后没人能用它登录。",
+        CHINESE: "确定删除 <b>{name}</b> 吗？密钥将被永久删除，无法恢复。"
+        "如果这个网站的身份验证器没有在其他手机或应用上设置过，"
+        "删除后就没人能再登录这个账号了。",
     },
     "secret.remove_yes": {ENGLISH: "Remove", CHINESE: "删除"},
     "secret.remove_no": {ENGLISH: "Keep", CHINESE: "保留"},
@@ -468,18 +512,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "account.bad_name": {
         ENGLISH: "That can't be an account name: use 1–{max} letters, digits, - or _ "
         "(e.g. amazon-us or 美国站).",
-        CHINESE: "这不能作为账号名：请使用 1–{max} 个字母、数字、- 或 _（例如 amazon-us 或 美国站）。",
+        CHINESE: "这个账号名称不能用：只能包含文字（中文、英文字母等）、数字、- 或 _，"
+        "长度 1–{max} 个字符（例如 amazon-us 或 美国站）。",
     },
     "account.name_like_secret": {
         ENGLISH: "That looks like an authenticator secret, not an account name (a message "
         "with a secret is deleted). Name the account first: /secret add NAME SECRET, "
         "e.g. /secret add amazon-us SECRET.",
-        CHINESE: "这看起来是身份验证器密钥，而不是账号名称（含密钥的消息会被删除）。"
-        "请先写账号名称：/secret add 名称 密钥，例如 /secret add amazon-us 密钥。",
+        CHINESE: "这看起来是身份验证器密钥，而不是账号名称（含密钥的消息会被删除）。请先写账号名称："
+        "/secret add 账号名称 密钥，例如 /secret add amazon-us 密钥。",
     },
     "account.exists": {
         ENGLISH: "An account named “{name}” already exists. Pick another name, or remove it first.",
-        CHINESE: "已存在名为“{name}”的账号。请换一个名称，或先删除它。",
+        CHINESE: "已存在名为“{name}”的账号。请换一个账号名称，或先删除它。",
     },
     "account.duplicate_secret": {
         ENGLISH: "This secret is already stored as “{name}”. Nothing was added.",
@@ -487,7 +532,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "account.unknown": {
         ENGLISH: "No account named {names}. /secret list shows them.",
-        CHINESE: "没有名为 {names} 的账号。发送 /secret list 查看。",
+        CHINESE: "没有名为 {names} 的账号。发送 /secret list 查看全部账号。",
     },
     "account.already_removed": {
         ENGLISH: "That account no longer exists.",
@@ -506,7 +551,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "secret.too_short": {
         ENGLISH: "That secret is too short ({bits} bits; at least {min_bits} needed). "
         "Check that you copied all of it.",
-        CHINESE: "密钥太短（{bits} 位，至少需要 {min_bits} 位）。请检查是否完整复制。",
+        CHINESE: "密钥太短（{bits} 比特，至少需要 {min_bits} 比特）。请检查是否复制完整。",
     },
     "secret.too_long": {
         ENGLISH: "That is too long to be an authenticator secret.",
@@ -515,11 +560,29 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "secret.bad_uri": {
         ENGLISH: "That otpauth:// link can't be used ({reason}). Expected "
         "otpauth://totp/NAME?secret=...",
-        CHINESE: "这个 otpauth:// 链接无法使用（{reason}）。正确格式：otpauth://totp/名称?secret=...",
+        CHINESE: "这个 otpauth:// 链接无法使用（{reason}）。正确格式："
+        "otpauth://totp/账号名称?secret=...",
+    },
+    # Why an otpauth:// link is refused: the {reason} of secret.bad_uri.
+    "uri.not_otpauth": {ENGLISH: "not otpauth", CHINESE: "不是 otpauth 链接"},
+    "uri.malformed": {ENGLISH: "malformed", CHINESE: "格式错误"},
+    "uri.unknown_type": {ENGLISH: "unknown type", CHINESE: "类型未知"},
+    "uri.duplicate_parameter": {ENGLISH: "duplicate parameter", CHINESE: "有重复的参数"},
+    "uri.missing_secret": {ENGLISH: "missing secret", CHINESE: "缺少密钥"},
+    "uri.bad_label": {ENGLISH: "bad label", CHINESE: "账号部分无法识别"},
+    "uri.issuer_too_long": {ENGLISH: "issuer too long", CHINESE: "发行方名称太长"},
+    "uri.issuer_unprintable": {
+        ENGLISH: "issuer unprintable",
+        CHINESE: "发行方名称含有无法显示的字符",
+    },
+    "uri.label_too_long": {ENGLISH: "label too long", CHINESE: "账号部分太长"},
+    "uri.label_unprintable": {
+        ENGLISH: "label unprintable",
+        CHINESE: "账号部分含有无法显示的字符",
     },
     "secret.hotp": {
         ENGLISH: "That is a counter-based (HOTP) secret; only time-based (TOTP) codes are supported.",
-        CHINESE: "这是基于计数器的（HOTP）密钥；目前只支持基于时间的（TOTP）验证码。",
+        CHINESE: "这个密钥按使用次数生成验证码（HOTP）；这里只支持按时间自动更新的验证码（TOTP）。",
     },
     "secret.bad_algorithm": {
         ENGLISH: "Unsupported algorithm {algorithm}: use SHA1, SHA256 or SHA512.",
@@ -536,7 +599,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "secret.migration": {
         ENGLISH: "That is a Google Authenticator export (otpauth-migration://), which can hold many "
         "accounts: send it with /secret import LINK, or send me its QR code as a picture.",
-        CHINESE: "这是 Google 身份验证器的导出链接（otpauth-migration://），可能包含多个账号："
+        CHINESE: "这是 Google 身份验证器的导出链接（otpauth-migration://），里面可能有多个账号："
         "请用 /secret import 链接 发送，或直接把它的二维码图片发给我。",
     },
     # --- QR code images ---
@@ -585,15 +648,15 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "migration.too_large": {
         ENGLISH: "That is too large for a Google Authenticator export. Send one QR code or link "
         "at a time.",
-        CHINESE: "内容太大，不像是 Google 身份验证器导出。请一次发送一个二维码或链接。",
+        CHINESE: "内容过长，超出了 Google 身份验证器导出的正常大小。请一次只发送一个二维码或链接。",
     },
     "import.skip_hotp": {
         ENGLISH: "counter-based (HOTP); only time-based (TOTP) codes are supported",
-        CHINESE: "基于计数器（HOTP）；目前只支持基于时间的（TOTP）验证码",
+        CHINESE: "按使用次数生成验证码（HOTP）；只支持按时间自动更新的验证码（TOTP）",
     },
     "import.skip_type": {
         ENGLISH: "unknown type; only time-based (TOTP) codes are supported",
-        CHINESE: "类型未知；目前只支持基于时间的（TOTP）验证码",
+        CHINESE: "类型未知；只支持按时间自动更新的验证码（TOTP）",
     },
     "import.skip_algorithm": {
         ENGLISH: "unsupported algorithm (only SHA1, SHA256 and SHA512 work)",
@@ -605,7 +668,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "import.skip_secret": {
         ENGLISH: "its secret is missing or too short (at least 80 bits needed)",
-        CHINESE: "密钥缺失或太短（至少需要 80 位）",
+        CHINESE: "密钥缺失或太短（至少需要 80 比特）",
     },
     # --- imports (QR images, Google Authenticator exports) and exports ---
     "import.added": {
@@ -624,7 +687,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "import.skipped_line": {ENGLISH: "• {label}: {reason}", CHINESE: "• {label}：{reason}"},
     "import.rename_offer": {
         ENGLISH: "I named it from the QR code. Send another name now to rename it, or /cancel to keep this one.",
-        CHINESE: "名称取自二维码。现在发送新名称即可重命名，或发送 /cancel 保留当前名称。",
+        CHINESE: "账号名称取自二维码。现在发送新的账号名称即可重命名，或发送 /cancel 保留。",
     },
     "import.codes": {
         ENGLISH: "Current codes (if a site asks you to verify):\n{lines}",
@@ -640,24 +703,25 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "import.not_otp": {
         ENGLISH: "That QR code is not an authenticator setup code (it holds no otpauth:// link).",
-        CHINESE: "这个二维码不是身份验证器设置码（不含 otpauth:// 链接）。",
+        CHINESE: "这个二维码不是用来设置身份验证器的（里面没有 otpauth:// 链接）。",
     },
     "import.nothing": {
         ENGLISH: "I found nothing to add. Send the QR code the site shows for an authenticator app, "
         "or a Google Authenticator export.",
-        CHINESE: "没有找到可添加的内容。请发送网站为身份验证器显示的二维码，或 Google 身份验证器的导出二维码。",
+        CHINESE: "没有找到可添加的内容。请发送网站为身份验证器应用显示的二维码，"
+        "或 Google 身份验证器的导出二维码。",
     },
     "export.confirm": {
         ENGLISH: "Export <b>{name}</b>? I will send its QR code and setup link, protected from "
         "forwarding, and delete both after {seconds} s. Every admin is told.",
-        CHINESE: "确定导出 <b>{name}</b>？我会发送它的二维码和设置链接（禁止转发），"
+        CHINESE: "确定导出 <b>{name}</b> 吗？我会发送它的二维码和设置链接（禁止转发），"
         "{seconds} 秒后删除。所有管理员都会收到通知。",
     },
     "export.confirm_yes": {ENGLISH: "Export", CHINESE: "导出"},
     "export.confirm_no": {ENGLISH: "Cancel", CHINESE: "取消"},
     "export.caption": {
         ENGLISH: "🔐 {name}: scan this with an authenticator app. Deleted in {seconds} s.",
-        CHINESE: "🔐 {name}：请用身份验证器扫描。{seconds} 秒后删除。",
+        CHINESE: "🔐 {name}：请用身份验证器应用扫描。{seconds} 秒后删除。",
     },
     "export.link": {
         ENGLISH: "<code>{uri}</code>",
@@ -665,7 +729,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "export.sent": {
         ENGLISH: "Sent <b>{name}</b> below; it disappears in {seconds} s.",
-        CHINESE: "已在下方发送 <b>{name}</b>，{seconds} 秒后消失。",
+        CHINESE: "已在下方发送 <b>{name}</b>，{seconds} 秒后自动删除。",
     },
     "notify.export": {
         ENGLISH: "🔐 Secret exported: <b>{account}</b>\n"
@@ -700,40 +764,40 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     # --- groups ---
     "chats.approved": {
         ENGLISH: "✅ This group is approved: members can get codes here with /code.",
-        CHINESE: "✅ 本群已开通：成员可以在这里发送 /code 获取验证码。",
+        CHINESE: "✅ 本群已开通验证码：成员可以在这里发送 /code 获取验证码。",
     },
     "chats.already_approved": {
         ENGLISH: "This group is already approved.",
-        CHINESE: "本群已经开通。",
+        CHINESE: "本群已经开通了验证码。",
     },
     "chats.unapproved": {
         ENGLISH: "🚫 Codes are no longer shown in this group.",
-        CHINESE: "🚫 本群已停止发送验证码。",
+        CHINESE: "🚫 本群已关闭验证码，不再发送验证码。",
     },
     "chats.not_approved": {
         ENGLISH: "This group was not approved.",
-        CHINESE: "本群本来就未开通。",
+        CHINESE: "本群本来就没有开通验证码，无需关闭。",
     },
     "chats.added_by_stranger": {
         ENGLISH: "Hello! Codes are not shown here until an admin of the team sends /approve.",
-        CHINESE: "大家好！需要团队管理员发送 /approve 后，本群才会发送验证码。",
+        CHINESE: "大家好！团队管理员发送 /approve 开通后，本群才会发送验证码。",
     },
     "chats.only_in_groups": {
         ENGLISH: "Send that in the group you mean.",
-        CHINESE: "请在对应的群里发送此命令。",
+        CHINESE: "请在要操作的群组里发送此命令。",
     },
     # --- audit ---
     "audit.header": {
         ENGLISH: "<b>Last {count} events</b> (UTC):\n{lines}",
-        CHINESE: "<b>最近 {count} 条记录</b>（UTC）：\n{lines}",
+        CHINESE: "<b>最近 {count} 条操作记录</b>（UTC）：\n{lines}",
     },
-    "audit.empty": {ENGLISH: "The audit log is empty.", CHINESE: "审计日志为空。"},
+    "audit.empty": {ENGLISH: "The audit log is empty.", CHINESE: "操作记录为空。"},
     "audit.line": {
         ENGLISH: "{time} {actor} {event}{outcome}",
         CHINESE: "{time} {actor} {event}{outcome}",
     },
     "audit.refused": {ENGLISH: " — refused: {reason}", CHINESE: " — 已拒绝：{reason}"},
-    "audit.outcome.granted": {ENGLISH: " — granted", CHINESE: " — 已发放"},
+    "audit.outcome.granted": {ENGLISH: " — granted", CHINESE: " — 已发送"},
     "audit.outcome.approved": {ENGLISH: " — codes allowed there", CHINESE: " — 已开通验证码"},
     "audit.outcome.not_approved": {ENGLISH: " — not approved", CHINESE: " — 未开通"},
     "audit.event.code": {ENGLISH: "asked for a code: {account}", CHINESE: "请求验证码：{account}"},
@@ -760,7 +824,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "audit.event.notify.off": {ENGLISH: "turned notifications off", CHINESE: "关闭通知"},
     "audit.event.audit.read": {
         ENGLISH: "read the last {count} events",
-        CHINESE: "查看最近 {count} 条记录",
+        CHINESE: "查看最近 {count} 条操作记录",
     },
     "audit.event.account.add": {ENGLISH: "added account {account}", CHINESE: "添加账号 {account}"},
     "audit.event.account.import": {
@@ -781,23 +845,23 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "audit.event.chat.approve": {
         ENGLISH: "allowed codes in group {chat}",
-        CHINESE: "在群 {chat} 开通验证码",
+        CHINESE: "为群组 {chat} 开通验证码",
     },
     "audit.event.chat.unapprove": {
         ENGLISH: "stopped codes in group {chat}",
-        CHINESE: "在群 {chat} 停止验证码",
+        CHINESE: "为群组 {chat} 关闭验证码",
     },
     "audit.event.chat.bot_added": {
         ENGLISH: "added the bot to group {chat}",
-        CHINESE: "将机器人加入群 {chat}",
+        CHINESE: "将机器人加入群组 {chat}",
     },
     "audit.event.chat.bot_removed": {
         ENGLISH: "removed the bot from group {chat}",
-        CHINESE: "将机器人移出群 {chat}",
+        CHINESE: "将机器人移出群组 {chat}",
     },
     "audit.event.chat.migrate": {
         ENGLISH: "group {from_chat} became supergroup {chat} (its earlier events show {from_chat})",
-        CHINESE: "群 {from_chat} 升级为超级群 {chat}（该群此前的记录显示为 {from_chat}）",
+        CHINESE: "群组 {from_chat} 升级为超级群组 {chat}（该群组此前的记录显示为 {from_chat}）",
     },
     "audit.event.claim": {ENGLISH: "claimed the bot", CHINESE: "认领机器人"},
     "audit.usage": {
@@ -805,10 +869,16 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "the last N events; <code>admin</code> only changes made by admins, "
         "<code>denied</code> only refusals, <code>@user</code> only those of one person.",
         CHINESE: "用法：/audit [N] [admin] [denied] [@用户名]，N 为 1 到 100（默认 20）："
-        "最近 N 条记录；<code>admin</code> 只看管理员的操作，<code>denied</code> 只看被拒绝的请求，"
-        "<code>@用户名</code> 只看此人的记录。",
+        "最近 N 条操作记录；<code>admin</code> 只看管理员的操作，"
+        "<code>denied</code> 只看被拒绝的请求，<code>@用户名</code> 只看此人的记录。",
     },
     # --- claim, cancel, misc ---
+    "claim.log": {
+        ENGLISH: "No owner is configured. Send /claim {code} to @{bot} in a private chat to "
+        "become the owner (or set TEAMOTP_OWNER_IDS).",
+        CHINESE: "尚未设置所有者。在私聊中向 @{bot} 发送 /claim {code} 即可成为所有者"
+        "（也可以在服务器上设置 TEAMOTP_OWNER_IDS）。",
+    },
     "claim.usage": {
         ENGLISH: "Usage: /claim CODE (the code from the bot's start-up log).",
         CHINESE: "用法：/claim 认领码（机器人启动日志中的认领码）。",
@@ -849,14 +919,17 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "cmd.approve": {
         ENGLISH: "Admin: allow codes in this group",
-        CHINESE: "管理员：允许本群发验证码",
+        CHINESE: "管理员：为本群开通验证码",
     },
     "cmd.unapprove": {
         ENGLISH: "Admin: stop codes in this group",
-        CHINESE: "管理员：停止本群发验证码",
+        CHINESE: "管理员：关闭本群的验证码",
     },
-    "cmd.notify": {ENGLISH: "Admin: request notifications on/off", CHINESE: "管理员：开关请求通知"},
-    "cmd.audit": {ENGLISH: "Admin: recent events", CHINESE: "管理员：最近的记录"},
+    "cmd.notify": {
+        ENGLISH: "Admin: request notifications on/off",
+        CHINESE: "管理员：开启或关闭请求通知",
+    },
+    "cmd.audit": {ENGLISH: "Admin: recent events", CHINESE: "管理员：最近的操作记录"},
     "cmd.promote": {ENGLISH: "Owner: make a member an admin", CHINESE: "所有者：设为管理员"},
     "cmd.demote": {ENGLISH: "Owner: make an admin a member", CHINESE: "所有者：撤销管理员"},
     "cmd.cancel": {ENGLISH: "Leave what you started", CHINESE: "取消当前操作"},
@@ -906,14 +979,15 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "amazon-us SECRET). If the name looks like a group of the secret, put the secret in "
         'quotes: /secret add NAME "SECRET".',
         CHINESE: "这看起来是没有账号名称的身份验证器密钥，我已删除该消息，没有添加账号。"
-        "请先写账号名称：/secret add 名称 密钥（例如 /secret add amazon-us 密钥）。"
-        '如果名称看起来像密钥中的一组字符，请把密钥放在引号里：/secret add 名称 "密钥"。',
+        "请先写账号名称：/secret add 账号名称 密钥（例如 /secret add amazon-us 密钥）。"
+        "如果账号名称看起来像密钥中的一组字符，请把密钥放在引号里："
+        '/secret add 账号名称 "密钥"。',
     },
     # --- limits: strangers, floods and coalesced notices (issue 7) ---
     "limits.group_not_approved": {
         ENGLISH: "This group is not approved for codes: an admin of the team can allow it with "
         "/approve. Until then I stay quiet here.",
-        CHINESE: "本群尚未开通验证码：团队管理员可发送 /approve 开通。在此之前我不会在这里回复。",
+        CHINESE: "本群尚未开通验证码：团队管理员可发送 /approve 开通。在此之前我不会在本群回复。",
     },
     "limits.too_many_codes": {
         ENGLISH: "Too many codes in a short time. Try again in {seconds} s.",
@@ -935,47 +1009,48 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "audit.times": {ENGLISH: " (×{count})", CHINESE: "（×{count}）"},
     "audit.unknown_user": {
         ENGLISH: "I have not seen anyone with that username.",
-        CHINESE: "我没有见过使用这个用户名的人。",
+        CHINESE: "找不到使用这个用户名的人。",
     },
     # --- issue 8: integrity (audit chain, secrets at start, /status, the clock) ---
     "chain.intact": {
         ENGLISH: "Audit chain intact: {rows} events, head #{head_id} <code>{head_hash}</code>.",
-        CHINESE: "审计链完好：共 {rows} 条记录，链头 #{head_id} <code>{head_hash}</code>。",
+        CHINESE: "操作记录链完好：共 {rows} 条记录，最新一条为 #{head_id} <code>{head_hash}</code>。",
     },
     "chain.empty": {
         ENGLISH: "Audit chain intact: no chained events yet.",
-        CHINESE: "审计链完好：尚无链上记录。",
+        CHINESE: "操作记录链完好：还没有上链的记录。",
     },
     "chain.unchained": {
         ENGLISH: "{count} older events from before the chain existed are not covered by it.",
-        CHINESE: "有 {count} 条在审计链启用之前的旧记录不在链中。",
+        CHINESE: "有 {count} 条旧记录早于操作记录链的启用，不在链中。",
     },
     "chain.broken.changed": {
         ENGLISH: "Audit chain BROKEN at event #{event_id}: it was changed after it was written.",
-        CHINESE: "审计链在第 #{event_id} 条记录处断开：该记录在写入后被修改过。",
+        CHINESE: "操作记录链已断开（记录 #{event_id}）：该记录写入后被改动过。",
     },
     "chain.broken.missing_before": {
         ENGLISH: "Audit chain BROKEN at event #{event_id}: an event before it was removed, "
         "or the one before it was changed.",
-        CHINESE: "审计链在第 #{event_id} 条记录处断开：它之前的一条记录被删除，或前一条被修改过。",
+        CHINESE: "操作记录链已断开（记录 #{event_id}）：它之前的一条记录被删除，或前一条记录被改动过。",
     },
     "chain.broken.no_hash": {
         ENGLISH: "Audit chain BROKEN at event #{event_id}: it has no hash, so it was added "
         "behind the bot's back (or its hash was removed).",
-        CHINESE: "审计链在第 #{event_id} 条记录处断开：该记录没有哈希，"
-        "说明它是绕过机器人写入的（或其哈希被删除）。",
+        CHINESE: "操作记录链已断开（记录 #{event_id}）：该记录没有哈希值，"
+        "说明它是绕过机器人写入的（或其哈希值被删除）。",
     },
     "chain.head_post": {
         ENGLISH: "🔗 Audit chain head at {time} UTC: event #{event_id}\n<code>{head_hash}</code>\n"
         "Keep this message: if the log is ever rewritten, it will no longer lead here.",
-        CHINESE: "🔗 审计链链头（{time} UTC）：第 #{event_id} 条记录\n<code>{head_hash}</code>\n"
-        "请保留此消息：如果日志被改写，链将无法再对上这里。",
+        CHINESE: "🔗 操作记录链的最新一条（{time} UTC）：记录 #{event_id}\n"
+        "<code>{head_hash}</code>\n"
+        "请保留此消息：如果日后操作记录被人改写，链就对不上这里了。",
     },
     "integrity.unreadable_at_start": {
         ENGLISH: "⚠️ At start, the stored secrets of these accounts could not be read "
         "(changed outside the bot): {names}. They give no codes; remove and re-add them. "
         "All other accounts work.",
-        CHINESE: "⚠️ 启动检查时，以下账号保存的密钥无法读取（在机器人之外被修改过）：{names}。"
+        CHINESE: "⚠️ 启动检查时，以下账号保存的密钥无法读取（在机器人之外被改动过）：{names}。"
         "这些账号无法生成验证码，请删除后重新添加。其他账号正常使用。",
     },
     "clock.skewed": {
@@ -993,6 +1068,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "账号：{accounts} · 成员：{members} · 已开通群组：{groups}\n"
         "验证码：{lock}\n时钟：{clock}\n最近错误：{error}\n{chain}",
     },
+    "status.uptime_days": {ENGLISH: "{days}d {time}", CHINESE: "{days} 天 {time}"},
     "status.clock_unknown": {
         ENGLISH: "no updates seen yet",
         CHINESE: "尚未收到消息，无法比较",
@@ -1021,7 +1097,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     # --- Telegram faults: replies that could not be delivered (issue 8) ---
     "notify.undelivered": {
         ENGLISH: "⚠️ granted, but Telegram did not take the reply: the code was not delivered",
-        CHINESE: "⚠️ 已批准，但 Telegram 未能送达回复：验证码没有送到",
+        CHINESE: "⚠️ 发送失败：Telegram 没有接收这条回复，验证码未送达",
     },
     # --- the team model: per-account policies and the freeze switch ---
     "cmd.policy": {
@@ -1030,9 +1106,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "cmd.lock": {
         ENGLISH: "Admin: stop every code at once",
-        CHINESE: "管理员：立即停止发放所有验证码",
+        CHINESE: "管理员：立即停止发送所有验证码",
     },
-    "cmd.unlock": {ENGLISH: "Admin: give codes again", CHINESE: "管理员：恢复发放验证码"},
+    "cmd.unlock": {ENGLISH: "Admin: give codes again", CHINESE: "管理员：恢复发送验证码"},
     "policy.usage": {
         ENGLISH: "Usage:\n/policy NAME — show the account's policy\n"
         "/policy NAME approval none|admin — whether each code needs an admin's approval\n"
@@ -1040,10 +1116,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "requester's private chat\n"
         "/policy NAME members all|listed — whether a plain /add (no account names) "
         "includes this account",
-        CHINESE: "用法：\n/policy 名称 — 查看账号的规则\n"
-        "/policy 名称 approval none|admin — 每次取验证码是否需要管理员批准\n"
-        "/policy 名称 delivery here|private — 验证码发到哪里：请求的地方，或总是私聊请求人\n"
-        "/policy 名称 members all|listed — 不写账号名的 /add 是否包含此账号",
+        CHINESE: "用法：\n"
+        "/policy 账号名称 — 查看账号的规则\n"
+        "/policy 账号名称 approval none|admin — 每次获取验证码是否需要管理员批准\n"
+        "/policy 账号名称 delivery here|private — 验证码发到哪里：请求的地方，"
+        "或总是私聊发给请求人\n"
+        "/policy 账号名称 members all|listed — 不写账号名称的 /add 是否包含此账号",
     },
     "policy.bad_value": {
         ENGLISH: "{setting} can be: {values}. /policy alone shows the usage.",
@@ -1051,12 +1129,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "policy.shown": {
         ENGLISH: "<b>{name}</b>\nApproval: {approval}\nDelivery: {delivery}\nPlain /add: {members}",
-        CHINESE: "<b>{name}</b>\n审批：{approval}\n发送方式：{delivery}\n"
-        "不写账号名的 /add：{members}",
+        CHINESE: "<b>{name}</b>\n"
+        "审批：{approval}\n"
+        "发送方式：{delivery}\n"
+        "不写账号名称的 /add：{members}",
     },
     "policy.approval.none": {
         ENGLISH: "none (codes are given at once)",
-        CHINESE: "无需审批（直接发放）",
+        CHINESE: "无需审批（直接发送）",
     },
     "policy.approval.admin": {
         ENGLISH: "an admin approves each code request of a member",
@@ -1070,7 +1150,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "policy.members.all": {ENGLISH: "includes this account", CHINESE: "包含此账号"},
     "policy.members.listed": {
         ENGLISH: "leaves it out: only /add … NAME grants it",
-        CHINESE: "不包含：只有 /add … 名称 才授权",
+        CHINESE: "不包含：只有 /add … 账号名称 才授权",
     },
     "accounts.needs_approval": {
         ENGLISH: " — needs an admin's approval",
@@ -1083,7 +1163,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "code.locked": {
         ENGLISH: "🔒 The bot is locked: no codes until an admin sends /unlock "
         "(locked by {name} at {time}).",
-        CHINESE: "🔒 机器人已锁定：管理员发送 /unlock 之前不发放验证码（由 {name} 于 {time} 锁定）。",
+        CHINESE: "🔒 机器人已锁定：管理员发送 /unlock 之前不发送验证码（由 {name} 于 {time} 锁定）。",
     },
     "reason.locked": {ENGLISH: "the bot is locked", CHINESE: "机器人已锁定"},
     "lock.done": {
@@ -1117,7 +1197,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "🔒 locked by {name} at {time}",
         CHINESE: "🔒 已锁定（由 {name} 于 {time} 锁定）",
     },
-    "status.unlocked": {ENGLISH: "given out", CHINESE: "正常发放"},
+    "status.unlocked": {ENGLISH: "given out", CHINESE: "正常发送"},
     "audit.event.account.policy": {
         ENGLISH: "set {setting} of {account} to {value}",
         CHINESE: "将 {account} 的 {setting} 设为 {value}",
@@ -1161,7 +1241,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "grants.given": {
         ENGLISH: "🔑 You have access to {accounts}. Send /code here or in your team's group.",
-        CHINESE: "🔑 你已获得访问权限：{accounts}。在这里或团队群里发送 /code 获取验证码。",
+        CHINESE: "🔑 你已获得访问权限：{accounts}。在这里或团队的群组里发送 /code 获取验证码。",
     },
     "grants.given_permanent": {
         ENGLISH: "♾ Your access to {accounts} no longer ends by itself.",
@@ -1265,12 +1345,13 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "lost.left": {
         ENGLISH: "🚪 {name}{username} (<code>{user_id}</code>) left the roster group “{group}”: "
         "their access ended at once.",
-        CHINESE: "🚪 {name}{username}（<code>{user_id}</code>）退出了名册群“{group}”：其权限已立即结束。",
+        CHINESE: "🚪 {name}{username}（<code>{user_id}</code>）退出了名册群组“{group}”："
+        "其权限已立即结束。",
     },
     "lost.removed": {
         ENGLISH: "🚪 {name}{username} (<code>{user_id}</code>) was removed from the roster group "
         "“{group}”{by}: their access ended at once.",
-        CHINESE: "🚪 {name}{username}（<code>{user_id}</code>）被{by}移出了名册群“{group}”："
+        CHINESE: "🚪 {name}{username}（<code>{user_id}</code>）被{by}移出了名册群组“{group}”："
         "其权限已立即结束。",
     },
     "lost.removed_by": {ENGLISH: " by {by}", CHINESE: " {by} "},
@@ -1278,8 +1359,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "🚪 {name}{username} (<code>{user_id}</code>), an owner, is no longer in the "
         "roster group “{group}”. Owners keep their access: leaving a group does not remove "
         "an owner (owners set in TEAMOTP_OWNER_IDS are removed only there, on the server).",
-        CHINESE: "🚪 所有者 {name}{username}（<code>{user_id}</code>）已不在名册群“{group}”中。"
-        "所有者保留权限：退出群组不会移除所有者（TEAMOTP_OWNER_IDS 中的所有者只能在服务器上移除）。",
+        CHINESE: "🚪 所有者 {name}{username}（<code>{user_id}</code>）已不在名册群组“{group}”中。"
+        "所有者保留权限："
+        "退出群组不会移除所有者（TEAMOTP_OWNER_IDS 中的所有者只能在服务器上移除）。",
     },
     "lost.when": {ENGLISH: "When: {time}", CHINESE: "时间：{time}"},
     "seen.none": {
@@ -1290,8 +1372,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "⚠️ They have seen the seeds of these accounts and may still have them:\n"
         "{lines}\nRe-key each one at the site (set up its authenticator anew) with "
         "/secret rotate NAME, so the seed they know stops working.",
-        CHINESE: "⚠️ 此人见过以下账号的密钥，可能仍保留着：\n{lines}\n"
-        "请用 /secret rotate 名称 在网站上逐个重新设置身份验证器，使其知道的密钥失效。",
+        CHINESE: "⚠️ 此人见过以下账号的密钥，可能仍保留着：\n"
+        "{lines}\n"
+        "请用 /secret rotate 账号名称 在网站上逐个重新设置身份验证器，使其知道的密钥失效。",
     },
     "seen.line": {
         ENGLISH: "• <b>{account}</b> ({hows}): /secret rotate {account}",
@@ -1301,39 +1384,38 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "seen.how.imported": {ENGLISH: "imported it", CHINESE: "由其导入"},
     "seen.how.exported": {ENGLISH: "received an export", CHINESE: "收到过导出"},
     "seen.how.rotated": {ENGLISH: "set its new seed", CHINESE: "由其设置了新密钥"},
-    "seen.how_separator": {ENGLISH: ", ", CHINESE: "、"},
     "seen.more": {
         ENGLISH: "• …and {count} more accounts",
         CHINESE: "• ……另有 {count} 个账号",
     },
     "audit.event.chat.roster_on": {
         ENGLISH: "made group {chat} the team roster",
-        CHINESE: "将群 {chat} 设为团队名册",
+        CHINESE: "将群组 {chat} 设为团队名册",
     },
     "audit.event.chat.roster_off": {
         ENGLISH: "stopped group {chat} being the team roster",
-        CHINESE: "取消群 {chat} 的团队名册身份",
+        CHINESE: "取消群组 {chat} 的团队名册身份",
     },
     "audit.event.member.left_roster": {
         ENGLISH: "left roster group {chat}",
-        CHINESE: "退出名册群 {chat}",
+        CHINESE: "退出名册群组 {chat}",
     },
     "audit.event.member.left_roster_removed": {
         ENGLISH: "removed {target} from roster group {chat}",
-        CHINESE: "将 {target} 移出名册群 {chat}",
+        CHINESE: "将 {target} 移出名册群组 {chat}",
     },
     "roster.unwatched": {
         ENGLISH: "⚠️ I was made a plain member of the roster group “{group}”{by}, no longer an "
         "administrator. Telegram may no longer tell me when someone leaves it (a group that "
         "hides join and leave messages tells me nothing), so their access would not end. "
         "Make me an administrator there again.",
-        CHINESE: "⚠️ 我在名册群“{group}”中被{by}取消了管理员身份，现在只是普通成员。"
-        "Telegram 可能不再告诉我谁退出了该群（隐藏进出群消息的群组完全不会告诉我），"
-        "这样退出者的权限将不会结束。请重新把我设为该群的管理员。",
+        CHINESE: "⚠️ 我在名册群组“{group}”中被{by}取消了管理员身份，现在只是普通成员。"
+        "Telegram 可能不再告诉我谁退出了该群组（隐藏进出群消息的群组完全不会告诉我），"
+        "这样退出者的权限将不会结束。请重新把我设为该群组的管理员。",
     },
     "audit.event.chat.bot_demoted": {
         ENGLISH: "made the bot a plain member of roster group {chat}",
-        CHINESE: "取消机器人在名册群 {chat} 的管理员身份",
+        CHINESE: "取消机器人在名册群组 {chat} 的管理员身份",
     },
     "audit.outcome.access_ended": {ENGLISH: " — access ended", CHINESE: " — 权限已结束"},
     "audit.outcome.kept_owner": {
@@ -1354,7 +1436,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "old authenticator at the site.\n"
         "/cancel stops; the old key stays.",
         CHINESE: "🔁 <b>为 {name} 更换身份验证器</b>\n"
-        "在你于此确认之前，旧密钥会继续生成验证码，团队不会被锁在门外。\n\n"
+        "你在这里确认之前，旧密钥照常生成验证码，大家不会因此登录不了。\n\n"
         "1. 在网站上添加一个新的身份验证器应用。亚马逊卖家中心：设置 → 登录设置 → "
         "高级安全设置 → 编辑，然后添加新的身份验证器应用。其他网站：在网站的安全设置中"
         "添加新的身份验证器。\n"
@@ -1367,8 +1449,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "rotate.name_missing": {
         ENGLISH: "That looks like a key with no account name, so I deleted it and changed "
         "nothing. Send: /secret rotate NAME, e.g. /secret rotate amazon-us, then the key.",
-        CHINESE: "这看起来是没有账号名称的密钥，我已删除该消息，没有做任何更改。"
-        "请发送：/secret rotate 名称，例如 /secret rotate amazon-us，然后再发送密钥。",
+        CHINESE: "这看起来是没有账号名称的密钥，我已删除该消息，没有做任何更改。请发送："
+        "/secret rotate 账号名称，例如 /secret rotate amazon-us，然后再发送密钥。",
     },
     "rotate.waiting": {
         ENGLISH: "⏳ A new key for <b>{name}</b> is waiting for confirmation (until {until}). "
@@ -1438,7 +1520,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "This change of key no longer waits: it was confirmed, cancelled or ran out. "
         "/secret rotate NAME shows any change waiting now.",
         CHINESE: "这次密钥更换已不在等待：已确认、已取消或已过期。"
-        "发送 /secret rotate 名称 查看现在等待中的更换。",
+        "发送 /secret rotate 账号名称 查看现在等待中的更换。",
     },
     "rotate.unreadable": {
         ENGLISH: "The new key waiting for {name} cannot be read (changed outside the bot). "
@@ -1449,7 +1531,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "rotate.not_totp": {
         ENGLISH: "I found no time-based (TOTP) authenticator key in that. Send the QR code the "
         "site shows, or its key. Nothing changed.",
-        CHINESE: "里面没有找到基于时间的（TOTP）身份验证器密钥。请发送网站显示的二维码或密钥。"
+        CHINESE: "里面没有找到按时间自动更新的身份验证器密钥（TOTP）。请发送网站显示的二维码或密钥。"
         "没有做任何更改。",
     },
     "rotate.one_key": {
@@ -1523,7 +1605,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "note.empty": {
         ENGLISH: "The note is empty. Send /secret note NAME TEXT, or /secret note NAME - to "
         "remove it.",
-        CHINESE: "备注为空。请发送 /secret note 名称 备注，或 /secret note 名称 - 删除备注。",
+        CHINESE: "备注为空。请发送 /secret note 账号名称 备注，"
+        "或发送 /secret note 账号名称 - 删除备注。",
     },
     "note.holds_secret": {
         ENGLISH: "That note looks like it holds an authenticator secret. Notes are shown in "
@@ -1618,7 +1701,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "approval.reason_secret": {
         ENGLISH: "That reason looks like an authenticator secret, so it was not kept. "
         "Treat that secret as exposed, and send a reason without it.",
-        CHINESE: "这个原因看起来像身份验证器密钥，因此没有保存。请视该密钥为已泄露，并发送不含密钥的原因。",
+        CHINESE: "这个原因看起来像身份验证器密钥，因此没有保存。请把这个密钥视为已泄露，"
+        "并发送不含密钥的原因。",
     },
     "approval.held_here": {
         ENGLISH: "⏳ Asked the admins for the <b>{account}</b> code. You get it here as soon as "
@@ -1650,7 +1734,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "Account: {account}\nWhere: {place}\nReason: {reason}\nExpires: {time}",
         CHINESE: "🔐 <b>验证码请求待批准</b>\n"
         "请求人：{name}{username}（<code>{user_id}</code>）\n"
-        "账号：{account}\n位置：{place}\n原因：{reason}\n失效时间：{time}",
+        "账号：{account}\n"
+        "来源：{place}\n"
+        "原因：{reason}\n"
+        "失效时间：{time}",
     },
     "approval.approve": {ENGLISH: "✅ Approve", CHINESE: "✅ 批准"},
     "approval.approve_for": {
@@ -1674,7 +1761,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "approval.decided_undelivered": {
         ENGLISH: "⚠️ The code was not given: {reason}.",
-        CHINESE: "⚠️ 未发放验证码：{reason}。",
+        CHINESE: "⚠️ 验证码未发送：{reason}。",
     },
     "approval.pressed_approved": {
         ENGLISH: "Approved: {name} gets the code.",
@@ -1717,8 +1804,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "code.secret_in_request": {
         ENGLISH: "That request holds what looks like an authenticator secret, so nothing of it "
         "was kept. Treat that secret as exposed. /code NAME reason takes a reason without it.",
-        CHINESE: "这个请求里有看起来像身份验证器密钥的内容，因此没有保存任何内容。请视该密钥为已泄露。"
-        "/code 名称 原因 —— 原因中请不要包含密钥。",
+        CHINESE: "这个请求里有看起来像身份验证器密钥的内容，因此没有保存任何内容。"
+        "请把这个密钥视为已泄露。请重新发送 /code 账号名称 原因，原因里不要包含密钥。",
     },
     "reason.secret_in_request": {
         ENGLISH: "a secret in the request",
@@ -1756,6 +1843,464 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "audit.event.code.expired": {
         ENGLISH: "the code request of {target} for {account} expired unanswered",
         CHINESE: "{target} 获取 {account} 验证码的请求无人处理，已失效",
+    },
+    # --- the server's command line: why it stops, its settings, --help ---
+    "cli.failed": {
+        ENGLISH: "teamotp: {reason}",
+        CHINESE: "teamotp：{reason}",
+    },
+    "config.token_missing": {
+        ENGLISH: "TEAMOTP_BOT_TOKEN is not set: get a token from @BotFather and set it in the environment or in .env",
+        CHINESE: "未设置 TEAMOTP_BOT_TOKEN：请向 @BotFather 申请机器人令牌，写入环境变量或 <code>.env</code> 文件",
+    },
+    "config.webhook_url_missing": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL is not set: webhook mode needs the public https:// URL Telegram posts updates to",
+        CHINESE: "未设置 TEAMOTP_WEBHOOK_URL：webhook 模式需要一个公网 https:// 地址，供 Telegram 推送消息",
+    },
+    "config.webhook_secret_missing": {
+        ENGLISH: "TEAMOTP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 characters A-Z, a-z, 0-9, _ and - (e.g. from `openssl rand -hex 32`)",
+        CHINESE: "未设置 TEAMOTP_WEBHOOK_SECRET：webhook 模式需要一个 1-256 个字符的密钥，只能包含 <code>A-Z</code>、<code>a-z</code>、<code>0-9</code>、_ 和 -（例如用 `openssl rand -hex 32` 生成）",
+    },
+    "config.ids": {
+        ENGLISH: "{name} must be comma-separated numeric Telegram user ids (send /start to the bot to see yours)",
+        CHINESE: "{name} 必须是用逗号分隔的 Telegram 数字用户 ID（向机器人发送 /start 可查看自己的 ID）",
+    },
+    "config.whole_number": {
+        ENGLISH: "{name} must be a whole number",
+        CHINESE: "{name} 必须是整数",
+    },
+    "config.code_ttl": {
+        ENGLISH: "TEAMOTP_CODE_TTL must be -1 (keep), 0 (delete at expiry) or seconds",
+        CHINESE: "TEAMOTP_CODE_TTL 必须是 -1（保留）、0（到期即删除）或秒数",
+    },
+    "config.codes_per_minute": {
+        ENGLISH: "TEAMOTP_CODES_PER_MINUTE must be 0 (no limit) or a positive number",
+        CHINESE: "TEAMOTP_CODES_PER_MINUTE 必须是 0（不限制）或正整数",
+    },
+    "config.switch": {
+        ENGLISH: "{name} must be 1 or 0",
+        CHINESE: "{name} 必须是 1 或 0",
+    },
+    "config.api_url": {
+        ENGLISH: "TEAMOTP_API_URL must be an http:// or https:// URL, like https://api.telegram.org",
+        CHINESE: "TEAMOTP_API_URL 必须是 http:// 或 https:// 地址，例如 https://api.telegram.org",
+    },
+    "config.mode": {
+        ENGLISH: "TEAMOTP_MODE must be polling or webhook",
+        CHINESE: "TEAMOTP_MODE 必须是 <code>polling</code> 或 <code>webhook</code>",
+    },
+    "config.webhook_url": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL must be an https:// URL Telegram can reach, like https://bot.example.com/telegram",
+        CHINESE: "TEAMOTP_WEBHOOK_URL 必须是 Telegram 能访问到的 https:// 地址，例如 https://bot.example.com/telegram",
+    },
+    "config.webhook_port": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL must use port 443, 80, 88 or 8443 (Telegram's)",
+        CHINESE: "TEAMOTP_WEBHOOK_URL 只能使用 Telegram 支持的端口：443、80、88 或 8443",
+    },
+    "config.webhook_health": {
+        ENGLISH: "TEAMOTP_WEBHOOK_URL must not end in {path}: that is the health check",
+        CHINESE: "TEAMOTP_WEBHOOK_URL 不能以 {path} 结尾：那是健康检查的地址",
+    },
+    "config.webhook_secret": {
+        ENGLISH: "TEAMOTP_WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ and - (e.g. from `openssl rand -hex 32`)",
+        CHINESE: "TEAMOTP_WEBHOOK_SECRET 必须是 1-256 个字符，只能包含 <code>A-Z</code>、<code>a-z</code>、<code>0-9</code>、_ 和 -（例如用 `openssl rand -hex 32` 生成）",
+    },
+    "config.port": {
+        ENGLISH: "TEAMOTP_LISTEN_PORT must be a port number, 1-65535",
+        CHINESE: "TEAMOTP_LISTEN_PORT 必须是 1-65535 之间的端口号",
+    },
+    "config.log_level": {
+        ENGLISH: "TEAMOTP_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        CHINESE: "TEAMOTP_LOG_LEVEL 必须是 <code>DEBUG</code>、<code>INFO</code>、<code>WARNING</code>、<code>ERROR</code> 或 <code>CRITICAL</code>",
+    },
+    "startup.data_dir_create": {
+        ENGLISH: "cannot create the data directory {path}: {reason}",
+        CHINESE: "无法创建数据目录 {path}：{reason}",
+    },
+    "startup.data_dir_unwritable": {
+        ENGLISH: "the data directory {path} is not writable by this user (uid {uid}): fix its owner or permissions",
+        CHINESE: "当前用户（uid {uid}）无法写入数据目录 {path}：请修改该目录的所有者或权限",
+    },
+    "startup.token_refused": {
+        ENGLISH: "Telegram refused the bot token: check TEAMOTP_BOT_TOKEN",
+        CHINESE: "Telegram 拒绝了机器人令牌：请检查 TEAMOTP_BOT_TOKEN",
+    },
+    "startup.api_url_unusable": {
+        ENGLISH: "TEAMOTP_API_URL is not a URL the bot can use: it should look like https://api.telegram.org",
+        CHINESE: "TEAMOTP_API_URL 不是机器人能用的地址：应形如 https://api.telegram.org",
+    },
+    "startup.cannot_listen": {
+        ENGLISH: "cannot listen on {host}:{port} (TEAMOTP_LISTEN_HOST, TEAMOTP_LISTEN_PORT): {reason}",
+        CHINESE: "无法监听 {host}:{port}（TEAMOTP_LISTEN_HOST、TEAMOTP_LISTEN_PORT）：{reason}",
+    },
+    "startup.webhook_refused": {
+        ENGLISH: "Telegram refused the webhook (TEAMOTP_WEBHOOK_URL, TEAMOTP_WEBHOOK_SECRET): {said}",
+        CHINESE: "Telegram 拒绝了 webhook 设置（TEAMOTP_WEBHOOK_URL、TEAMOTP_WEBHOOK_SECRET）：{said}",
+    },
+    "startup.as_said": {
+        ENGLISH: "{said}",
+        CHINESE: "{said}",
+    },
+    "store.cannot_open": {
+        ENGLISH: "cannot open the database {url}: {reason}",
+        CHINESE: "无法打开数据库 {url}：{reason}",
+    },
+    "store.wrong_key": {
+        ENGLISH: "the master key does not match the store (it was written with another key); nothing was changed",
+        CHINESE: "主密钥与数据库不匹配（数据库是用另一个密钥写入的）；没有做任何更改",
+    },
+    "store.cannot_prepare": {
+        ENGLISH: "cannot prepare the database {url}: {reason}",
+        CHINESE: "无法初始化数据库 {url}：{reason}",
+    },
+    "store.cannot_write": {
+        ENGLISH: "cannot write the database {url}: {reason}; the bot must be able to write it: check the file's owner and permissions",
+        CHINESE: "无法写入数据库 {url}：{reason}；机器人必须能写入数据库：请检查文件的所有者和权限",
+    },
+    "store.schema_behind": {
+        ENGLISH: "the database {url} is not at this version's schema ({found}, needs {head}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1",
+        CHINESE: "数据库 {url} 的结构不是此版本所需的（现为 {found}，需要 {head}）：请运行 `teamotp migrate`，或设置 TEAMOTP_AUTO_MIGRATE=1",
+    },
+    "store.schema_behind_unversioned": {
+        ENGLISH: "the database {url} is not at this version's schema (from before migrations, needs {head}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1",
+        CHINESE: "数据库 {url} 的结构不是此版本所需的（早于迁移机制，需要 {head}）：请运行 `teamotp migrate`，或设置 TEAMOTP_AUTO_MIGRATE=1",
+    },
+    "store.schema_behind_empty": {
+        ENGLISH: "the database {url} is not at this version's schema (empty, needs {head}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1",
+        CHINESE: "数据库 {url} 的结构不是此版本所需的（空数据库，需要 {head}）：请运行 `teamotp migrate`，或设置 TEAMOTP_AUTO_MIGRATE=1",
+    },
+    "store.bad_url": {
+        ENGLISH: "TEAMOTP_DATABASE_URL is not a usable database URL ({kind}); expected e.g. sqlite:///data/teamotp.db or postgresql+psycopg://user@host/db",
+        CHINESE: "TEAMOTP_DATABASE_URL 不是可用的数据库地址（{kind}）；应形如 sqlite:///data/teamotp.db 或 postgresql+psycopg://user@host/db",
+    },
+    "store.no_driver": {
+        ENGLISH: "TEAMOTP_DATABASE_URL needs a database driver that is not installed: {module}",
+        CHINESE: "TEAMOTP_DATABASE_URL 需要的数据库驱动没有安装：{module}",
+    },
+    "store.no_driver_hint": {
+        ENGLISH: "TEAMOTP_DATABASE_URL needs a database driver that is not installed: {module}; install it with: pip install 'teamotp[{extra}]'",
+        CHINESE: "TEAMOTP_DATABASE_URL 需要的数据库驱动没有安装：{module}；请用 `pip install 'teamotp[{extra}]'` 安装",
+    },
+    "key.bad_env": {
+        ENGLISH: "TEAMOTP_MASTER_KEY must be 32 bytes, base64-encoded",
+        CHINESE: "TEAMOTP_MASTER_KEY 必须是 base64 编码的 32 字节密钥",
+    },
+    "key.file_missing": {
+        ENGLISH: "the master key file {path} is missing, but the store was written with a key: restore the file or set TEAMOTP_MASTER_KEY",
+        CHINESE: "主密钥文件 {path} 不存在，但数据库是用密钥写入的：请恢复该文件，或设置 TEAMOTP_MASTER_KEY",
+    },
+    "key.cannot_create": {
+        ENGLISH: "cannot create the master key file {path}: {reason}; check TEAMOTP_MASTER_KEY_FILE and its folder's permissions",
+        CHINESE: "无法创建主密钥文件 {path}：{reason}；请检查 TEAMOTP_MASTER_KEY_FILE 及其所在文件夹的权限",
+    },
+    "key.is_directory": {
+        ENGLISH: "the master key file {path} is a directory, not a file: point TEAMOTP_MASTER_KEY_FILE at the key file",
+        CHINESE: "主密钥文件 {path} 是目录，不是文件：请让 TEAMOTP_MASTER_KEY_FILE 指向密钥文件",
+    },
+    "key.dangling_link": {
+        ENGLISH: "the master key file {path} is a symbolic link to {target}, where there is no file: point TEAMOTP_MASTER_KEY_FILE at the key file",
+        CHINESE: "主密钥文件 {path} 是指向 {target} 的符号链接，但那里没有文件：请让 TEAMOTP_MASTER_KEY_FILE 指向密钥文件",
+    },
+    "key.cannot_read_mode": {
+        ENGLISH: "cannot read the master key file {path}: {reason} (owned by uid {owner}, mode {mode}); it must be readable by this user (uid {uid})",
+        CHINESE: "无法读取主密钥文件 {path}：{reason}（所有者 uid {owner}，权限 {mode}）；当前用户（uid {uid}）必须能读取它",
+    },
+    "key.cannot_read_unknown_mode": {
+        ENGLISH: "cannot read the master key file {path}: {reason} (its owner and mode unknown); it must be readable by this user (uid {uid})",
+        CHINESE: "无法读取主密钥文件 {path}：{reason}（所有者和权限未知）；当前用户（uid {uid}）必须能读取它",
+    },
+    "key.cannot_read": {
+        ENGLISH: "cannot read the master key file {path}: {reason}; it must be readable by this user (uid {uid})",
+        CHINESE: "无法读取主密钥文件 {path}：{reason}；当前用户（uid {uid}）必须能读取它",
+    },
+    "key.not_a_key": {
+        ENGLISH: "the master key file {path} does not hold a base64 32-byte key",
+        CHINESE: "主密钥文件 {path} 里不是 base64 编码的 32 字节密钥",
+    },
+    "cli.help.usage": {
+        ENGLISH: "usage: ",
+        CHINESE: "用法：",
+    },
+    "cli.help.positionals": {
+        ENGLISH: "positional arguments",
+        CHINESE: "参数",
+    },
+    "cli.help.colon": {ENGLISH: ":", CHINESE: "："},
+    "cli.help.options": {
+        ENGLISH: "options",
+        CHINESE: "选项",
+    },
+    "cli.help.help": {
+        ENGLISH: "show this help message and exit",
+        CHINESE: "显示此帮助信息并退出",
+    },
+    "cli.help.error": {
+        ENGLISH: "{prog}: error: {message}",
+        CHINESE: "{prog}：错误：{message}",
+    },
+    "cli.help.version": {
+        ENGLISH: "show program's version number and exit",
+        CHINESE: "显示版本号并退出",
+    },
+    "cli.help.teamotp": {
+        ENGLISH: "A team's shared authenticator, as a self-hosted Telegram bot.",
+        CHINESE: "团队共用的身份验证器：部署在你自己服务器上的 Telegram 机器人。",
+    },
+    "cli.help.run": {
+        ENGLISH: "start the bot (long polling, or a webhook); stops cleanly on SIGTERM or Ctrl-C",
+        CHINESE: "启动机器人（长轮询或 webhook）；收到 <code>SIGTERM</code> 或按 <code>Ctrl-C</code> 时正常退出",
+    },
+    "cli.help.run_description": {
+        ENGLISH: "Start the bot. Its settings come from TEAMOTP_* environment variables and from ./.env (the environment wins); the README says more.",
+        CHINESE: "启动机器人。设置来自 TEAMOTP_* 环境变量和 <code>./.env</code> 文件（以环境变量为准）；详见 README。",
+    },
+    "cli.help.webhook": {
+        ENGLISH: "take updates from Telegram's webhook instead of polling (as TEAMOTP_MODE=webhook): needs TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET; listens on TEAMOTP_LISTEN_HOST:TEAMOTP_LISTEN_PORT and serves /healthz",
+        CHINESE: "通过 Telegram 的 webhook 接收消息，不再轮询（同 <code>TEAMOTP_MODE=webhook</code>）：需要设置 TEAMOTP_WEBHOOK_URL 和 TEAMOTP_WEBHOOK_SECRET；在 TEAMOTP_LISTEN_HOST:TEAMOTP_LISTEN_PORT 上监听，并提供 /healthz",
+    },
+    "cli.help.settings": {
+        ENGLISH: "settings, each with its default:",
+        CHINESE: "设置项及其默认值：",
+    },
+    "cli.help.accounts": {
+        ENGLISH: "add, import, list or remove accounts on the server",
+        CHINESE: "在服务器上添加、导入、列出或删除账号",
+    },
+    "cli.help.accounts_description": {
+        ENGLISH: "Manage accounts without sending secrets through a chat. Give '-' (or nothing) as the secret or link to read it from standard input.",
+        CHINESE: "在服务器上管理账号，密钥不经过任何聊天。密钥或链接写 '-'（或不写）则从标准输入读取。",
+    },
+    "cli.help.accounts_add": {
+        ENGLISH: "add one account",
+        CHINESE: "添加一个账号",
+    },
+    "cli.help.accounts_name": {
+        ENGLISH: "account name, e.g. amazon-us",
+        CHINESE: "账号名称，例如 amazon-us",
+    },
+    "cli.help.accounts_secret": {
+        ENGLISH: "base32 key as the site shows it",
+        CHINESE: "网站显示的密钥（base32）",
+    },
+    "cli.help.accounts_uri": {
+        ENGLISH: "an otpauth://totp/... link",
+        CHINESE: "一个 otpauth://totp/... 链接",
+    },
+    "cli.help.accounts_qr": {
+        ENGLISH: "an image of the site's QR code",
+        CHINESE: "网站二维码的图片",
+    },
+    "cli.help.accounts_import": {
+        ENGLISH: "import a Google Authenticator export",
+        CHINESE: "导入 Google 身份验证器导出的账号",
+    },
+    "cli.help.accounts_import_uri": {
+        ENGLISH: "otpauth-migration://... or otpauth://totp/... links",
+        CHINESE: "otpauth-migration://... 或 otpauth://totp/... 链接",
+    },
+    "cli.help.accounts_import_qr": {
+        ENGLISH: "an image of the export QR code",
+        CHINESE: "导出二维码的图片",
+    },
+    "cli.help.accounts_list": {
+        ENGLISH: "list accounts (never secrets)",
+        CHINESE: "列出账号（不显示密钥）",
+    },
+    "cli.help.accounts_remove": {
+        ENGLISH: "remove an account and its secret for good",
+        CHINESE: "永久删除账号及其密钥",
+    },
+    "cli.help.accounts_yes": {
+        ENGLISH: "do not ask for confirmation",
+        CHINESE: "不再询问确认",
+    },
+    "cli.help.examples": {ENGLISH: "examples:", CHINESE: "示例："},
+    "cli.help.audit": {
+        ENGLISH: "show or export the audit log, or check its hash chain",
+        CHINESE: "查看或导出操作记录，或检查操作记录链",
+    },
+    "cli.help.audit_description": {
+        ENGLISH: "Every code request and admin action, oldest first; or, with verify, check "
+        "that no event was changed, removed or added behind the bot's back.",
+        CHINESE: "按时间从旧到新列出每次取码请求和管理员操作；加 verify 则检查是否有操作记录"
+        "被绕过机器人改动、删除或添加。",
+    },
+    "cli.help.audit_since": {
+        ENGLISH: "only events from then on: a date (2026-03-01) or a date and time in UTC "
+        "(2026-03-01T08:00), or how long back (30m, 12h, 7d)",
+        CHINESE: "只列出此后的记录：日期（2026-03-01）、UTC 日期和时间（2026-03-01T08:00），"
+        "或往前多久（30m、12h、7d）",
+    },
+    "cli.help.audit_csv": {ENGLISH: "as CSV, one event per row", CHINESE: "输出为 CSV，每行一条"},
+    "cli.help.audit_json": {
+        ENGLISH: "as a JSON array of events",
+        CHINESE: "输出为 JSON 数组",
+    },
+    "cli.help.init": {
+        ENGLISH: "make the data directory, the master key file and the database, once",
+        CHINESE: "创建数据目录、主密钥文件和数据库（只需一次）",
+    },
+    "cli.help.init_description": {
+        ENGLISH: "Make what the bot keeps, before its first start: the data directory "
+        "(TEAMOTP_DATA_DIR), the master key file (TEAMOTP_MASTER_KEY_FILE, mode 0600) unless "
+        "TEAMOTP_MASTER_KEY is set, and the database at this version's schema; then say what "
+        "is left to do. Run again, it changes nothing and says so.",
+        CHINESE: "在首次启动前创建机器人需要保存的东西：数据目录（TEAMOTP_DATA_DIR）、主密钥文件"
+        "（TEAMOTP_MASTER_KEY_FILE，权限 0600，已设置 TEAMOTP_MASTER_KEY 时不创建）以及当前版本"
+        "结构的数据库，然后说明接下来要做什么。再次运行不会改动任何东西，并会说明这一点。",
+    },
+    "cli.help.check": {
+        ENGLISH: "check settings, database, master key, stored secrets and the Bot API",
+        CHINESE: "检查设置、数据库、主密钥、已保存的密钥和 Bot API",
+    },
+    "cli.help.check_description": {
+        ENGLISH: "Check whether this server is ready to run the bot, one line per check "
+        "(ok, FAIL, warn or skip), and change nothing: the settings, the database and its "
+        "schema, the master key, every stored secret, and (unless --offline) the Bot API, "
+        "the bot's privacy mode and the server's clock. Exit 1 when a check failed.",
+        CHINESE: "检查这台服务器是否可以运行机器人，每项一行（通过、失败、注意或跳过），不改动任何"
+        "东西：设置、数据库及其结构、主密钥、每个已保存的密钥，以及（未加 --offline 时）Bot API、"
+        "机器人的隐私模式和服务器时钟。有任何一项失败时以 1 退出。",
+    },
+    "cli.help.check_offline": {
+        ENGLISH: "skip the checks that ask the Bot API (token, privacy mode, clock)",
+        CHINESE: "跳过需要访问 Bot API 的检查（令牌、隐私模式、时钟）",
+    },
+    "cli.help.audit_verify": {
+        ENGLISH: "check the hash chain; exit 1 and name the first broken link if broken",
+        CHINESE: "检查操作记录链；如已断开，指出第一个断开处并以 1 退出",
+    },
+    "cli.help.migrate": {
+        ENGLISH: "upgrade the store's schema to this version's",
+        CHINESE: "把数据库结构升级到此版本",
+    },
+    "cli.help.migrate_description": {
+        ENGLISH: "Upgrade the database's schema to this version of teamotp (the bot does it at start unless TEAMOTP_AUTO_MIGRATE=0).",
+        CHINESE: "把数据库结构升级到此版本的 teamotp 所需的结构（除非设置了 TEAMOTP_AUTO_MIGRATE=0，机器人启动时会自动升级）。",
+    },
+    "cli.help.migrate_check": {
+        ENGLISH: "only say whether the schema is up to date (exit 1 if not); change nothing",
+        CHINESE: "只检查数据库结构是否为最新（不是则以 1 退出），不做任何更改",
+    },
+    "cli.help.backup": {
+        ENGLISH: "write a consistent copy of the store to FILE (secrets stay sealed)",
+        CHINESE: "把数据库的一致性副本写入 <code>FILE</code>（密钥保持加密）",
+    },
+    "cli.help.backup_description": {
+        ENGLISH: "Copy the whole store into FILE (a SQLite file, mode 0600), as it is at one moment, also while the bot runs. Secrets stay sealed with the master key, which is not in the backup: keep the key too.",
+        CHINESE: "把整个数据库在某一时刻的状态复制到 <code>FILE</code>（SQLite 文件，权限 0600），机器人运行时也可以备份。密钥仍用主密钥加密，而主密钥不在备份中：请另外保存主密钥。",
+    },
+    "cli.help.restore": {
+        ENGLISH: "replace the store with a backup made by `teamotp backup`",
+        CHINESE: "用 `teamotp backup` 生成的备份替换数据库",
+    },
+    "cli.help.restore_description": {
+        ENGLISH: "Replace everything in the store with the backup in FILE, in one transaction. Stop the bot first, and start it again afterwards.",
+        CHINESE: "在一个事务中用 <code>FILE</code> 中的备份替换数据库的全部内容。请先停止机器人，完成后再启动。",
+    },
+    "cli.help.restore_key_file": {
+        ENGLISH: "the master key file the backup was made under, when it is not this store's: its secrets are then re-sealed under this store's key",
+        CHINESE: "备份所用的主密钥文件（与当前数据库的不同时）：备份中的密钥会改用当前数据库的主密钥重新加密",
+    },
+    "cli.help.restore_force": {
+        ENGLISH: "replace a store that is not empty",
+        CHINESE: "替换一个非空的数据库",
+    },
+    "cli.help.rotate_key": {
+        ENGLISH: "re-seal every secret under a new master key (in the key file)",
+        CHINESE: "用新的主密钥重新加密所有密钥（写入密钥文件）",
+    },
+    "cli.help.rotate_key_description": {
+        ENGLISH: "Make a new master key, re-seal every stored secret under it in one transaction, and put it in the key file (TEAMOTP_MASTER_KEY_FILE). The previous key is kept beside it, for backups made before. Restart every running bot after.",
+        CHINESE: "生成新的主密钥，在一个事务中用它重新加密所有已保存的密钥，并写入密钥文件（TEAMOTP_MASTER_KEY_FILE）。旧密钥保留在旁边，供之前的备份使用。完成后请重启所有正在运行的机器人。",
+    },
+    "setting.required": {
+        ENGLISH: "(required)",
+        CHINESE: "（必填）",
+    },
+    "setting.none": {
+        ENGLISH: "(none)",
+        CHINESE: "（无）",
+    },
+    "setting.owner_ids_default": {
+        ENGLISH: "(none: the first to send /claim CODE from the log becomes owner)",
+        CHINESE: "（无：第一个发送日志中 /claim 认领码 的人成为所有者）",
+    },
+    "setting.master_key_default": {
+        ENGLISH: "(none: the key file)",
+        CHINESE: "（无：使用密钥文件）",
+    },
+    "setting.webhook_required": {
+        ENGLISH: "(required in webhook mode)",
+        CHINESE: "（webhook 模式下必填）",
+    },
+    "setting.bot_token": {
+        ENGLISH: "the bot's token from @BotFather",
+        CHINESE: "从 @BotFather 获得的机器人令牌",
+    },
+    "setting.owner_ids": {
+        ENGLISH: "comma-separated numeric Telegram user ids of the owners (/start shows yours)",
+        CHINESE: "所有者的 Telegram 数字用户 ID，用逗号分隔（向机器人发送 /start 可查看自己的 ID）",
+    },
+    "setting.data_dir": {
+        ENGLISH: "where the default database and key file live",
+        CHINESE: "默认数据库和密钥文件所在的目录",
+    },
+    "setting.database_url": {
+        ENGLISH: "any SQLAlchemy URL, e.g. postgresql+psycopg://USER:PASSWORD@HOST/DATABASE",
+        CHINESE: "任意 SQLAlchemy 数据库地址，例如 postgresql+psycopg://USER:PASSWORD@HOST/DATABASE",
+    },
+    "setting.master_key": {
+        ENGLISH: "the 32-byte master key, base64",
+        CHINESE: "32 字节的主密钥，base64 编码",
+    },
+    "setting.master_key_file": {
+        ENGLISH: "the master key's file, made (mode 0600) on the first start; keep a copy elsewhere",
+        CHINESE: "主密钥文件，首次启动时创建（权限 0600）；请在别处另存一份",
+    },
+    "setting.api_url": {
+        ENGLISH: "the Bot API server (a self-hosted one, or a test one)",
+        CHINESE: "Telegram 机器人 API 服务器（自建的，或测试用的）",
+    },
+    "setting.audit_chat_id": {
+        ENGLISH: "a chat that gets every notice, and the audit chain's head once a day",
+        CHINESE: "接收所有通知的聊天，每天还会收到一次操作记录链的最新一条",
+    },
+    "setting.code_ttl": {
+        ENGLISH: "seconds after the last code shown expires to delete its message; -1 keeps it",
+        CHINESE: "最后显示的验证码过期多少秒后删除该消息；-1 表示保留",
+    },
+    "setting.log_level": {
+        ENGLISH: "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        CHINESE: "<code>DEBUG</code>、<code>INFO</code>、<code>WARNING</code>、<code>ERROR</code> 或 <code>CRITICAL</code>",
+    },
+    "setting.codes_per_minute": {
+        ENGLISH: "codes one person may get in a minute; 0: no limit",
+        CHINESE: "每人每分钟最多可获取的验证码数；0 表示不限制",
+    },
+    "setting.auto_migrate": {
+        ENGLISH: "1: upgrade the database's schema at start; 0: refuse an older one (`teamotp migrate` upgrades it)",
+        CHINESE: "1：启动时自动升级数据库结构；0：数据库结构较旧时拒绝启动（用 `teamotp migrate` 升级）",
+    },
+    "setting.mode": {
+        ENGLISH: "polling, or webhook (the same as --webhook)",
+        CHINESE: "<code>polling</code>（轮询），或 <code>webhook</code>（同 --webhook）",
+    },
+    "setting.webhook_url": {
+        ENGLISH: "the public https:// URL Telegram posts updates to",
+        CHINESE: "Telegram 推送消息的公网 https:// 地址",
+    },
+    "setting.webhook_secret": {
+        ENGLISH: "1-256 characters A-Z a-z 0-9 _ -, which Telegram sends with every update",
+        CHINESE: "1-256 个字符（<code>A-Z a-z 0-9 _ -</code>），Telegram 每次推送都会带上它",
+    },
+    "setting.listen_host": {
+        ENGLISH: "the address the webhook server listens on (it also serves /healthz)",
+        CHINESE: "webhook 服务器监听的地址（它也提供 /healthz）",
+    },
+    "setting.listen_port": {
+        ENGLISH: "the port the webhook server listens on",
+        CHINESE: "webhook 服务器监听的端口",
     },
     # --- the store's schema (`teamotp migrate`) ---
     "cli.schema_current": {

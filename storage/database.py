@@ -32,7 +32,15 @@ CURRENT_BINDING = "v2"
 
 
 class StoreError(Exception):
-    """The store cannot be used; a one-line reason for the operator, with no password in it."""
+    """The store cannot be used; a one-line reason for the operator, with no password in it.
+
+    `key` names the same reason in the message catalog (with `params` to fill it), so the
+    server's commands can tell it in the operator's language; None: the text is all."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 def open_store(
@@ -90,13 +98,13 @@ def _open(database_url: str, master_key: str | None, key_file: Path, *, migrate:
                 ).scalar_one_or_none()
     except SQLAlchemyError as error:
         engine.dispose()
-        raise StoreError(f"cannot open the database {shown}: {_reason(error)}") from None
+        raise _cannot_open(shown, error) from None
 
     try:
         key = load_master_key(master_key, key_file, may_create=key_check is None)
     except MasterKeyError as error:
         engine.dispose()
-        raise StoreError(str(error)) from None
+        raise StoreError(str(error), error.key, **error.params) from None
     if master_key is None and key_check is not None:
         key, key_check = _settled(engine, shown, key_file, key)
     box = SecretBox(key)
@@ -104,7 +112,8 @@ def _open(database_url: str, master_key: str | None, key_file: Path, *, migrate:
         engine.dispose()
         raise StoreError(
             "the master key does not match the store (it was written with another key); "
-            "nothing was changed"
+            "nothing was changed",
+            "store.wrong_key",
         )
     if has_schema:
         _check_writable(engine, shown)
@@ -117,7 +126,12 @@ def _open(database_url: str, master_key: str | None, key_file: Path, *, migrate:
         _bind_secrets(store)
     except SQLAlchemyError as error:
         engine.dispose()
-        raise StoreError(f"cannot prepare the database {shown}: {_reason(error)}") from None
+        raise StoreError(
+            f"cannot prepare the database {shown}: {_reason(error)}",
+            "store.cannot_prepare",
+            url=shown,
+            reason=_reason(error),
+        ) from None
     return store
 
 
@@ -143,7 +157,7 @@ def _settled(engine: Engine, shown: str, key_file: Path, key: bytes) -> tuple[by
         raise StoreError(str(error)) from None
     except SQLAlchemyError as error:
         engine.dispose()
-        raise StoreError(f"cannot open the database {shown}: {_reason(error)}") from None
+        raise _cannot_open(shown, error) from None
 
 
 def open_for_backup(database_url: str) -> Engine:
@@ -164,9 +178,7 @@ def schema_state(database_url: str) -> tuple[str | None, bool, str]:
     try:
         revision, has_tables = schema.state(engine)
     except SQLAlchemyError as error:
-        raise StoreError(
-            f"cannot open the database {_shown_url(database_url)}: {_reason(error)}"
-        ) from None
+        raise _cannot_open(_shown_url(database_url), error) from None
     finally:
         engine.dispose()
     return revision, has_tables, schema.head()
@@ -271,7 +283,10 @@ def _check_writable(engine: Engine, shown: str) -> None:
         engine.dispose()
         raise StoreError(
             f"cannot write the database {shown}: {_reason(error)}; the bot must be able to "
-            "write it: check the file's owner and permissions"
+            "write it: check the file's owner and permissions",
+            "store.cannot_write",
+            url=shown,
+            reason=_reason(error),
         ) from None
 
 
@@ -306,9 +321,19 @@ def _bring_up_to_date(engine: Engine, shown: str, *, migrate: bool) -> None:
         revision, has_tables = schema.state(engine)
         if revision != schema.head():
             found = revision or ("from before migrations" if has_tables else "empty")
+            if revision:
+                key = "store.schema_behind"
+            else:
+                key = (
+                    "store.schema_behind_unversioned" if has_tables else "store.schema_behind_empty"
+                )
             raise StoreError(
                 f"the database {shown} is not at this version's schema ({found}, needs "
-                f"{schema.head()}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1"
+                f"{schema.head()}): run `teamotp migrate`, or set TEAMOTP_AUTO_MIGRATE=1",
+                key,
+                url=shown,
+                found=found,
+                head=schema.head(),
             )
         return
     try:
@@ -332,13 +357,18 @@ def _create_engine(database_url: str) -> Engine:
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         raise StoreError(
             f"TEAMOTP_DATABASE_URL is not a usable database URL ({type(error).__name__}); "
-            "expected e.g. sqlite:///data/teamotp.db or postgresql+psycopg://user@host/db"
+            "expected e.g. sqlite:///data/teamotp.db or postgresql+psycopg://user@host/db",
+            "store.bad_url",
+            kind=type(error).__name__,
         ) from None
     except ImportError as error:
         hint = _DRIVER_EXTRAS.get(url.get_backend_name())
         raise StoreError(
             f"TEAMOTP_DATABASE_URL needs a database driver that is not installed: {error.name}"
-            + (f"; install it with: pip install 'teamotp[{hint}]'" if hint else "")
+            + (f"; install it with: pip install 'teamotp[{hint}]'" if hint else ""),
+            "store.no_driver_hint" if hint else "store.no_driver",
+            module=error.name,
+            extra=hint,
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -359,6 +389,15 @@ def _shown_url(database_url: str) -> str:
         return make_url(database_url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return "(unparsable URL)"
+
+
+def _cannot_open(shown: str, error: SQLAlchemyError) -> StoreError:
+    return StoreError(
+        f"cannot open the database {shown}: {_reason(error)}",
+        "store.cannot_open",
+        url=shown,
+        reason=_reason(error),
+    )
 
 
 def _reason(error: SQLAlchemyError) -> str:

@@ -19,78 +19,81 @@ from bot.rules.model import OPERATOR, AddedAccount, ImportReport
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 from bot.rules.services import Services
 from teamotp.config import ConfigError
-from teamotp.help_format import HelpFormatter
-from teamotp.wiring import StartupError, operator_language, server_rules
+from teamotp.telling import Parser, description, examples, failure, operator_language, said
+from teamotp.wiring import StartupError, server_rules
 
 STDIN = "-"
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     accounts = commands.add_parser(
         "accounts",
-        help="add, import, list or remove accounts on the server",
-        description="Manage accounts without sending secrets through a chat. "
-        "Give '-' (or nothing) as the secret or link to read it from standard input.",
-        epilog="examples:\n"
-        "  teamotp accounts add amazon-us --secret      # asks for the key; it is not echoed\n"
-        "  teamotp accounts import --qr export.png      # a Google Authenticator export\n"
-        "  teamotp accounts list\n"
-        "  teamotp accounts remove amazon-us --yes",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.accounts"),
+        description=description(lang, said(lang, "cli.help.accounts_description")),
+        epilog=examples(
+            lang,
+            "teamotp accounts add amazon-us --secret",
+            "teamotp accounts import --qr export.png",
+            "teamotp accounts list",
+            "teamotp accounts remove amazon-us --yes",
+        ),
     )
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     add = actions.add_parser(
         "add",
-        help="add one account",
-        description="Add one account from its key, its otpauth:// link or its QR code; the "
-        'reply is its current code, for the site\'s "enter the code" step.',
-        epilog="examples:\n"
-        "  teamotp accounts add amazon-us --secret                # asks for the key\n"
-        '  echo "$KEY" | teamotp accounts add amazon-us --secret -\n'
-        "  teamotp accounts add amazon-us --uri 'otpauth://totp/...'\n"
-        "  teamotp accounts add amazon-us --qr screenshot.png",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.accounts_add"),
+        epilog=examples(
+            lang,
+            "teamotp accounts add amazon-us --secret",
+            'echo "$KEY" | teamotp accounts add amazon-us --secret -',
+            "teamotp accounts add amazon-us --uri 'otpauth://totp/...'",
+            "teamotp accounts add amazon-us --qr screenshot.png",
+        ),
     )
-    add.add_argument("name", help="account name, e.g. amazon-us")
+    add.add_argument("name", help=said(lang, "cli.help.accounts_name"))
     source = add.add_mutually_exclusive_group(required=True)
-    source.add_argument("--secret", nargs="?", const=STDIN, help="base32 key as the site shows it")
-    source.add_argument("--uri", nargs="?", const=STDIN, help="an otpauth://totp/... link")
-    source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the site's QR code")
+    source.add_argument(
+        "--secret", nargs="?", const=STDIN, help=said(lang, "cli.help.accounts_secret")
+    )
+    source.add_argument("--uri", nargs="?", const=STDIN, help=said(lang, "cli.help.accounts_uri"))
+    source.add_argument("--qr", type=Path, metavar="IMAGE", help=said(lang, "cli.help.accounts_qr"))
 
     imports = actions.add_parser(
         "import",
-        help="import a Google Authenticator export",
-        description="Add every time-based account of a Google Authenticator export (its QR "
-        "code, or its otpauth-migration:// links) or of otpauth://totp/ links.",
-        epilog="examples:\n"
-        "  teamotp accounts import --qr google-authenticator-export.png\n"
-        "  teamotp accounts import --uri -     # paste the links, then Ctrl-D",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.accounts_import"),
+        epilog=examples(
+            lang,
+            "teamotp accounts import --qr google-authenticator-export.png",
+            "teamotp accounts import --uri -",
+        ),
     )
     source = imports.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--uri", nargs="?", const=STDIN, help="otpauth-migration://... or otpauth://totp/... links"
+        "--uri", nargs="?", const=STDIN, help=said(lang, "cli.help.accounts_import_uri")
     )
-    source.add_argument("--qr", type=Path, metavar="IMAGE", help="an image of the export QR code")
+    source.add_argument(
+        "--qr", type=Path, metavar="IMAGE", help=said(lang, "cli.help.accounts_import_qr")
+    )
 
     actions.add_parser(
         "list",
-        help="list accounts (never secrets)",
-        description="List the accounts with their code settings; never a secret.",
-        epilog="example:\n  teamotp accounts list",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.accounts_list"),
+        epilog=examples(lang, "teamotp accounts list"),
     )
 
     remove = actions.add_parser(
         "remove",
-        help="remove an account and its secret for good",
-        description="Remove an account and its stored secret for good (asks first, unless --yes).",
-        epilog="example:\n  teamotp accounts remove amazon-us --yes",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.accounts_remove"),
+        epilog=examples(lang, "teamotp accounts remove amazon-us --yes"),
     )
     remove.add_argument("name")
-    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    remove.add_argument("--yes", action="store_true", help=said(lang, "cli.help.accounts_yes"))
 
 
 class _Say(Protocol):
@@ -111,7 +114,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
         with server_rules() as services:
             return _dispatch(args, services, lang, stdin, say)
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     except TeamOtpError as refused:
         say(text(lang, refused.key, **refused.params), sys.stderr)
@@ -131,7 +134,7 @@ def _dispatch(
                 lang,
                 "secret.list_line",
                 name=account.name,
-                issuer=issuer_suffix(account.issuer),
+                issuer=issuer_suffix(lang, account.issuer),
                 digits=account.digits,
                 period=account.period,
                 algorithm=account.algorithm,

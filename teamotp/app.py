@@ -31,6 +31,7 @@ from bot.chat.rotation import expire_rotations
 from bot.chat.status import check_secrets
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.worker import offload
+from bot.messages import CHINESE, ENGLISH, plain, text
 from bot.rules.alarms import Alarms
 from bot.rules.clock import Clock
 from bot.rules.outbox import Outbox
@@ -81,7 +82,7 @@ def build_application(
         token = settings.require_token()
         webhook = settings.require_webhook() if settings.mode == "webhook" else None
     except ConfigError as error:
-        raise StartupError(str(error)) from None
+        raise StartupError(error.key, **error.params) from None
     redact([token, webhook.secret.get()] if webhook is not None else [token])
     builder = (
         ApplicationBuilder()
@@ -147,12 +148,11 @@ async def _on_start(application: BotApplication) -> None:
     await pending.recall(runtime)
     claim_code = await offload(runtime.services.bootstrap.start)
     if claim_code is not None:
-        logger.warning(
-            "No owner is configured. Send /claim %s to @%s in a private chat to become the "
-            "owner (or set TEAMOTP_OWNER_IDS).",
-            claim_code,
-            application.bot.username,
-        )
+        # In both languages: /help sends a Chinese owner to this log, and the server's
+        # locale says nothing of who reads it.
+        for lang in (ENGLISH, CHINESE):
+            said = text(lang, "claim.log", code=claim_code, bot=application.bot.username)
+            logger.warning("%s", plain(said))
     await check_secrets(application.bot, runtime)
     for language_code, lang in MENU_LANGUAGES.items():
         try:

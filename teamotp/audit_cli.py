@@ -21,8 +21,8 @@ from bot.messages import plain
 from bot.reports import chain_report
 from bot.rules.model import OPERATOR, AuditEntry
 from teamotp.config import ConfigError
-from teamotp.help_format import HelpFormatter
-from teamotp.wiring import StartupError, operator_language, server_rules
+from teamotp.telling import Parser, description, examples, failure, operator_language, said
+from teamotp.wiring import StartupError, server_rules
 
 _BACK = re.compile(r"(\d+)([mhd])")
 _UNIT = {"m": 60, "h": 3600, "d": 86400}
@@ -41,34 +41,32 @@ COLUMNS = (
 )
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     audit = commands.add_parser(
         "audit",
-        help="show or export the audit log, or check its hash chain",
-        description="Every code request and admin action, oldest first; or, with verify, "
-        "check that no event was changed, removed or added behind the bot's back.",
-        epilog="examples:\n  teamotp audit --since 7d\n"
-        "  teamotp audit --since 2026-03-01 --csv > audit.csv\n  teamotp audit verify",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.audit"),
+        description=description(lang, said(lang, "cli.help.audit_description")),
+        epilog=examples(
+            lang,
+            "teamotp audit --since 7d",
+            "teamotp audit --since 2026-03-01 --csv > audit.csv",
+            "teamotp audit verify",
+        ),
     )
     audit.add_argument(
-        "--since",
-        type=moment,
-        metavar="WHEN",
-        help="only events from then on: a date (2026-03-01) or a date and time in UTC "
-        "(2026-03-01T08:00), or how long back (30m, 12h, 7d)",
+        "--since", type=moment, metavar="WHEN", help=said(lang, "cli.help.audit_since")
     )
     form = audit.add_mutually_exclusive_group()
-    form.add_argument("--csv", action="store_true", help="as CSV, one event per row")
-    form.add_argument("--json", action="store_true", help="as a JSON array of events")
+    form.add_argument("--csv", action="store_true", help=said(lang, "cli.help.audit_csv"))
+    form.add_argument("--json", action="store_true", help=said(lang, "cli.help.audit_json"))
     actions = audit.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser(
         "verify",
-        help="check the hash chain; exit 1 and name the first broken link if broken",
-        description="Check the audit log's hash chain: exit 0 and print its head when it is "
-        "intact, exit 1 and name the first broken link when it is not.",
-        epilog="example:\n  teamotp audit verify && echo intact",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.audit_verify"),
+        description=description(lang, said(lang, "cli.help.audit_verify")),
+        epilog=examples(lang, "teamotp audit verify && echo intact"),
     )
 
 
@@ -97,7 +95,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             else:
                 entries = services.audit.since(OPERATOR, args.since)
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     if args.action == "verify":
         print(plain(chain_report(lang, state)), file=out if state.intact else sys.stderr)

@@ -20,41 +20,38 @@ from storage.keys import MasterKeyError, load_master_key, read_key_file
 from storage.sealed import UnreadableSecrets
 from teamotp import __version__
 from teamotp.config import ConfigError, Settings, load_settings
-from teamotp.help_format import HelpFormatter
+from teamotp.telling import Parser, description, examples, failure, operator_language, said
 from teamotp.wiring import StartupError, open_configured_store
 
 
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     backup = commands.add_parser(
         "backup",
-        help="write a consistent copy of the store to FILE (secrets stay sealed)",
-        description="Copy the whole store into FILE (a SQLite file, mode 0600), as it is at "
-        "one moment, also while the bot runs. Secrets stay sealed with the master key, "
-        "which is not in the backup: keep the key too.",
-        epilog="example:\n  teamotp backup /backups/teamotp-$(date +%F).db",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.backup"),
+        description=description(lang, said(lang, "cli.help.backup_description")),
+        epilog=examples(lang, "teamotp backup /backups/teamotp-$(date +%F).db"),
     )
     backup.add_argument("file", type=Path, metavar="FILE")
     restoring = commands.add_parser(
         "restore",
-        help="replace the store with a backup made by `teamotp backup`",
-        description="Replace everything in the store with the backup in FILE, in one "
-        "transaction. Stop the bot first, and start it again afterwards.",
-        epilog="examples:\n"
-        "  teamotp restore /backups/teamotp-2026-01-01.db           # into an empty store\n"
-        "  teamotp restore FILE --force                             # replace what is there\n"
-        "  teamotp restore FILE --key-file old-master.key           # made under another key",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.restore"),
+        description=description(lang, said(lang, "cli.help.restore_description")),
+        epilog=examples(
+            lang,
+            "teamotp restore /backups/teamotp-2026-01-01.db",
+            "teamotp restore FILE --force",
+            "teamotp restore FILE --key-file old-master.key",
+        ),
     )
     restoring.add_argument("file", type=Path, metavar="FILE")
     restoring.add_argument(
-        "--key-file",
-        type=Path,
-        metavar="OLD",
-        help="the master key file the backup was made under, when it is not this store's: "
-        "its secrets are then re-sealed under this store's key",
+        "--key-file", type=Path, metavar="OLD", help=said(lang, "cli.help.restore_key_file")
     )
-    restoring.add_argument("--force", action="store_true", help="replace a store that is not empty")
+    restoring.add_argument(
+        "--force", action="store_true", help=said(lang, "cli.help.restore_force")
+    )
 
 
 def run_backup(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -67,7 +64,7 @@ def run_backup(args: argparse.Namespace, out: TextIO | None = None) -> int:
         finally:
             engine.dispose()
     except (ConfigError, StoreError, BackupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, operator_language()), file=sys.stderr)
         return 2 if isinstance(error, ConfigError | StoreError) else 1
     print(f"Backed up {made.counts} (schema {made.revision}) to {args.file}.", file=out)
     print(
@@ -91,10 +88,10 @@ def run_restore(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 store.close()
             made_at = backup.info.get("made_at", "an unknown time")
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, operator_language()), file=sys.stderr)
         return 2
     except (BackupError, MasterKeyError, UnreadableSecrets) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, operator_language()), file=sys.stderr)
         return 1
     line = f"Restored {restored.counts} from {args.file} (made {made_at})"
     if restored.replaced is not None:

@@ -39,8 +39,8 @@ from storage.database import (
 from storage.keyrotation import pending_key_file
 from teamotp import logs
 from teamotp.config import ConfigError, Settings, load_settings
-from teamotp.help_format import HelpFormatter
-from teamotp.wiring import operator_language, rules_on
+from teamotp.telling import Parser, description, examples, operator_language, said
+from teamotp.wiring import rules_on
 
 # Seconds to wait for the Bot API: what a healthy connection needs many times over.
 API_TIMEOUT = 10.0
@@ -49,24 +49,15 @@ API_TIMEOUT = 10.0
 TOKEN_REFUSED = frozenset({401, 404})
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     check = commands.add_parser(
         "check",
-        help="check settings, database, master key, stored secrets and the Bot API",
-        description="Check whether this server is ready to run the bot, one line per check "
-        "(ok, FAIL, warn or skip), and change nothing: the settings, the database and its "
-        "schema, the master key, every stored secret, and (unless --offline) the Bot API, "
-        "the bot's privacy mode and the server's clock. Exit 1 when a check failed.",
-        epilog="examples:\n"
-        "  teamotp check             # everything, the Bot API included\n"
-        "  teamotp check --offline   # no network: what the Docker HEALTHCHECK runs",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.check"),
+        description=description(lang, said(lang, "cli.help.check_description")),
+        epilog=examples(lang, "teamotp check", "teamotp check --offline"),
     )
-    check.add_argument(
-        "--offline",
-        action="store_true",
-        help="skip the checks that ask the Bot API (token, privacy mode, clock)",
-    )
+    check.add_argument("--offline", action="store_true", help=said(lang, "cli.help.check_offline"))
 
 
 class Outcome(Enum):

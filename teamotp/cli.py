@@ -7,10 +7,10 @@ import asyncio
 import dataclasses
 import signal
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.messages import Key
 from teamotp import (
     __version__,
     accounts_cli,
@@ -23,54 +23,59 @@ from teamotp import (
     rotate_key_cli,
 )
 from teamotp.config import VARIABLES, ConfigError, load_settings
-from teamotp.help_format import HelpFormatter
+from teamotp.telling import (
+    DESCRIPTION_WIDTH,
+    Parser,
+    description,
+    examples,
+    failure,
+    operator_language,
+    said,
+    wrapped,
+)
 from teamotp.wiring import StartupError, open_configured_store
 
 if TYPE_CHECKING:
     from teamotp.app import BotApplication
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser(lang: str | None = None) -> Parser:
+    """Every command's parser, saying its help in `lang` (by default the server's)."""
+    lang = operator_language() if lang is None else lang
+    parser = Parser(
         prog="teamotp",
-        description="A team's shared authenticator, as a self-hosted Telegram bot.",
-        epilog="examples:\n"
-        "  teamotp init        # make the data directory, the master key and the database\n"
-        "  teamotp check       # is everything in place? (settings, store, key, Bot API)\n"
-        "  teamotp run         # start the bot\n"
-        "  teamotp COMMAND --help",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        description=description(lang, said(lang, "cli.help.teamotp")),
+        epilog=examples(
+            lang, "teamotp init", "teamotp check", "teamotp run", "teamotp COMMAND --help"
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"teamotp {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"teamotp {__version__}",
+        help=said(lang, "cli.help.version"),
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    init_cli.add_parser(commands)
-    check_cli.add_parser(commands)
+    init_cli.add_parser(commands, lang)
+    check_cli.add_parser(commands, lang)
     run = commands.add_parser(
         "run",
-        help="start the bot (long polling, or a webhook); stops cleanly on SIGTERM or Ctrl-C",
-        description=textwrap.fill(
-            "Start the bot. Its settings come from TEAMOTP_* environment variables and "
-            "from ./.env (the environment wins); the README says more.",
-            width=88,
-        ),
-        epilog="examples:\n"
-        "  TEAMOTP_BOT_TOKEN=123456:ABC... teamotp run\n"
-        "  teamotp run --webhook     # with TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET set\n"
-        "\n" + _settings_help(),
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.run"),
+        description=description(lang, said(lang, "cli.help.run_description")),
+        epilog=examples(
+            lang, "TEAMOTP_BOT_TOKEN=123456:ABC... teamotp run", "teamotp run --webhook"
+        )
+        + "\n\n"
+        + _settings_help(lang),
     )
-    run.add_argument(
-        "--webhook",
-        action="store_true",
-        help="take updates from Telegram's webhook instead of polling (as TEAMOTP_MODE=webhook): "
-        "needs TEAMOTP_WEBHOOK_URL and TEAMOTP_WEBHOOK_SECRET; listens on "
-        "TEAMOTP_LISTEN_HOST:TEAMOTP_LISTEN_PORT and serves /healthz",
-    )
-    accounts_cli.add_parser(commands)
-    audit_cli.add_parser(commands)
-    migrate_cli.add_parser(commands)
-    backup_cli.add_parsers(commands)
-    rotate_key_cli.add_parser(commands)
+    run.add_argument("--webhook", action="store_true", help=said(lang, "cli.help.webhook"))
+    accounts_cli.add_parser(commands, lang)
+    audit_cli.add_parser(commands, lang)
+    migrate_cli.add_parser(commands, lang)
+    backup_cli.add_parsers(commands, lang)
+    rotate_key_cli.add_parser(commands, lang)
     return parser
 
 
@@ -88,10 +93,12 @@ _SERVER_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    # The server's locale: `--help` and what stops a command are told in its language.
+    lang = operator_language()
+    parser = build_parser(lang)
     args = parser.parse_args(argv)
     if args.command == "run":
-        return _run(webhook=args.webhook)
+        return _run(lang, webhook=args.webhook)
     if args.command == "init":
         # `init` says itself what it made (the key file's "keep a copy" included).
         logs.configure("ERROR")
@@ -103,18 +110,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return command(args)
 
 
-def _settings_help() -> str:
+def _settings_help(lang: str) -> str:
     """Every setting `load_settings` reads, with its default: from the one list of them."""
-    lines = ["settings, each with its default:"]
+    lines = [said(lang, "cli.help.settings")]
     for variable in VARIABLES:
-        lines.append(f"  {variable.name}  {variable.default}")
-        lines += textwrap.wrap(
-            variable.meaning, width=88, initial_indent="      ", subsequent_indent="      "
-        )
+        default = variable.default
+        shown = said(lang, default) if isinstance(default, Key) else default
+        lines.append(f"  {variable.name}  {shown}")
+        lines += wrapped(lang, said(lang, variable.meaning), DESCRIPTION_WIDTH, indent="      ")
     return "\n".join(lines)
 
 
-def _run(*, webhook: bool = False) -> int:
+def _run(lang: str, *, webhook: bool = False) -> int:
     # Imported here: `teamotp accounts` and `--version` need no Telegram library.
     from teamotp.app import build_application
 
@@ -129,13 +136,13 @@ def _run(*, webhook: bool = False) -> int:
             logs.redact([settings.require_webhook().secret.get()])
         store = open_configured_store(settings)
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     try:
         application = build_application(settings, store)
         asyncio.run(_serve_until_signalled(application))
     except StartupError as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 1
     finally:
         store.close()

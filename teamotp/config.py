@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.messages import Key
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE
+from teamotp.telling import OperatorError
 
 T = TypeVar("T")
 
@@ -41,77 +43,36 @@ class Variable:
     `load_settings` reads no other, so the list cannot leave one out."""
 
     name: str
-    default: str  # as shown: a value, or what happens without one
-    meaning: str
+    default: str  # as shown: a value, or (a `Key`) what happens without one
+    meaning: Key
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("TEAMOTP_BOT_TOKEN", "(required)", "the bot's token from @BotFather"),
+    Variable("TEAMOTP_BOT_TOKEN", Key("setting.required"), Key("setting.bot_token")),
+    Variable("TEAMOTP_OWNER_IDS", Key("setting.owner_ids_default"), Key("setting.owner_ids")),
+    Variable("TEAMOTP_DATA_DIR", DEFAULT_DATA_DIR, Key("setting.data_dir")),
+    Variable("TEAMOTP_DATABASE_URL", "sqlite:///DATA_DIR/teamotp.db", Key("setting.database_url")),
+    Variable("TEAMOTP_MASTER_KEY", Key("setting.master_key_default"), Key("setting.master_key")),
+    Variable("TEAMOTP_MASTER_KEY_FILE", "DATA_DIR/master.key", Key("setting.master_key_file")),
+    Variable("TEAMOTP_API_URL", DEFAULT_API_URL, Key("setting.api_url")),
+    Variable("TEAMOTP_AUDIT_CHAT_ID", Key("setting.none"), Key("setting.audit_chat_id")),
+    Variable("TEAMOTP_CODE_TTL", "0", Key("setting.code_ttl")),
+    Variable("TEAMOTP_LOG_LEVEL", DEFAULT_LOG_LEVEL, Key("setting.log_level")),
     Variable(
-        "TEAMOTP_OWNER_IDS",
-        "(none: the first to send /claim CODE from the log becomes owner)",
-        "comma-separated numeric Telegram user ids of the owners (/start shows yours)",
+        "TEAMOTP_CODES_PER_MINUTE", str(DEFAULT_CODES_PER_MINUTE), Key("setting.codes_per_minute")
     ),
-    Variable("TEAMOTP_DATA_DIR", DEFAULT_DATA_DIR, "where the default database and key file live"),
+    Variable("TEAMOTP_AUTO_MIGRATE", "1", Key("setting.auto_migrate")),
+    Variable("TEAMOTP_MODE", "polling", Key("setting.mode")),
+    Variable("TEAMOTP_WEBHOOK_URL", Key("setting.webhook_required"), Key("setting.webhook_url")),
     Variable(
-        "TEAMOTP_DATABASE_URL",
-        "sqlite:///DATA_DIR/teamotp.db",
-        "any SQLAlchemy URL, e.g. postgresql+psycopg://USER:PASSWORD@HOST/DATABASE",
+        "TEAMOTP_WEBHOOK_SECRET", Key("setting.webhook_required"), Key("setting.webhook_secret")
     ),
-    Variable("TEAMOTP_MASTER_KEY", "(none: the key file)", "the 32-byte master key, base64"),
-    Variable(
-        "TEAMOTP_MASTER_KEY_FILE",
-        "DATA_DIR/master.key",
-        "the master key's file, made (mode 0600) on the first start; keep a copy elsewhere",
-    ),
-    Variable(
-        "TEAMOTP_API_URL", DEFAULT_API_URL, "the Bot API server (a self-hosted one, or a test one)"
-    ),
-    Variable(
-        "TEAMOTP_AUDIT_CHAT_ID",
-        "(none)",
-        "a chat that gets every notice, and the audit chain's head once a day",
-    ),
-    Variable(
-        "TEAMOTP_CODE_TTL",
-        "0",
-        "seconds after the last code shown expires to delete its message; -1 keeps it",
-    ),
-    Variable("TEAMOTP_LOG_LEVEL", DEFAULT_LOG_LEVEL, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
-    Variable(
-        "TEAMOTP_CODES_PER_MINUTE",
-        str(DEFAULT_CODES_PER_MINUTE),
-        "codes one person may get in a minute; 0: no limit",
-    ),
-    Variable(
-        "TEAMOTP_AUTO_MIGRATE",
-        "1",
-        "1: upgrade the database's schema at start; 0: refuse an older one "
-        "(`teamotp migrate` upgrades it)",
-    ),
-    Variable("TEAMOTP_MODE", "polling", "polling, or webhook (the same as --webhook)"),
-    Variable(
-        "TEAMOTP_WEBHOOK_URL",
-        "(required in webhook mode)",
-        "the public https:// URL Telegram posts updates to",
-    ),
-    Variable(
-        "TEAMOTP_WEBHOOK_SECRET",
-        "(required in webhook mode)",
-        "1-256 characters A-Z a-z 0-9 _ -, which Telegram sends with every update",
-    ),
-    Variable(
-        "TEAMOTP_LISTEN_HOST",
-        DEFAULT_LISTEN_HOST,
-        "the address the webhook server listens on (it also serves /healthz)",
-    ),
-    Variable(
-        "TEAMOTP_LISTEN_PORT", str(DEFAULT_LISTEN_PORT), "the port the webhook server listens on"
-    ),
+    Variable("TEAMOTP_LISTEN_HOST", DEFAULT_LISTEN_HOST, Key("setting.listen_host")),
+    Variable("TEAMOTP_LISTEN_PORT", str(DEFAULT_LISTEN_PORT), Key("setting.listen_port")),
 )
 
 
-class ConfigError(Exception):
+class ConfigError(OperatorError):
     """A setting is missing or malformed. The message names the variable, never its value."""
 
 
@@ -180,24 +141,15 @@ class Settings:
 
     def require_token(self) -> str:
         if self.bot_token is None:
-            raise ConfigError(
-                "TEAMOTP_BOT_TOKEN is not set: get a token from @BotFather and set it "
-                "in the environment or in .env"
-            )
+            raise ConfigError("config.token_missing")
         return self.bot_token.get()
 
     def require_webhook(self) -> Webhook:
         """What webhook mode needs: asked for only in that mode, as the token is."""
         if self.webhook_url is None:
-            raise ConfigError(
-                "TEAMOTP_WEBHOOK_URL is not set: webhook mode needs the public https:// URL "
-                "Telegram posts updates to"
-            )
+            raise ConfigError("config.webhook_url_missing")
         if self.webhook_secret is None:
-            raise ConfigError(
-                "TEAMOTP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 "
-                "characters A-Z, a-z, 0-9, _ and - (e.g. from `openssl rand -hex 32`)"
-            )
+            raise ConfigError("config.webhook_secret_missing")
         return Webhook(self.webhook_url, self.webhook_secret, self.listen_host, self.listen_port)
 
 
@@ -251,10 +203,7 @@ def _parse_ids(name: str, raw: str) -> frozenset[int]:
         if part.strip():
             word = part.strip()
             if not (word.isascii() and word.isdecimal()) or int(word) <= 0:
-                raise ConfigError(
-                    f"{name} must be comma-separated numeric Telegram user ids "
-                    "(send /start to the bot to see yours)"
-                )
+                raise ConfigError("config.ids", name=name)
             ids.add(int(word))
     return frozenset(ids)
 
@@ -265,7 +214,7 @@ def _parse_int(name: str, raw: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number") from None
+        raise ConfigError("config.whole_number", name=name) from None
 
 
 def _parse_ttl(raw: str) -> int:
@@ -273,7 +222,7 @@ def _parse_ttl(raw: str) -> int:
     if ttl is None:
         return 0
     if ttl < -1:
-        raise ConfigError("TEAMOTP_CODE_TTL must be -1 (keep), 0 (delete at expiry) or seconds")
+        raise ConfigError("config.code_ttl")
     return ttl
 
 
@@ -282,7 +231,7 @@ def _parse_rate(raw: str) -> int:
     if rate is None:
         return DEFAULT_CODES_PER_MINUTE
     if rate < 0:
-        raise ConfigError("TEAMOTP_CODES_PER_MINUTE must be 0 (no limit) or a positive number")
+        raise ConfigError("config.codes_per_minute")
     return rate
 
 
@@ -294,7 +243,7 @@ def _parse_switch(name: str, raw: str, default: bool) -> bool:
         return True
     if word in {"0", "false", "no", "off"}:
         return False
-    raise ConfigError(f"{name} must be 1 or 0")
+    raise ConfigError("config.switch", name=name)
 
 
 def _parse_api_url(raw: str) -> str:
@@ -307,9 +256,7 @@ def _parse_api_url(raw: str) -> str:
     except ValueError:
         usable = False
     if not usable or any(c.isspace() for c in raw.strip()):
-        raise ConfigError(
-            "TEAMOTP_API_URL must be an http:// or https:// URL, like https://api.telegram.org"
-        )
+        raise ConfigError("config.api_url")
     return raw.strip().rstrip("/")
 
 
@@ -319,7 +266,7 @@ def _parse_mode(raw: str) -> Mode:
         return "polling"
     if word == "webhook":
         return "webhook"
-    raise ConfigError("TEAMOTP_MODE must be polling or webhook")
+    raise ConfigError("config.mode")
 
 
 def _parse_webhook_url(raw: str, api_url: str) -> str | None:
@@ -337,16 +284,11 @@ def _parse_webhook_url(raw: str, api_url: str) -> str | None:
     except ValueError:
         usable, port = False, None
     if not usable or any(c.isspace() for c in raw):
-        raise ConfigError(
-            "TEAMOTP_WEBHOOK_URL must be an https:// URL Telegram can reach, like "
-            "https://bot.example.com/telegram"
-        )
+        raise ConfigError("config.webhook_url")
     if not own_server and port is not None and port not in WEBHOOK_PORTS:
-        raise ConfigError("TEAMOTP_WEBHOOK_URL must use port 443, 80, 88 or 8443 (Telegram's)")
+        raise ConfigError("config.webhook_port")
     if parts.path.rstrip("/") == HEALTH_PATH:
-        raise ConfigError(
-            f"TEAMOTP_WEBHOOK_URL must not end in {HEALTH_PATH}: that is the health check"
-        )
+        raise ConfigError("config.webhook_health", path=HEALTH_PATH)
     return raw
 
 
@@ -354,10 +296,7 @@ def _parse_webhook_secret(raw: str) -> Secret[str] | None:
     if not raw:
         return None
     if not _WEBHOOK_SECRET.fullmatch(raw):
-        raise ConfigError(
-            "TEAMOTP_WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ and - "
-            "(e.g. from `openssl rand -hex 32`)"
-        )
+        raise ConfigError("config.webhook_secret")
     return Secret(raw)
 
 
@@ -366,12 +305,12 @@ def _parse_port(raw: str) -> int:
     if port is None:
         return DEFAULT_LISTEN_PORT
     if not 1 <= port <= 65535:
-        raise ConfigError("TEAMOTP_LISTEN_PORT must be a port number, 1-65535")
+        raise ConfigError("config.port")
     return port
 
 
 def _parse_level(raw: str) -> str:
     level = raw.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise ConfigError("TEAMOTP_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        raise ConfigError("config.log_level")
     return level

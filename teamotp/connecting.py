@@ -45,16 +45,11 @@ async def connect(
             # is the one it wraps, never this one's text.
             answer = refused.__cause__ if isinstance(refused.__cause__, InvalidToken) else refused
             if not isinstance(answer.__cause__, NotBotApi):
-                raise StartupError(
-                    "Telegram refused the bot token: check TEAMOTP_BOT_TOKEN"
-                ) from None
+                raise StartupError("startup.token_refused") from None
             reason = reason_of(answer)  # a 404 page from something that is not the Bot API
         except TelegramError as failure:
             if isinstance(failure.__cause__, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-                raise StartupError(
-                    "TEAMOTP_API_URL is not a URL the bot can use: "
-                    "it should look like https://api.telegram.org"
-                ) from None
+                raise StartupError("startup.api_url_unusable") from None
             reason = reason_of(failure)
         except (KeyError, TypeError):  # JSON, but not the Bot API's: no "result" in it
             reason = "the reply is not Bot API JSON"

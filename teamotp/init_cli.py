@@ -18,25 +18,24 @@ from bot.messages import Html, plain, text
 from storage.database import KeyMatch, StoreError, StoreState, match_key, read_state
 from storage.keyrotation import pending_key_file
 from teamotp.config import ConfigError, Settings, load_settings
-from teamotp.help_format import HelpFormatter
-from teamotp.wiring import StartupError, open_configured_store, operator_language
+from teamotp.telling import Parser, description, examples, operator_language, said
+from teamotp.wiring import StartupError, open_configured_store
 
 _Say = Callable[[Html], None]
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     commands.add_parser(
         "init",
-        help="make the data directory, the master key file and the database, once",
-        description="Make what the bot keeps, before its first start: the data directory "
-        "(TEAMOTP_DATA_DIR), the master key file (TEAMOTP_MASTER_KEY_FILE, mode 0600) unless "
-        "TEAMOTP_MASTER_KEY is set, and the database at this version's schema; then say "
-        "what is left to do. Run again, it changes nothing and says so.",
-        epilog="examples:\n"
-        "  teamotp init\n"
-        "  TEAMOTP_DATA_DIR=/srv/teamotp teamotp init\n"
-        "  docker run --rm -v teamotp-data:/data teamotp init",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.init"),
+        description=description(lang, said(lang, "cli.help.init_description")),
+        epilog=examples(
+            lang,
+            "teamotp init",
+            "TEAMOTP_DATA_DIR=/srv/teamotp teamotp init",
+            "docker run --rm -v teamotp-data:/data teamotp init",
+        ),
     )
 
 

@@ -14,26 +14,19 @@ from typing import TextIO
 from bot.messages import plain, text
 from storage.database import StoreError, schema_state
 from teamotp.config import ConfigError, load_settings
-from teamotp.help_format import HelpFormatter
-from teamotp.wiring import StartupError, open_configured_store, operator_language
+from teamotp.telling import Parser, description, examples, failure, operator_language, said
+from teamotp.wiring import StartupError, open_configured_store
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     migrate = commands.add_parser(
         "migrate",
-        help="upgrade the store's schema to this version's",
-        description="Upgrade the database's schema to this version of teamotp (the bot "
-        "does it at start unless TEAMOTP_AUTO_MIGRATE=0).",
-        epilog="examples:\n"
-        "  teamotp migrate --check   # is the schema up to date? exit 1 if not\n"
-        "  teamotp migrate           # upgrade it (the master key is checked first)",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.migrate"),
+        description=description(lang, said(lang, "cli.help.migrate_description")),
+        epilog=examples(lang, "teamotp migrate --check", "teamotp migrate"),
     )
-    migrate.add_argument(
-        "--check",
-        action="store_true",
-        help="only say whether the schema is up to date (exit 1 if not); change nothing",
-    )
+    migrate.add_argument("--check", action="store_true", help=said(lang, "cli.help.migrate_check"))
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -49,7 +42,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             return 0 if before == head else 1
         open_configured_store(settings, migrate=True).close()
     except (ConfigError, StartupError, StoreError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     if before == head:
         print(plain(text(lang, "cli.schema_current", found=head, head=head)), file=out)

@@ -14,19 +14,17 @@ from typing import TextIO
 from storage.keyrotation import RotationError, rotate_key
 from storage.sealed import UnreadableSecrets
 from teamotp.config import ConfigError, load_settings
-from teamotp.help_format import HelpFormatter
+from teamotp.telling import Parser, description, examples, failure, operator_language, said
 from teamotp.wiring import StartupError, open_configured_store
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
     commands.add_parser(
         "rotate-key",
-        help="re-seal every secret under a new master key (in the key file)",
-        description="Make a new master key, re-seal every stored secret under it in one "
-        "transaction, and put it in the key file (TEAMOTP_MASTER_KEY_FILE). The previous "
-        "key is kept beside it, for backups made before. Restart every running bot after.",
-        epilog="example:\n  teamotp rotate-key && systemctl restart teamotp",
-        formatter_class=HelpFormatter,
+        lang=lang,
+        help=said(lang, "cli.help.rotate_key"),
+        description=description(lang, said(lang, "cli.help.rotate_key_description")),
+        epilog=examples(lang, "teamotp rotate-key && systemctl restart teamotp"),
     )
 
 
@@ -48,10 +46,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         finally:
             store.close()
     except (ConfigError, StartupError) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, operator_language()), file=sys.stderr)
         return 2
     except (RotationError, UnreadableSecrets) as error:
-        print(f"teamotp: {error}", file=sys.stderr)
+        print(failure(error, operator_language()), file=sys.stderr)
         return 1
     print(
         f"Re-sealed {_secrets(rotated.resealed)} under a new master key, now in "

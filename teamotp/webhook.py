@@ -79,8 +79,10 @@ class WebhookServer:
             sockets = bind_sockets(port, host)
         except OSError as error:
             raise StartupError(
-                f"cannot listen on {host}:{port} (TEAMOTP_LISTEN_HOST, TEAMOTP_LISTEN_PORT): "
-                f"{error.strerror or type(error).__name__}"
+                "startup.cannot_listen",
+                host=host,
+                port=port,
+                reason=error.strerror or type(error).__name__,
             ) from None
         self._server = HTTPServer(self._app, max_body_size=2 * MAX_BODY)
         self._server.add_sockets(sockets)
@@ -151,10 +153,7 @@ async def set_webhook(
             return True
         except BadRequest as refused:
             said = " ".join(str(refused).split())[:200]
-            raise StartupError(
-                f"Telegram refused the webhook (TEAMOTP_WEBHOOK_URL, TEAMOTP_WEBHOOK_SECRET): "
-                f"{said}"
-            ) from None
+            raise StartupError("startup.webhook_refused", said=said) from None
         except TelegramError as failure:
             reason = reason_of(failure)
         logger.warning("cannot set the webhook (%s); next attempt in %.0f s", reason, pause)

@@ -9,7 +9,6 @@ import os
 import time
 from collections.abc import Iterator
 
-from bot.messages import language_for
 from bot.rules.clock import Clock
 from bot.rules.model import Notice
 from bot.rules.notices import Notifier
@@ -17,10 +16,18 @@ from bot.rules.services import Services, build_services
 from storage.database import StoreError, open_store
 from storage.store import Store
 from teamotp.config import Settings, load_settings
+from teamotp.telling import OperatorError
 
 
-class StartupError(Exception):
+class StartupError(OperatorError):
     """The bot cannot start; the message is one line for the operator."""
+
+    @classmethod
+    def of_store(cls, error: StoreError) -> StartupError:
+        """The store's reason, in the catalog's words when it names an entry there."""
+        if error.key is not None:
+            return cls(error.key, **error.params)
+        return cls("startup.as_said", said=str(error))
 
 
 def open_configured_store(settings: Settings, *, migrate: bool | None = None) -> Store:
@@ -42,12 +49,11 @@ def _open(settings: Settings, *, uses_data_dir: bool, migrate: bool | None) -> S
             settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise StartupError(
-                f"cannot create the data directory {settings.data_dir}: {error.strerror}"
+                "startup.data_dir_create", path=settings.data_dir, reason=error.strerror
             ) from None
         if not os.access(settings.data_dir, os.W_OK | os.X_OK):
             raise StartupError(
-                f"the data directory {settings.data_dir} is not writable by this user "
-                f"(uid {os.getuid()}): fix its owner or permissions"
+                "startup.data_dir_unwritable", path=settings.data_dir, uid=os.getuid()
             )
     try:
         return open_store(
@@ -57,7 +63,7 @@ def _open(settings: Settings, *, uses_data_dir: bool, migrate: bool | None) -> S
             migrate=settings.auto_migrate if migrate is None else migrate,
         )
     except StoreError as error:
-        raise StartupError(str(error)) from None
+        raise StartupError.of_store(error) from None
 
 
 def build_rules(
@@ -97,8 +103,3 @@ def server_rules() -> Iterator[Services]:
         yield rules_on(settings, store)
     finally:
         store.close()
-
-
-def operator_language() -> str:
-    """The server's locale decides the language of what the commands print."""
-    return language_for(os.environ.get("LC_ALL") or os.environ.get("LANG"))

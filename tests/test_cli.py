@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.messages import ENGLISH
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE
 from teamotp import __version__
 from teamotp.cli import build_parser, main
@@ -31,6 +32,8 @@ def clean_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     for name in list(os.environ):
         if name.startswith("TEAMOTP_"):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("LC_ALL", raising=False)  # it would win over LANG
+    monkeypatch.setenv("LANG", "C")  # English, whatever the machine's locale
     monkeypatch.chdir(tmp_path)
     names = ("", "httpx", "apscheduler", "sqlalchemy")
     levels = {name: logging.getLogger(name).level for name in names}
@@ -223,12 +226,14 @@ def every_parser(
 
 
 def test_the_walk_finds_every_command_and_its_actions() -> None:
-    found = {" ".join(path) for path, _ in every_parser(build_parser())}
+    found = {" ".join(path) for path, _ in every_parser(build_parser(ENGLISH))}
     assert {"", "init", "check", "run", "accounts add", "audit verify", "rotate-key"} <= found
 
 
 @pytest.mark.parametrize(
-    "path", [path for path, _ in every_parser(build_parser())], ids=lambda path: " ".join(path)
+    "path",
+    [path for path, _ in every_parser(build_parser(ENGLISH))],
+    ids=lambda path: " ".join(path),
 )
 def test_every_command_s_help_shows_an_example(
     path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
@@ -246,7 +251,9 @@ def test_every_command_s_help_shows_an_example(
 
 
 @pytest.mark.parametrize(
-    "path", [path for path, _ in every_parser(build_parser())], ids=lambda path: " ".join(path)
+    "path",
+    [path for path, _ in every_parser(build_parser(ENGLISH))],
+    ids=lambda path: " ".join(path),
 )
 def test_every_command_s_help_fits_a_terminal(
     path: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -257,3 +264,90 @@ def test_every_command_s_help_fits_a_terminal(
         main([*path, "--help"])
     for line in capsys.readouterr().out.splitlines():
         assert len(line) <= 90, line
+
+
+# ----------------------------------------------------------------- in Chinese (LANG=zh_*)
+
+
+@pytest.fixture
+def chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+
+
+@pytest.mark.usefixtures("chinese")
+def test_under_a_chinese_locale_help_is_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：teamotp [-h] [--version] COMMAND ...")
+    assert "\n参数：\n" in out
+    assert "\n选项：\n" in out
+    assert "显示此帮助信息并退出" in out
+    assert "启动机器人（长轮询或 webhook）" in out
+    for english in ("usage:", "options", "show this help", "start the bot", "the audit log"):
+        assert english not in out
+
+
+@pytest.mark.usefixtures("chinese")
+def test_under_a_chinese_locale_run_help_lists_the_settings_in_chinese(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "设置项及其默认值：" in out
+    assert "  TEAMOTP_BOT_TOKEN  （必填）\n      从 @BotFather 获得的机器人令牌\n" in out
+    assert "  TEAMOTP_DATA_DIR  ./data\n" in out  # values stay as they are typed
+    for name in settings_config_reads():
+        assert re.search(rf"^  {name}  \S", out, re.MULTILINE), f"{name} is not in the help"
+    assert "settings, each with its default" not in out
+    assert "(required)" not in out
+
+
+@pytest.mark.usefixtures("chinese")
+def test_under_a_chinese_locale_a_missing_token_is_told_in_chinese(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "teamotp：未设置 TEAMOTP_BOT_TOKEN："
+        "请向 @BotFather 申请机器人令牌，写入环境变量或 .env 文件"
+    ]
+
+
+@pytest.mark.usefixtures("chinese")
+def test_under_a_chinese_locale_a_malformed_setting_is_told_in_chinese(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEAMOTP_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("TEAMOTP_MODE", "pull")
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err.strip() == "teamotp：TEAMOTP_MODE 必须是 polling 或 webhook"
+
+
+@pytest.mark.usefixtures("chinese")
+def test_under_a_chinese_locale_a_key_the_store_refuses_is_told_in_chinese(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The store's reasons come from the storage layer, which knows no catalog: they name
+    its entry, and the command line tells it in the operator's language."""
+    monkeypatch.setenv("TEAMOTP_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("TEAMOTP_MASTER_KEY", "not-a-key")
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "teamotp：TEAMOTP_MASTER_KEY 必须是 base64 编码的 32 字节密钥"
+    )
+    assert not (tmp_path / "data" / "teamotp.db").exists()
+
+
+@pytest.mark.usefixtures("chinese")
+def test_under_a_chinese_locale_a_wrong_command_is_refused_in_chinese(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["frobnicate"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("用法：teamotp")
+    assert "teamotp：错误：" in err
+    assert "invalid choice: 'frobnicate'" in err  # argparse's own words: it has no Chinese

@@ -13,16 +13,25 @@ from pathlib import Path
 import pytest
 
 from bot.chat.commands import COMMANDS
-from bot.messages import CATALOG, CHINESE, ENGLISH, Html, language_for, text
+from bot.messages import CATALOG, CHINESE, ENGLISH, Html, language_for, plain, text
 from bot.rules.model import Role
 from tests.fake_telegram.html_entities import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / package for package in ("teamotp", "bot", "storage")]
 
-# Functions whose argument at this position is a catalog key (`line`: the lines of
-# `teamotp check`, each with its outcome first).
-KEY_ARGUMENT = {"text": 1, "chunked": 1, "line": 1}
+# Functions whose argument at this position is a catalog key (`Key` marks a value that is
+# one, rendered in the reader's language; `line`: the lines of `teamotp check`, each with
+# its outcome first).
+KEY_ARGUMENT = {
+    "text": 1,
+    "chunked": 1,
+    "line": 1,
+    "Key": 0,
+    "said": 1,
+    "StoreError": 1,
+    "MasterKeyError": 1,
+}
 # TeamOtpError and its subclasses take the key first; NotAMember/ChatNotApproved pass it
 # to super().__init__.
 ERROR_CLASSES = {
@@ -32,6 +41,10 @@ ERROR_CLASSES = {
     "InvalidSecret",
     "InvalidImage",
     "__init__",
+    # What stops a server command (teamotp.telling.OperatorError and its kinds).
+    "OperatorError",
+    "ConfigError",
+    "StartupError",
 }
 # chunked fills {lines} itself.
 IMPLICIT_PARAMS = {"chunked": {"lines"}}
@@ -61,6 +74,24 @@ def test_every_message_is_valid_telegram_html_with_hostile_values(key: str, lang
         assert "<b>Tom & Jerry</b>" in plain
 
 
+_TAGS = re.compile(r"<(/?)([a-z-]+)[^>]*>")
+
+
+@pytest.mark.parametrize("key", sorted(CATALOG))
+def test_every_tag_a_message_opens_it_closes_in_both_languages(key: str) -> None:
+    """Checked on the template itself, not only once rendered: a `<b>` left open in a
+    fragment would still parse alone and break the message it is put into."""
+    for lang in (ENGLISH, CHINESE):
+        open_tags: list[str] = []
+        for closing, tag in _TAGS.findall(CATALOG[key][lang]):
+            if closing:
+                assert open_tags, f"{key} ({lang}): </{tag}> closes nothing"
+                assert open_tags.pop() == tag, f"{key} ({lang}): </{tag}> crosses a tag"
+            else:
+                open_tags.append(tag)
+        assert open_tags == [], f"{key} ({lang}): <{open_tags[-1]}> is never closed"
+
+
 def test_chinese_is_chosen_for_every_zh_language_code() -> None:
     assert language_for("zh-hans") == CHINESE
     assert language_for("zh") == CHINESE
@@ -81,6 +112,117 @@ def test_chinese_messages_are_actually_chinese() -> None:
         if entry[ENGLISH] == entry[CHINESE] and any(c.isalpha() for c in words(entry[ENGLISH]))
     }
     assert identical == set()
+
+
+# What a Chinese reader may see in Latin letters, besides what they type or copy (commands,
+# <code>, links, options and setting names) and the values filled in. Kept short: each is
+# how the thing is spelled where the reader meets it too.
+LATIN_ALLOWED = {
+    "teamotp",  # the bot's name
+    "Telegram",  # the app's name, also in its own Chinese interface
+    "Google",  # "Google 身份验证器" is the app's Chinese name
+    "Start",  # the button Telegram shows under a bot's first message
+    "ID",  # Telegram's Chinese interface says ID too
+    "2SV",  # Seller Central's own wording: 两步验证（2SV）
+    "TOTP",  # the kinds of code, named next to a Chinese explanation
+    "HOTP",
+    "otpauth",  # the scheme of the link the reader pastes
+    "SHA1",  # algorithms, spelled as the site's link spells them
+    "SHA256",
+    "SHA512",
+    "base32",  # what sites call the key's letters
+    "base64",
+    "PNG",  # file kinds and size, as phones show them
+    "JPEG",
+    "WEBP",
+    "MB",
+    "UTC",  # times are given in UTC
+    "NTP",  # what the server's operator enables
+    "amazon-us",  # the example account name, which the reader may type as it is
+}
+# And what the server's operator reads at the terminal (the command line, its settings,
+# why it stops) the way their tools spell it.
+OPERATOR_KEYS = ("cli.", "config.", "startup.", "store.", "key.", "setting.")
+LATIN_ALLOWED_OPERATOR = {
+    "webhook",  # a mode's name: TEAMOTP_MODE=webhook, --webhook
+    "Bot",  # Telegram's Bot API, by its name
+    "API",
+    "getMe",  # the Bot API's method `teamotp check` asks
+    "SQLite",  # the database software, by name
+    "SQLAlchemy",
+    "README",  # the file
+    "uid",  # the Unix user id, as `id` and `ls -n` show it
+    "CSV",  # the formats `teamotp audit` writes
+    "JSON",
+    "DNS",  # what the operator checks when the Bot API cannot be reached
+    "Date",  # the HTTP header the clock is compared with
+    "can_read_all_group_messages",  # the getMe field that says privacy mode is off
+    "Enable",  # @BotFather's buttons, as it shows them
+    "Token",
+    "env",  # the .env file
+    "verify",  # `teamotp audit verify`, as typed
+}
+
+# A sample value for a placeholder, by its name: what the code fills in there. Values are
+# removed before the scan, so a name or a code in Latin letters is no leak.
+SAMPLES = {
+    "user_id": "123456789",
+    "chat_id": "-1001234567890",
+    "code": "123456",
+    "username": " @lilei",
+    "name": "Li Lei",
+    "account": "amazon-us",
+    "issuer": "Amazon",
+    "uri": "otpauth://totp/amazon-us?secret=<hidden>",
+    "time": "2025-03-01 08:00 UTC",
+    "algorithm": "MD5",
+    "version": "1.4.0",
+    "database": "postgresql",
+    "kind": "OperationalError",
+    "head_hash": "9f2c",
+}
+
+
+def _scanned(rendered: str, values: list[str]) -> str:
+    """What the reader reads as prose: no <code>, tags, values, links, commands with their
+    arguments, command-line options or setting names."""
+    prose = plain(re.sub(r"<code>.*?</code>", " ", rendered, flags=re.DOTALL))
+    for value in sorted(values, key=len, reverse=True):
+        prose = prose.replace(value, " ")
+    prose = re.sub(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s，。；（）]*", " ", prose)
+    prose = re.sub(r"`[^`]*`|@[A-Za-z0-9_]+", " ", prose)  # a shell command; a @username
+    # A command runs to the end of its clause: the next full-width mark, dash or line.
+    prose = re.sub(r"(?:(?<![\w/])/[a-z_]+|teamotp [a-z-]+)[^\n，。：；、！？（）“”—]*", " ", prose)
+    prose = re.sub(r"--[a-z-]+", " ", prose)
+    return re.sub(r"\bTEAMOTP_[A-Z_]*", " ", prose)
+
+
+def latin_words(rendered: str, values: list[str], allowed: set[str] = LATIN_ALLOWED) -> set[str]:
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9_+-]*", _scanned(rendered, values))
+    return {w for w in words if sum(c.isascii() and c.isalpha() for c in w) >= 2} - allowed
+
+
+@pytest.mark.parametrize("key", sorted(CATALOG))
+def test_a_chinese_message_shows_no_english(key: str) -> None:
+    """The Chinese side rendered with sample values for its placeholders: any Latin word
+    left in its prose (outside commands, <code>, links, values and the short list of
+    accepted terms) is English reaching a Chinese reader."""
+    template = CATALOG[key][CHINESE]
+    values = {name: SAMPLES.get(name, "示例") for name in placeholders(template)}
+    rendered = text(CHINESE, key, **values)
+    allowed = LATIN_ALLOWED | (LATIN_ALLOWED_OPERATOR if key.startswith(OPERATOR_KEYS) else set())
+    assert latin_words(rendered, list(values.values()), allowed) == set(), rendered
+
+
+def test_the_english_scan_finds_english() -> None:
+    """The scan above is no scan if it finds nothing: an untranslated clause is caught, and
+    commands, <code> and values are not."""
+    assert latin_words("请发送 /add @alice amazon-us for 8h，或者 ask an admin。", []) == {
+        "ask",
+        "an",
+        "admin",
+    }
+    assert latin_words("末尾加 <code>for 8h</code>：Li Lei 的 base32 密钥", ["Li Lei"]) == set()
 
 
 # ------------------------------------------------------------ keys the code asks for
@@ -184,6 +326,12 @@ def test_the_scan_finds_the_code_that_uses_the_catalog() -> None:
         "chats.added_by_stranger",
         "code.chat_not_approved",
         "members.list",
+        "uri.malformed",
+        "config.token_missing",
+        "startup.token_refused",
+        "store.wrong_key",
+        "key.file_missing",
+        "cli.help.run",
     ):
         assert key in found, key
     assert {use.prefix for use in USES if use.prefix} >= {"cmd.", "role.", "reason.", "notify."}

@@ -58,7 +58,7 @@ async def send_report(update: Update, context: BotContext, report: ImportReport)
             lng,
             "import.added_line",
             name=a.issued.account.name,
-            issuer=issuer_suffix(a.issued.account.issuer),
+            issuer=issuer_suffix(lng, a.issued.account.issuer),
         )
         for a in report.added
     ]

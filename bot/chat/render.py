@@ -10,7 +10,7 @@ from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.buttons import Kind, data
 from bot.chat.coalescing import Tally
-from bot.messages import CATALOG, Html, issuer_suffix, text, username_suffix
+from bot.messages import CATALOG, Html, issuer_suffix, listed, text, username_suffix
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
@@ -114,7 +114,7 @@ def secret_list(lang: str, accounts: list[AccountInfo]) -> list[Html]:
             lang,
             "secret.list_line",
             name=a.name,
-            issuer=issuer_suffix(a.issuer),
+            issuer=issuer_suffix(lang, a.issuer),
             digits=a.digits,
             period=a.period,
             algorithm=a.algorithm,
@@ -159,12 +159,13 @@ def _named(lang: str, view: MemberView, now: datetime | None) -> Html:
     """Named grants: one end after them all when they share it, else one after each."""
     ends = view.ends or (None,) * len(view.accounts)
     if len(set(ends)) == 1:
-        return ending(lang, Html(html.escape(", ".join(view.accounts))), ends[0], now)
-    return Html(
-        ", ".join(
+        return ending(lang, listed(lang, view.accounts), ends[0], now)
+    return listed(
+        lang,
+        [
             ending(lang, Html(html.escape(name)), end, now)
             for name, end in zip(view.accounts, ends, strict=True)
-        )
+        ],
     )
 
 
@@ -223,7 +224,7 @@ def access_ended(lang: str, ended: Ended, now: datetime) -> Html:
 def _lost(lang: str, ended: Ended) -> Html:
     if ended.everything:
         return text(lang, "members.all_accounts")
-    return Html(html.escape(", ".join(ended.accounts)))
+    return listed(lang, ended.accounts)
 
 
 def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
@@ -321,6 +322,9 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
         "chat": entry.chat_id if entry.chat_id is not None else "—",
         **dict(entry.params),
     }
+    if isinstance(values.get("accounts"), str):
+        # Kept as "a, b" (names hold no comma): listed as the reader's language lists.
+        values["accounts"] = tuple(str(values["accounts"]).split(", "))
     key = f"audit.event.{entry.action}"
     if entry.action in ("member.add", "member.expire") and "accounts" not in values:
         values["accounts"] = text(lang, "members.all_accounts")
@@ -424,13 +428,12 @@ def seen_seeds(lang: str, seen: Sequence[SeenSeed]) -> Html:
     """The accounts to re-key at the site, or that there are none."""
     if not seen:
         return text(lang, "seen.none")
-    separator = text(lang, "seen.how_separator")
     lines = [
         text(
             lang,
             "seen.line",
             account=s.account,
-            hows=Html(separator.join(text(lang, f"seen.how.{how.value}") for how in s.hows)),
+            hows=listed(lang, [text(lang, f"seen.how.{how.value}") for how in s.hows]),
         )
         for s in seen[:_SEEN_SHOWN]
     ]

@@ -152,7 +152,7 @@ async def _add(
         lng,
         "secret.added",
         name=issued.account.name,
-        issuer=issuer_suffix(issued.account.issuer),
+        issuer=issuer_suffix(lng, issued.account.issuer),
     )
     if added.short_secret:
         body = Html(body + "\n" + text(lng, "secret.short_warning", bits=added.secret_bits))

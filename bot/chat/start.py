@@ -74,6 +74,6 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     dropped = [] if user is None else await rotation.cancel_started(context, user)
     lng = lang(update)
     if dropped:
-        await reply(update, text(lng, "rotate.cancelled_by_command", names=", ".join(dropped)))
+        await reply(update, text(lng, "rotate.cancelled_by_command", names=tuple(dropped)))
         return
     await reply(update, text(lng, "cancel.done" if waiting else "cancel.nothing"))

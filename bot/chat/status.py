@@ -71,13 +71,12 @@ async def check_secrets(bot: Bot, runtime: Runtime) -> None:
     broken = await offload(runtime.services.integrity.broken_secrets)
     if not broken:
         return
-    names = ", ".join(broken)
     logger.warning(
         "at start, the stored secrets of these accounts cannot be read (changed outside the "
         "bot); remove and re-add them: %s",
-        names,
+        ", ".join(broken),
     )
-    await tell_owners(bot, runtime.services, "integrity.unreadable_at_start", names=names)
+    await tell_owners(bot, runtime.services, "integrity.unreadable_at_start", names=tuple(broken))
 
 
 @user_errors
@@ -107,7 +106,7 @@ async def status_command(update: Update, context: BotContext) -> None:
             reader,
             "status.text",
             version=health.version,
-            uptime=_duration(runtime.clock() - health.started_at),
+            uptime=_duration(reader, runtime.clock() - health.started_at),
             database=health.database,
             accounts=size.accounts,
             members=size.members,
@@ -131,10 +130,10 @@ def _when(at: float) -> str:
     return utc(at).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _duration(seconds: float) -> Html:
+def _duration(lang: str, seconds: float) -> Html:
     seconds = max(0, int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     shown = f"{hours}:{minutes:02d}:{seconds:02d}"
-    return Html(f"{days}d {shown}" if days else shown)
+    return text(lang, "status.uptime_days", days=days, time=shown) if days else Html(shown)

@@ -88,7 +88,7 @@ def holder_of(tx: Repositories, secret: str) -> str | None:
 def named(tx: Repositories, name: str) -> Account:
     account = tx.accounts.by_key(name_key(name))
     if account is None:
-        raise InvalidInput("account.unknown", names=shown(name))
+        raise InvalidInput("account.unknown", names=(shown(name),))
     return account
 
 
@@ -103,7 +103,7 @@ def all_named(tx: Repositories, names: Sequence[str]) -> list[Account]:
         elif account not in found:
             found.append(account)
     if missing:
-        raise InvalidInput("account.unknown", names=", ".join(missing))
+        raise InvalidInput("account.unknown", names=tuple(missing))
     return found
 
 

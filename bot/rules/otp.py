@@ -19,11 +19,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import pyotp
 
+from bot.messages import Key
 from bot.rules.errors import InvalidSecret
 
 SHORT_SECRET_BITS = 112  # below this, pyotp (NIST SP 800-63B) refuses; we accept and warn
@@ -168,7 +169,7 @@ def parse_secret(text: str) -> TotpSpec:
     if scheme.startswith("otpauth:"):
         return _parse_uri(stripped)
     if "://" in stripped:
-        raise InvalidSecret("secret.bad_uri", reason="not otpauth")
+        raise InvalidSecret("secret.bad_uri", reason=Key("uri.not_otpauth"))
     return TotpSpec(secret=_canonical_secret(stripped))
 
 
@@ -260,23 +261,23 @@ def _parse_uri(text: str) -> TotpSpec:
     except ValueError:  # also UnicodeDecodeError from bad percent-escapes
         pairs = None
     if pairs is None or not parts.netloc:
-        raise InvalidSecret("secret.bad_uri", reason="malformed")
+        raise InvalidSecret("secret.bad_uri", reason=Key("uri.malformed"))
     kind = parts.netloc.lower()
     if kind == "hotp":
         raise InvalidSecret("secret.hotp")
     if kind != "totp":
-        raise InvalidSecret("secret.bad_uri", reason="unknown type")
+        raise InvalidSecret("secret.bad_uri", reason=Key("uri.unknown_type"))
 
     params: dict[str, str] = {}
     for raw_key, value in pairs:
         key = raw_key.lower()
         if key in _KNOWN_PARAMS and params.get(key, value) != value:
-            raise InvalidSecret("secret.bad_uri", reason="duplicate parameter")
+            raise InvalidSecret("secret.bad_uri", reason=Key("uri.duplicate_parameter"))
         params[key] = value
 
     secret_text = params.get("secret", "")
     if not secret_text.strip():
-        raise InvalidSecret("secret.bad_uri", reason="missing secret")
+        raise InvalidSecret("secret.bad_uri", reason=Key("uri.missing_secret"))
     secret = _canonical_secret(secret_text)
     algorithm = _algorithm(params.get("algorithm", ""))
     digits = _small_int(params.get("digits", ""), 6, MIN_DIGITS, MAX_DIGITS, "digits")
@@ -324,7 +325,7 @@ def _names(path: str, issuer_param: str) -> tuple[str | None, str | None]:
     try:
         label = unquote(path.removeprefix("/"), errors="strict")
     except UnicodeDecodeError:
-        raise InvalidSecret("secret.bad_uri", reason="bad label") from None
+        raise InvalidSecret("secret.bad_uri", reason=Key("uri.bad_label")) from None
     issuer = _clean_name(issuer_param, "issuer")
     prefix = None
     if issuer is not None and label.startswith(f"{issuer}:"):
@@ -338,14 +339,24 @@ def _names(path: str, issuer_param: str) -> tuple[str | None, str | None]:
     return issuer, _clean_name(account, "label")
 
 
-def _clean_name(raw: str, what: str) -> str | None:
+def _clean_name(raw: str, what: Literal["issuer", "label"]) -> str | None:
     name = raw.strip()
     if not name:
         return None
     problem = _name_problem(name)
     if problem:
-        raise InvalidSecret("secret.bad_uri", reason=f"{what} {problem}")
+        raise InvalidSecret("secret.bad_uri", reason=_NAME_REASONS[what, problem])
     return name
+
+
+# Why an issuer or label is refused, said in the reader's language. Never "untrimmed":
+# `_clean_name` strips the name before it asks.
+_NAME_REASONS = {
+    ("issuer", "too long"): Key("uri.issuer_too_long"),
+    ("issuer", "unprintable"): Key("uri.issuer_unprintable"),
+    ("label", "too long"): Key("uri.label_too_long"),
+    ("label", "unprintable"): Key("uri.label_unprintable"),
+}
 
 
 def _name_problem(name: str) -> str | None:

@@ -270,4 +270,9 @@ def _collect(
 
 
 def _shown(error: TeamOtpError) -> tuple[tuple[str, str], ...]:
-    return tuple((key, str(value)) for key, value in error.params.items())
+    """The error's values as text; a `Key` stays one, so the reason in it is still said
+    in the reader's language."""
+    return tuple(
+        (key, value if isinstance(value, str) else str(value))
+        for key, value in error.params.items()
+    )

@@ -79,10 +79,10 @@ async def test_each_admin_is_told_in_their_own_language(bot: Bot) -> None:
     await bot.say(p.owner, f"/promote {li.id}")
     await bot.say(p.member, "/code")
     chinese = await notice_to(bot, li)
-    assert "验证码请求：✅ 已发放" in chinese
+    assert "验证码请求：✅ 已发送" in chinese
     assert f"请求人：{who(p.member)}".replace(" (", "（").replace(")", "）") in chinese
     assert "账号：amazon-us" in chinese
-    assert "位置：私聊" in chinese
+    assert "来源：私聊" in chinese
     english = await notice_to(bot, p.admin)
     assert "Code request: ✅ granted" in english
 

@@ -289,7 +289,7 @@ async def test_configured_owners_cannot_be_revoked_or_demoted_and_the_reply_says
     assert "cannot be demoted from Telegram" in refused
     assert "TEAMOTP_OWNER_IDS" in refused
     chinese = (await ask(bot, li, f"/revoke {p.owner.id}"))["text"]
-    assert "由服务器上的 TEAMOTP_OWNER_IDS 设置" in chinese
+    assert "在服务器的 TEAMOTP_OWNER_IDS 中设置" in chinese
     assert amazon_code(bot) in (await ask(bot, p.owner, "/code"))["text"]
 
 
@@ -400,7 +400,7 @@ async def test_roster_changes_and_leaves_are_in_the_audit_log_in_both_languages(
     await bot.tg.user_leaves(group, p.member)
     await next_notice(bot, p.owner)
     assert (await next_notice(bot, li)).startswith(
-        f"🚪 mia @mia（{p.member.id}）退出了名册群“Team”：其权限已立即结束。"
+        f"🚪 mia @mia（{p.member.id}）退出了名册群组“Team”：其权限已立即结束。"
     )
     await ask(bot, p.admin, "/roster off", chat=group)
 
@@ -409,9 +409,9 @@ async def test_roster_changes_and_leaves_are_in_the_audit_log_in_both_languages(
     assert f"@mia left roster group {group.id} — access ended" in log
     assert f"@adam stopped group {group.id} being the team roster" in log
     chinese = (await ask(bot, li, "/audit 10"))["text"]
-    assert f"将群 {group.id} 设为团队名册" in chinese
-    assert f"退出名册群 {group.id} — 权限已结束" in chinese
-    assert f"取消群 {group.id} 的团队名册身份" in chinese
+    assert f"将群组 {group.id} 设为团队名册" in chinese
+    assert f"退出名册群组 {group.id} — 权限已结束" in chinese
+    assert f"取消群组 {group.id} 的团队名册身份" in chinese
 
 
 # ------------------------------------------- upgrades, re-adds, topics, anonymity

@@ -538,14 +538,18 @@ async def test_without_owner_the_claim_code_is_logged_once_and_works(
     env = {k: v for k, v in bot_env.items() if k != "TEAMOTP_OWNER_IDS"}
     running = await launch(env)
     claims = re.findall(r"/claim (\S+)", running.stderr)
-    assert len(claims) == 1, running.stderr
+    # One code, told once in English and once in Chinese (which /help sends Chinese readers to).
+    assert len(claims) == 2, running.stderr
+    assert claims[0] == claims[1]
+    assert f"Send /claim {claims[0]} to @" in running.stderr
+    assert f"在私聊中向 @{tg.bot.username} 发送 /claim {claims[0]} 即可成为所有者" in running.stderr
     first, second = tg.user("first"), tg.user("second")
     answer = await _say(tg, second, "/claim WRONG-CODE")
     assert "claim code is wrong" in answer
     assert "You are now the owner" in await _say(tg, first, f"/claim {claims[0]}")
     assert "already has an owner" in await _say(tg, second, f"/claim {claims[0]}")
     await running.stop()
-    assert len(re.findall(r"/claim \S+", running.stderr)) == 1
+    assert len(re.findall(r"/claim \S+", running.stderr)) == 2
 
 
 async def test_with_an_owner_no_claim_code_is_logged(

@@ -315,28 +315,40 @@ U = f"otpauth://totp/x?secret={SECRET_160}"
         ("otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8", "secret.migration", {}),
         ("OTPAUTH-MIGRATION://offline?data=x", "secret.migration", {}),
         (f"otpauth://hotp/x?secret={SECRET_160}&counter=0", "secret.hotp", {}),
-        (f"https://example.com/?secret={SECRET_160}", "secret.bad_uri", {"reason": "not otpauth"}),
-        ("otpauth://totp/x?issuer=Example", "secret.bad_uri", {"reason": "missing secret"}),
-        ("otpauth://totp/x?secret=&issuer=Example", "secret.bad_uri", {"reason": "missing secret"}),
-        (f"otpauth://steam/x?secret={SECRET_160}", "secret.bad_uri", {"reason": "unknown type"}),
-        (f"otpauth:totp/x?secret={SECRET_160}", "secret.bad_uri", {"reason": "malformed"}),
-        (f"otpauth://[totp/x?secret={SECRET_160}", "secret.bad_uri", {"reason": "malformed"}),
-        (f"{U}&issuer=%FF", "secret.bad_uri", {"reason": "malformed"}),
-        ("otpauth://totp/%FF?secret=" + SECRET_160, "secret.bad_uri", {"reason": "bad label"}),
+        (
+            f"https://example.com/?secret={SECRET_160}",
+            "secret.bad_uri",
+            {"reason": "uri.not_otpauth"},
+        ),
+        ("otpauth://totp/x?issuer=Example", "secret.bad_uri", {"reason": "uri.missing_secret"}),
+        (
+            "otpauth://totp/x?secret=&issuer=Example",
+            "secret.bad_uri",
+            {"reason": "uri.missing_secret"},
+        ),
+        (
+            f"otpauth://steam/x?secret={SECRET_160}",
+            "secret.bad_uri",
+            {"reason": "uri.unknown_type"},
+        ),
+        (f"otpauth:totp/x?secret={SECRET_160}", "secret.bad_uri", {"reason": "uri.malformed"}),
+        (f"otpauth://[totp/x?secret={SECRET_160}", "secret.bad_uri", {"reason": "uri.malformed"}),
+        (f"{U}&issuer=%FF", "secret.bad_uri", {"reason": "uri.malformed"}),
+        ("otpauth://totp/%FF?secret=" + SECRET_160, "secret.bad_uri", {"reason": "uri.bad_label"}),
         (
             "otpauth://totp/a%0Ab?secret=" + SECRET_160,
             "secret.bad_uri",
-            {"reason": "label unprintable"},
+            {"reason": "uri.label_unprintable"},
         ),
-        (f"{U}&issuer=a%07b", "secret.bad_uri", {"reason": "issuer unprintable"}),
+        (f"{U}&issuer=a%07b", "secret.bad_uri", {"reason": "uri.issuer_unprintable"}),
         (
             f"otpauth://totp/{'a' * 129}?secret={SECRET_160}",
             "secret.bad_uri",
-            {"reason": "label too long"},
+            {"reason": "uri.label_too_long"},
         ),
-        (f"{U}&issuer={'a' * 129}", "secret.bad_uri", {"reason": "issuer too long"}),
-        (f"{U}&secret=GEZDGNBVGY3TQOJQ", "secret.bad_uri", {"reason": "duplicate parameter"}),
-        (f"{U}&digits=6&digits=8", "secret.bad_uri", {"reason": "duplicate parameter"}),
+        (f"{U}&issuer={'a' * 129}", "secret.bad_uri", {"reason": "uri.issuer_too_long"}),
+        (f"{U}&secret=GEZDGNBVGY3TQOJQ", "secret.bad_uri", {"reason": "uri.duplicate_parameter"}),
+        (f"{U}&digits=6&digits=8", "secret.bad_uri", {"reason": "uri.duplicate_parameter"}),
         ("otpauth://totp/x?secret=JBSWY3DPEHPK3PX1", "secret.not_base32", {}),
         ("otpauth://totp/x?secret=JBSWY3DP", "secret.too_short", {"bits": 40, "min_bits": 80}),
         (f"{U}&algorithm=MD5", "secret.bad_algorithm", {"algorithm": "MD5"}),
@@ -364,6 +376,23 @@ def test_each_error_key(text: str, key: str, params: dict[str, object]) -> None:
     # The catalog has a message for the key, and its placeholders are all filled.
     for lang in (ENGLISH, CHINESE):
         assert messages.text(lang, error.key, **error.params)
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "chinese"),
+    [
+        (f"https://example.com/?secret={SECRET_160}", "(not otpauth)", "（不是 otpauth 链接）"),
+        (f"otpauth://steam/x?secret={SECRET_160}", "(unknown type)", "（类型未知）"),
+        (f"{U}&issuer={'a' * 129}", "(issuer too long)", "（发行方名称太长）"),
+        ("otpauth://totp/a%0Ab?secret=" + SECRET_160, "(label unprintable)", "（账号部分含有"),
+    ],
+)
+def test_why_a_link_is_refused_is_said_in_the_readers_language(
+    text: str, english: str, chinese: str
+) -> None:
+    error = _error(text)
+    assert english in messages.text(ENGLISH, error.key, **error.params)
+    assert chinese in messages.text(CHINESE, error.key, **error.params)
 
 
 SECRETS_THAT_MUST_NOT_LEAK = [

@@ -85,7 +85,7 @@ def test_a_member_may_not_export_a_secret(team: Services) -> None:
 def test_export_of_an_unknown_account_names_it(team: Services) -> None:
     with pytest.raises(InvalidInput, match="account.unknown") as refused:
         team.vault.check_exportable(OWNER, "nope")
-    assert refused.value.params == {"names": "nope"}
+    assert refused.value.params == {"names": ("nope",)}
 
 
 def test_exported_link_reads_back_to_the_same_secret_digits_period_and_algorithm(

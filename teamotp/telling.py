@@ -1,0 +1,153 @@
+"""What the server's commands tell whoever runs them: from the message catalog, in the
+server's language (LC_ALL, else LANG: `zh_CN.UTF-8` → Chinese, anything else → English).
+
+The command line has no markup: the catalog's HTML is made plain here. Chinese entries
+mark what the operator types (`polling`, `A-Z`) as <code>, which vanishes at the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import textwrap
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any, NoReturn
+
+from bot.messages import CATALOG, ENGLISH, language_for, plain, text
+
+
+def operator_language() -> str:
+    """The server's locale decides the language of what the commands print."""
+    return language_for(os.environ.get("LC_ALL") or os.environ.get("LANG"))
+
+
+def said(lang: str, key: str, **params: object) -> str:
+    """The catalog's `key` as a line for the terminal."""
+    return plain(text(lang, key, **params))
+
+
+class OperatorError(Exception):
+    """Something stops a server command, named by a catalog key. `str()` is the English
+    (for a log line, or whoever catches it); `failure()` tells it in the operator's
+    language."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(said(ENGLISH, key, **params))
+        self.key = key
+        self.params = params
+
+
+def failure(error: Exception, lang: str) -> str:
+    """The one line a command prints before it exits: `teamotp: <why>`. An error that
+    names no catalog key (a library's, or one from a part with no Chinese yet) is told as
+    its own text says it."""
+    key, params = getattr(error, "key", None), getattr(error, "params", None)
+    if isinstance(key, str) and key in CATALOG and isinstance(params, Mapping):
+        reason = said(lang, key, **params)
+    else:
+        reason = str(error)
+    return said(lang, "cli.failed", reason=reason)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, saying its own words ("usage:", "options", "show this help message and
+    exit", "error:") in `lang` too. Subcommands' parsers are made by this class as well:
+    give each `lang=` where it is added. Descriptions come wrapped (`wrapped`)."""
+
+    def __init__(self, *args: Any, lang: str = ENGLISH, **kwargs: Any) -> None:
+        self.lang = lang
+        add_help = kwargs.get("add_help", True)
+        kwargs.update(add_help=False, formatter_class=partial(_Formatter, lang=lang))
+        super().__init__(*args, **kwargs)
+        self._positionals.title = said(lang, "cli.help.positionals")
+        self._optionals.title = said(lang, "cli.help.options")
+        if add_help:
+            self.add_argument(
+                "-h",
+                "--help",
+                action="help",
+                default=argparse.SUPPRESS,
+                help=said(lang, "cli.help.help"),
+            )
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's reason stays as argparse words it: it has no Chinese."""
+        self.print_usage(sys.stderr)
+        self.exit(2, said(self.lang, "cli.help.error", prog=self.prog, message=message) + "\n")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as given (already wrapped); help lines wrapped by columns, so Chinese
+    breaks between characters, not only at spaces."""
+
+    def __init__(self, prog: str, *, lang: str) -> None:
+        super().__init__(prog)
+        self._lang = lang
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        shown = said(self._lang, "cli.help.usage") if prefix is None else prefix
+        super().add_usage(usage, actions, groups, shown)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrapped(self._lang, " ".join(text.split()), width)
+
+    def format_help(self) -> str:
+        """argparse puts a colon after each section's title; Chinese takes a full-width one."""
+        shown = super().format_help()
+        if self._lang == ENGLISH:
+            return shown
+        for title in ("cli.help.positionals", "cli.help.options"):
+            heading = said(self._lang, title)
+            shown = shown.replace(
+                f"\n{heading}:\n", f"\n{heading}{said(self._lang, 'cli.help.colon')}\n"
+            )
+        return shown
+
+
+def examples(lang: str, *lines: str) -> str:
+    """A parser's epilog: how the command is typed, one example a line, kept as written."""
+    return "\n".join([said(lang, "cli.help.examples"), *(f"  {line}" for line in lines)])
+
+
+def description(lang: str, words: str) -> str:
+    """A parser's description, wrapped as `teamotp run --help` shows its own."""
+    return "\n".join(wrapped(lang, words, DESCRIPTION_WIDTH))
+
+
+DESCRIPTION_WIDTH = 88
+
+
+def wrapped(lang: str, words: str, width: int, indent: str = "") -> list[str]:
+    """`words` in lines of at most `width` columns. English breaks at spaces; Chinese also
+    between its characters (two columns each), never inside a Latin word."""
+    if lang == ENGLISH:
+        return textwrap.wrap(words, width, initial_indent=indent, subsequent_indent=indent)
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"[!-~]+|\s+|.", words):
+        # A mark that closes a clause stays at the end of its line, as Chinese is set.
+        fits = token in _CLOSING or _columns(indent + line + token.rstrip()) <= width
+        if line and not fits:
+            lines.append(indent + line.rstrip())
+            line = "" if token.isspace() else token
+        elif line or not token.isspace():
+            line += token
+    if line.strip():
+        lines.append(indent + line.rstrip())
+    return lines
+
+
+_CLOSING = frozenset("，。；：、）」』！？")
+
+
+def _columns(line: str) -> int:
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in line)
