@@ -2115,6 +2115,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "不再询问确认",
     },
     "cli.help.examples": {ENGLISH: "examples:", CHINESE: "示例："},
+    "cli.progress.backup": {
+        ENGLISH: "Backing up: {done} of {total} rows",
+        CHINESE: "正在备份：{done}/{total} 行",
+    },
+    "cli.progress.import": {
+        ENGLISH: "Importing: {done} of {total} accounts",
+        CHINESE: "正在导入：{done}/{total} 个账号",
+    },
     "cli.help.audit": {
         ENGLISH: "show or export the audit log, or check its hash chain",
         CHINESE: "查看或导出操作记录，或检查操作记录链",

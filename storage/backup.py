@@ -19,7 +19,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +67,10 @@ _INFO = Table(
 )
 
 
+# Told how much of some long work is done, and of how much: (done, total).
+Progress = Callable[[int, int], None]
+
+
 class BackupError(Exception):
     """A backup cannot be made or restored; one line for the operator, with no value of
     the store (no secret, no name) in it."""
@@ -96,9 +100,12 @@ class Made:
     revision: str
 
 
-def write_backup(engine: Engine, destination: Path, *, made_by: str) -> Made:
+def write_backup(
+    engine: Engine, destination: Path, *, made_by: str, progress: Progress | None = None
+) -> Made:
     """Copy the store behind `engine` into a new backup file at `destination` (replacing
-    one that is there only once the new one is complete), mode 0600."""
+    one that is there only once the new one is complete), mode 0600. `progress` is told
+    the rows copied so far, and of how many, after each batch."""
     if destination.is_dir():
         raise BackupError(f"{destination} is a folder: give the backup file's name")
     if not destination.parent.is_dir():
@@ -109,7 +116,7 @@ def write_backup(engine: Engine, destination: Path, *, made_by: str) -> Made:
     except OSError as error:
         raise BackupError(f"cannot write {destination}: {error.strerror}") from None
     try:
-        made = _fill(engine, partial, made_by)
+        made = _fill(engine, partial, made_by, progress or _quiet)
         try:
             publish(partial, destination)
         except OSError as error:
@@ -121,7 +128,11 @@ def write_backup(engine: Engine, destination: Path, *, made_by: str) -> Made:
     return made
 
 
-def _fill(engine: Engine, partial: Path, made_by: str) -> Made:
+def _quiet(done: int, total: int) -> None:
+    return None
+
+
+def _fill(engine: Engine, partial: Path, made_by: str, progress: Progress) -> Made:
     target = _backup_engine(partial)
     try:
         schema.upgrade(target)  # the schema of this version, made by its migrations
@@ -135,8 +146,16 @@ def _fill(engine: Engine, partial: Path, made_by: str) -> Made:
             if key_check is None:
                 raise BackupError("the store has never been opened with a key: nothing to back up")
             with target.begin() as into:
-                for table in Base.metadata.sorted_tables:
-                    _copy(snapshot, table, into)
+                tables = Base.metadata.sorted_tables
+                total = sum(
+                    snapshot.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in tables
+                )
+                done = 0
+                for table in tables:
+                    for copied in _copy(snapshot, table, into):
+                        done += copied
+                        progress(done, total)
                 counts = count(snapshot)
                 info = {
                     "format": FORMAT,
@@ -187,12 +206,14 @@ def _snapshot(connection: Connection) -> Iterator[Connection]:
         yield connection
 
 
-def _copy(source: Connection, table: Table, into: Connection) -> None:
+def _copy(source: Connection, table: Table, into: Connection) -> Iterator[int]:
+    """Copy `table` a batch at a time; yields how many rows each batch held."""
     result = source.execution_options(yield_per=_BATCH).execute(
         select(table).order_by(*table.primary_key.columns)
     )
     for batch in result.mappings().partitions():
         into.execute(insert(table), [dict(row) for row in batch])
+        yield len(batch)
 
 
 def count(connection: Connection) -> Counts:

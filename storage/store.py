@@ -21,6 +21,7 @@ class StaleKeyError(Exception):
     process opened it: a value sealed now, under the key it holds, could never be read
     again, so the transaction stores nothing."""
 
+
 # One advisory lock for the whole store ("teamotp" as a number), held to the end of each
 # transaction: PostgreSQL lets it go at commit or rollback, also when the process dies.
 _LOCK_KEY = 0x7465616D6F7470

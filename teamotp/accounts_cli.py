@@ -19,6 +19,7 @@ from bot.rules.model import OPERATOR, AddedAccount, ImportReport
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 from bot.rules.services import Services
 from teamotp.config import ConfigError
+from teamotp.progress import TerminalProgress
 from teamotp.telling import Parser, description, examples, failure, operator_language, said
 from teamotp.wiring import StartupError, server_rules
 
@@ -166,7 +167,8 @@ def _dispatch(
     else:
         texts = _read_secret(args.uri, stdin, lang).split()
         name = None
-    _show_report(lang, vault.import_texts(OPERATOR, texts, name), say)
+    progress = TerminalProgress(lang, "cli.progress.import")
+    _show_report(lang, vault.import_texts(OPERATOR, texts, name, progress=progress), say)
     return 0
 
 

@@ -20,6 +20,7 @@ from storage.keys import MasterKeyError, load_master_key, read_key_file
 from storage.sealed import UnreadableSecrets
 from teamotp import __version__
 from teamotp.config import ConfigError, Settings, load_settings
+from teamotp.progress import TerminalProgress
 from teamotp.telling import Parser, description, examples, failure, operator_language, said
 from teamotp.wiring import StartupError, open_configured_store
 
@@ -56,11 +57,17 @@ def add_parsers(commands: argparse._SubParsersAction[Parser], lang: str) -> None
 
 def run_backup(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
+    lang = operator_language()
     try:
         settings = load_settings()
         engine = open_for_backup(settings.database_url)
         try:
-            made = write_backup(engine, args.file, made_by=f"teamotp {__version__}")
+            made = write_backup(
+                engine,
+                args.file,
+                made_by=f"teamotp {__version__}",
+                progress=TerminalProgress(lang, "cli.progress.backup"),
+            )
         finally:
             engine.dispose()
     except (ConfigError, StoreError, BackupError) as error:

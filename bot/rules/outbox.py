@@ -63,9 +63,7 @@ class Outbox:
             stale = [row.id for row in rows if row.created_at < utc(now - STALE_AFTER)]
             if stale:
                 tx.outbox.done(stale)
-            return [
-                Outgoing(row.id, row.chat_id, row.body) for row in rows if row.id not in stale
-            ]
+            return [Outgoing(row.id, row.chat_id, row.body) for row in rows if row.id not in stale]
 
     def retry(self, message_ids: Sequence[int]) -> None:
         """Not sent (Telegram could not be reached): any replica tries again soon."""

@@ -6,7 +6,7 @@ an owner's export; nothing here logs one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.rules.access import Access
@@ -58,7 +58,12 @@ class Vault:
             return self._save(tx, actor, shown, spec, action="account.add")
 
     def import_texts(
-        self, actor: Person, texts: Sequence[str], name: str | None = None
+        self,
+        actor: Person,
+        texts: Sequence[str],
+        name: str | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
         """Add every TOTP account found in these texts (QR contents or pasted links).
 
@@ -77,7 +82,9 @@ class Vault:
             taken = {account.name_key for account in tx.accounts.all()}
             seen: dict[str, str] = {}
             added: list[AddedAccount] = []
-            for label, spec in found:
+            for done, (label, spec) in enumerate(found):
+                if progress is not None:
+                    progress(done, len(found))
                 holder = seen.get(spec.secret) or holder_of(tx, spec.secret)
                 if holder is not None:
                     skipped.append(Skipped(label, "import.duplicate", (("name", holder),)))
@@ -86,6 +93,8 @@ class Vault:
                 taken.add(name_key(account_name))
                 seen[spec.secret] = account_name
                 added.append(self._save(tx, actor, account_name, spec, action="account.import"))
+            if progress is not None and found:
+                progress(len(found), len(found))
             if not added and len(skipped) == 1 and batch is None:
                 only = skipped[0]
                 raise InvalidInput(only.reason, **dict(only.params))
