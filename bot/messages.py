@@ -2115,6 +2115,61 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "不再询问确认",
     },
     "cli.help.examples": {ENGLISH: "examples:", CHINESE: "示例："},
+    "cli.help.members": {
+        ENGLISH: "list the team, or add, revoke, promote or demote someone",
+        CHINESE: "列出团队成员，或添加、移除、设为管理员、撤销管理员",
+    },
+    "cli.help.members_description": {
+        ENGLISH: "The team, managed on the server with the chat's rules: the person is named "
+        "by their numeric Telegram id (they see it with /start) or by an @username the bot "
+        "has seen; account names and `for 8h` follow as with /add. Each change is recorded "
+        "in the audit log as done by the server operator; nobody is told in Telegram.",
+        CHINESE: "在服务器上按聊天中的同样规则管理团队：用 Telegram 数字 ID（对方发送 /start "
+        "即可看到）或机器人见过的 @用户名 指定某人；账号名称和 `for 8h` 的写法与 /add 相同。"
+        "每次改动都以“服务器操作员”的名义记入操作记录，不会在 Telegram 中通知任何人。",
+    },
+    "cli.help.members_list": {
+        ENGLISH: "the team: each person's role, id, @username and accounts",
+        CHINESE: "团队成员：每个人的角色、ID、@用户名和账号",
+    },
+    "cli.help.members_add": {
+        ENGLISH: "whitelist someone, for all accounts or the named ones",
+        CHINESE: "添加成员：全部账号，或只给所列账号",
+    },
+    "cli.help.members_revoke": {
+        ENGLISH: "remove someone, or only take the named accounts",
+        CHINESE: "移除成员，或只收回所列账号",
+    },
+    "cli.help.members_promote": {ENGLISH: "make a member an admin", CHINESE: "把成员设为管理员"},
+    "cli.help.members_demote": {
+        ENGLISH: "make an admin a member again",
+        CHINESE: "撤销管理员，恢复为普通成员",
+    },
+    "cli.help.members_who": {
+        ENGLISH: "the person's numeric Telegram id, or an @username the bot has seen",
+        CHINESE: "对方的 Telegram 数字 ID，或机器人见过的 @用户名",
+    },
+    "cli.help.members_add_accounts": {
+        ENGLISH: "account names to grant (none: all accounts), then `for 30m`, `for 8h` or "
+        "`for 3d` to make it end by itself",
+        CHINESE: "要授予的账号名称（不写则为全部账号），末尾可加 `for 30m`、`for 8h` 或 `for 3d`，"
+        "到期自动收回",
+    },
+    "cli.help.members_revoke_accounts": {
+        ENGLISH: "account names to take (none: remove the person from the team)",
+        CHINESE: "要收回的账号名称（不写则把此人移出团队）",
+    },
+    "cli.members.add_by_id": {
+        ENGLISH: "Nobody was added. If it is, run: teamotp members add {user_id} (and the "
+        "account names).",
+        CHINESE: "没有添加任何人。如果确认无误，请运行：teamotp members add {user_id}（加上账号名称）。",
+    },
+    "cli.members.bad_who": {
+        ENGLISH: "Name the person by their numeric Telegram id (they see it with /start) or by "
+        "an @username the bot has seen.",
+        CHINESE: "请用 Telegram 数字 ID（对方发送 /start 即可看到）或机器人见过的 @用户名 "
+        "指定此人。",
+    },
     "cli.progress.backup": {
         ENGLISH: "Backing up: {done} of {total} rows",
         CHINESE: "正在备份：{done}/{total} 行",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from bot.messages import Html, text
+import html
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.messages import Html, listed, text, username_suffix
+from bot.rules.model import Added, Change, MemberView, SeenSeed
+from bot.rules.terms import shown
 from storage.auditchain import ChainState
 
 
@@ -23,3 +29,124 @@ def chain_report(lang: str, state: ChainState) -> Html:
     if state.unchained:
         report = Html(report + "\n" + text(lang, "chain.unchained", count=state.unchained))
     return report
+
+
+# Accounts named one by one in a notice: with the rest counted, it stays one message.
+_SEEN_SHOWN = 30
+
+
+# Telegram's limit is 4096 characters after parsing; leave room for the header.
+CHUNK = 3500
+
+
+def grants(lang: str, view: MemberView, now: datetime | None = None) -> Html:
+    """What the member may use, with when each part ends (and, given `now`, how soon)."""
+    if view.all_accounts:
+        everything = ending(lang, text(lang, "members.all_accounts"), view.until, now)
+        if not view.accounts:
+            return everything
+        if view.until is None:
+            # Accounts a plain /add leaves out, granted by name on top.
+            return text(lang, "members.all_accounts_plus", accounts=_named(lang, view, now))
+        return text(lang, "grants.then", first=everything, then=_named(lang, view, now))
+    if not view.accounts:
+        return text(lang, "members.no_accounts")
+    return _named(lang, view, now)
+
+
+def _named(lang: str, view: MemberView, now: datetime | None) -> Html:
+    """Named grants: one end after them all when they share it, else one after each."""
+    ends = view.ends or (None,) * len(view.accounts)
+    if len(set(ends)) == 1:
+        return ending(lang, listed(lang, view.accounts), ends[0], now)
+    return listed(
+        lang,
+        [
+            ending(lang, Html(html.escape(name)), end, now)
+            for name, end in zip(view.accounts, ends, strict=True)
+        ],
+    )
+
+
+def ending(lang: str, what: Html, end: datetime | None, now: datetime | None = None) -> Html:
+    """`what` and when it ends: the time in UTC, and how long from `now` when given."""
+    if end is None:
+        return what
+    if now is None:
+        return text(lang, "grants.until", accounts=what, time=shown(end))
+    left = span(lang, (end - now).total_seconds())
+    return text(lang, "grants.until_in", accounts=what, time=shown(end), span=left)
+
+
+def span(lang: str, seconds: float) -> Html:
+    """A time still to run, in whole minutes rounded down (an end on a whole minute counted
+    from a moment inside one), in at most two units."""
+    minutes = max(1, int(seconds // 60))
+    if minutes < 60:
+        return text(lang, "span.minutes", minutes=minutes)
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        if rest:
+            return text(lang, "span.hours_minutes", hours=hours, minutes=rest)
+        return text(lang, "span.hours", hours=hours)
+    days, rest = divmod(minutes, 24 * 60)
+    if rest // 60:
+        return text(lang, "span.days_hours", days=days, hours=rest // 60)
+    return text(lang, "span.days", days=days)
+
+
+def added(lang: str, result: Added) -> Html:
+    """The admin's reply to /add: who has what until when, and what changed."""
+    view = result.member
+    body = text(lang, "members.added", name=view.name, accounts=grants(lang, view, result.at))
+    if result.change in (Change.LONGER, Change.SHORTER, Change.PERMANENT):
+        return Html(body + "\n" + text(lang, f"grants.{result.change.value}"))
+    return body
+
+
+def member_list(lang: str, views: list[MemberView], now: datetime | None = None) -> list[Html]:
+    lines = [
+        text(
+            lang,
+            "members.line",
+            name=v.name,
+            username=username_suffix(v.username),
+            role=text(lang, f"role.{v.role.value}"),
+            user_id=v.user_id,
+            accounts=grants(lang, v, now),
+        )
+        for v in views
+    ]
+    return chunked(lang, "members.list", lines, count=len(views))
+
+
+def chunked(lang: str, key: str, lines: Sequence[str], **params: object) -> list[Html]:
+    """The catalog message `key` (with a {lines} placeholder) once per chunk of whole
+    lines, each under Telegram's length limit: long lists become several messages."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if chunks[-1] and size + len(line) > CHUNK:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    return [text(lang, key, lines=Html("\n".join(chunk)), **params) for chunk in chunks]
+
+
+def seen_seeds(lang: str, seen: Sequence[SeenSeed]) -> Html:
+    """The accounts to re-key at the site, or that there are none."""
+    if not seen:
+        return text(lang, "seen.none")
+    lines = [
+        text(
+            lang,
+            "seen.line",
+            account=s.account,
+            hows=listed(lang, [text(lang, f"seen.how.{how.value}") for how in s.hows]),
+        )
+        for s in seen[:_SEEN_SHOWN]
+    ]
+    if len(seen) > _SEEN_SHOWN:
+        lines.append(text(lang, "seen.more", count=len(seen) - _SEEN_SHOWN))
+    return text(lang, "seen.some", lines=Html("\n".join(lines)))

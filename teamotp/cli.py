@@ -19,6 +19,7 @@ from teamotp import (
     check_cli,
     init_cli,
     logs,
+    members_cli,
     migrate_cli,
     rotate_key_cli,
 )
@@ -72,6 +73,7 @@ def build_parser(lang: str | None = None) -> Parser:
     )
     run.add_argument("--webhook", action="store_true", help=said(lang, "cli.help.webhook"))
     accounts_cli.add_parser(commands, lang)
+    members_cli.add_parser(commands, lang)
     audit_cli.add_parser(commands, lang)
     migrate_cli.add_parser(commands, lang)
     backup_cli.add_parsers(commands, lang)
@@ -83,6 +85,7 @@ def build_parser(lang: str | None = None) -> Parser:
 # they print is their answer) and returns its exit code.
 _SERVER_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "accounts": accounts_cli.run,
+    "members": members_cli.run,
     "audit": audit_cli.run,
     "migrate": migrate_cli.run,
     "backup": backup_cli.run_backup,

@@ -16,10 +16,11 @@ from bot.chat.context import BotContext
 from bot.chat.delivery import Destination, delete_later, send_code
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
-from bot.chat.render import chunked, packed
+from bot.chat.render import packed
 from bot.chat.replies import delete, reply
 from bot.chat.worker import offload
 from bot.messages import issuer_suffix, text
+from bot.reports import chunked
 from bot.rules.model import ImportReport, Role
 from bot.rules.qrcodes import MAX_IMAGE_BYTES, InvalidImage, read_qr_codes
 

@@ -13,11 +13,12 @@ from bot.chat.durations import split_duration
 from bot.chat.expiry import tell
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
-from bot.chat.render import access_given, added, grants, member_list, seen_seeds
+from bot.chat.render import access_given
 from bot.chat.replies import reply
 from bot.chat.targets import parse_target
 from bot.chat.worker import offload
 from bot.messages import Html, language_for, text
+from bot.reports import added, grants, member_list, seen_seeds
 from bot.rules.clock import utc
 from bot.rules.errors import InvalidInput
 from bot.rules.model import Added, Sighting, Target

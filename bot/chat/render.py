@@ -11,13 +11,13 @@ from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 from bot.chat.buttons import Kind, data
 from bot.chat.coalescing import Tally
 from bot.messages import CATALOG, Html, issuer_suffix, listed, text, username_suffix
+from bot.reports import CHUNK, chunked, ending, grants, seen_seeds
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
     Added,
     Approval,
     AuditEntry,
-    Change,
     CodeRequestNotice,
     Ended,
     ExportNotice,
@@ -27,14 +27,12 @@ from bot.rules.model import (
     Loss,
     LostAccess,
     LostAccessNotice,
-    MemberView,
     Notice,
     Person,
     Place,
     RosterUnwatchedNotice,
     RotationExpiredNotice,
     RotationNotice,
-    SeenSeed,
 )
 from bot.rules.terms import shown
 
@@ -140,71 +138,6 @@ def _under_account(lang: str, account: AccountInfo) -> str:
     return "".join("\n" + line for line in lines)
 
 
-def grants(lang: str, view: MemberView, now: datetime | None = None) -> Html:
-    """What the member may use, with when each part ends (and, given `now`, how soon)."""
-    if view.all_accounts:
-        everything = ending(lang, text(lang, "members.all_accounts"), view.until, now)
-        if not view.accounts:
-            return everything
-        if view.until is None:
-            # Accounts a plain /add leaves out, granted by name on top.
-            return text(lang, "members.all_accounts_plus", accounts=_named(lang, view, now))
-        return text(lang, "grants.then", first=everything, then=_named(lang, view, now))
-    if not view.accounts:
-        return text(lang, "members.no_accounts")
-    return _named(lang, view, now)
-
-
-def _named(lang: str, view: MemberView, now: datetime | None) -> Html:
-    """Named grants: one end after them all when they share it, else one after each."""
-    ends = view.ends or (None,) * len(view.accounts)
-    if len(set(ends)) == 1:
-        return ending(lang, listed(lang, view.accounts), ends[0], now)
-    return listed(
-        lang,
-        [
-            ending(lang, Html(html.escape(name)), end, now)
-            for name, end in zip(view.accounts, ends, strict=True)
-        ],
-    )
-
-
-def ending(lang: str, what: Html, end: datetime | None, now: datetime | None = None) -> Html:
-    """`what` and when it ends: the time in UTC, and how long from `now` when given."""
-    if end is None:
-        return what
-    if now is None:
-        return text(lang, "grants.until", accounts=what, time=shown(end))
-    left = span(lang, (end - now).total_seconds())
-    return text(lang, "grants.until_in", accounts=what, time=shown(end), span=left)
-
-
-def span(lang: str, seconds: float) -> Html:
-    """A time still to run, in whole minutes rounded down (an end on a whole minute counted
-    from a moment inside one), in at most two units."""
-    minutes = max(1, int(seconds // 60))
-    if minutes < 60:
-        return text(lang, "span.minutes", minutes=minutes)
-    if minutes < 48 * 60:
-        hours, rest = divmod(minutes, 60)
-        if rest:
-            return text(lang, "span.hours_minutes", hours=hours, minutes=rest)
-        return text(lang, "span.hours", hours=hours)
-    days, rest = divmod(minutes, 24 * 60)
-    if rest // 60:
-        return text(lang, "span.days_hours", days=days, hours=rest // 60)
-    return text(lang, "span.days", days=days)
-
-
-def added(lang: str, result: Added) -> Html:
-    """The admin's reply to /add: who has what until when, and what changed."""
-    view = result.member
-    body = text(lang, "members.added", name=view.name, accounts=grants(lang, view, result.at))
-    if result.change in (Change.LONGER, Change.SHORTER, Change.PERMANENT):
-        return Html(body + "\n" + text(lang, f"grants.{result.change.value}"))
-    return body
-
-
 def access_given(lang: str, result: Added) -> Html:
     """What the member is told of an /add that gives an end, or takes it away."""
     accounts = grants(lang, result.member, result.at)
@@ -249,47 +182,13 @@ def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
         )
         if ended.left is None:
             line = Html(line + "\n" + seen_seeds(lang, ended.seen))
-        if lines and size + len(line) > _CHUNK:
+        if lines and size + len(line) > CHUNK:
             break
         lines.append(line)
         size += len(line) + 1
     if len(lines) < len(event.ended):
         lines.append(text(lang, "grants.ended_more", count=len(event.ended) - len(lines)))
     return text(lang, "grants.ended_notice", lines=Html("\n".join(lines)))
-
-
-def member_list(lang: str, views: list[MemberView], now: datetime | None = None) -> list[Html]:
-    lines = [
-        text(
-            lang,
-            "members.line",
-            name=v.name,
-            username=username_suffix(v.username),
-            role=text(lang, f"role.{v.role.value}"),
-            user_id=v.user_id,
-            accounts=grants(lang, v, now),
-        )
-        for v in views
-    ]
-    return chunked(lang, "members.list", lines, count=len(views))
-
-
-# Telegram's limit is 4096 characters after parsing; leave room for the header.
-_CHUNK = 3500
-
-
-def chunked(lang: str, key: str, lines: Sequence[str], **params: object) -> list[Html]:
-    """The catalog message `key` (with a {lines} placeholder) once per chunk of whole
-    lines, each under Telegram's length limit: long lists become several messages."""
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for line in lines:
-        if chunks[-1] and size + len(line) > _CHUNK:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(line)
-        size += len(line) + 1
-    return [text(lang, key, lines=Html("\n".join(chunk)), **params) for chunk in chunks]
 
 
 def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
@@ -424,28 +323,6 @@ def lost_access(lang: str, lost: LostAccess) -> Html:
     return Html(headline + "\n" + seen_seeds(lang, lost.seen))
 
 
-def seen_seeds(lang: str, seen: Sequence[SeenSeed]) -> Html:
-    """The accounts to re-key at the site, or that there are none."""
-    if not seen:
-        return text(lang, "seen.none")
-    lines = [
-        text(
-            lang,
-            "seen.line",
-            account=s.account,
-            hows=listed(lang, [text(lang, f"seen.how.{how.value}") for how in s.hows]),
-        )
-        for s in seen[:_SEEN_SHOWN]
-    ]
-    if len(seen) > _SEEN_SHOWN:
-        lines.append(text(lang, "seen.more", count=len(seen) - _SEEN_SHOWN))
-    return text(lang, "seen.some", lines=Html("\n".join(lines)))
-
-
-# Accounts named one by one in a notice: with the rest counted, it stays one message.
-_SEEN_SHOWN = 30
-
-
 def _by(actor: Person, at: datetime) -> dict[str, object]:
     """Who did what a notice tells, and when: the parameters such notices share."""
     return {
@@ -483,7 +360,7 @@ def packed(parts: Sequence[Html]) -> list[Html]:
     few messages as fit under Telegram's length limit."""
     messages: list[Html] = []
     for part in parts:
-        if messages and len(messages[-1]) + 2 + len(part) <= _CHUNK:
+        if messages and len(messages[-1]) + 2 + len(part) <= CHUNK:
             messages[-1] = Html(messages[-1] + "\n\n" + part)
         else:
             messages.append(part)
@@ -515,7 +392,7 @@ def digest(lang: str, tallies: Sequence[Tally], uncounted: int) -> Html:
     for tally in tallies:
         times = text(lang, "notify.digest_times", count=tally.times) if tally.times > 1 else ""
         line = text(lang, "notify.digest_line", times=times, **_request(lang, tally.notice))
-        if lines and size + len(line) > _CHUNK:
+        if lines and size + len(line) > CHUNK:
             break
         lines.append(line)
         size += len(line) + 1
