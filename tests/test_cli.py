@@ -180,13 +180,15 @@ def test_run_help_offers_webhook_mode(capsys: pytest.CaptureFixture[str]) -> Non
         (["audit", "verify"], "Audit chain intact: no chained events yet.", 0),
         (["init"], "Created the data directory", 0),
         (["check"], "[FAIL] Settings: TEAMOTP_BOT_TOKEN is not set", 1),
+        (["members", "list"], "Members (0):", 0),
+        (["audit", "--json"], "[]", 0),
     ],
-    ids=["accounts", "audit", "init", "check"],
+    ids=["accounts", "audit", "init", "check", "members", "audit export"],
 )
 def test_server_commands_do_not_load_the_telegram_library(
     tmp_path: Path, command: list[str], first_line: str, code: int
 ) -> None:
-    """The server commands (`accounts`, `audit`, `init`, `check`) work without a chat:
+    """The server commands (`accounts`, `audit`, `init`, `check`, `members`) work without a chat:
     `teamotp.app`, and with it the Telegram library, is imported by `run` only. This
     process has long loaded `telegram`, so a fresh interpreter tells; it also checks the
     library is there to be loaded."""
