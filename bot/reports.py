@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.messages import Html, listed, text, username_suffix
-from bot.rules.model import Added, Change, MemberView, SeenSeed
+from bot.rules.model import Added, Change, MemberView, SeenSeed, Sighting
 from bot.rules.terms import shown
 from storage.auditchain import ChainState
 
@@ -150,3 +150,15 @@ def seen_seeds(lang: str, seen: Sequence[SeenSeed]) -> Html:
     if len(seen) > _SEEN_SHOWN:
         lines.append(text(lang, "seen.more", count=len(seen) - _SEEN_SHOWN))
     return text(lang, "seen.some", lines=Html("\n".join(lines)))
+
+
+def username_seen(lang: str, sighting: Sighting) -> Html:
+    """Whom an @username meant when the bot last saw it: usernames change hands."""
+    return text(
+        lang,
+        "members.username_seen",
+        username=f"@{sighting.username}",
+        user_id=sighting.user_id,
+        days=sighting.days,
+        date=sighting.last_seen.strftime("%Y-%m-%d"),
+    )

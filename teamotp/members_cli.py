@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from bot.chat.durations import split_duration
 from bot.messages import Html, plain, text
-from bot.reports import added, grants, member_list, seen_seeds
+from bot.reports import added, grants, member_list, seen_seeds, username_seen
 from bot.rules.clock import utc
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import OPERATOR, Target
@@ -123,14 +123,7 @@ def _dispatch(args: argparse.Namespace, services: Services, lang: str) -> Iterat
             # Usernames change hands: as in the chat, say whom the name meant when last
             # seen, and add nobody by a name last seen long ago.
             sighting = roster.sighting(OPERATOR, who.username, names)
-            seen = text(
-                lang,
-                "members.username_seen",
-                username=f"@{sighting.username}",
-                user_id=sighting.user_id,
-                days=sighting.days,
-                date=sighting.last_seen.strftime("%Y-%m-%d"),
-            )
+            seen = username_seen(lang, sighting)
             if sighting.stale:
                 yield seen
                 yield text(lang, "members.username_stale")

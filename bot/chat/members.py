@@ -18,7 +18,7 @@ from bot.chat.replies import reply
 from bot.chat.targets import parse_target
 from bot.chat.worker import offload
 from bot.messages import Html, language_for, text
-from bot.reports import added, grants, member_list, seen_seeds
+from bot.reports import added, grants, member_list, seen_seeds, username_seen
 from bot.rules.clock import utc
 from bot.rules.errors import InvalidInput
 from bot.rules.model import Added, Sighting, Target
@@ -44,7 +44,7 @@ async def add_command(update: Update, context: BotContext) -> None:
             await _confirm_stale(update, sighting, lasting)
             return
         if not sighting.recent:
-            seen = Html("\n" + _seen(lng, sighting))
+            seen = Html("\n" + username_seen(lng, sighting))
         target = Target(user_id=sighting.user_id)
     result = await offload(roster.add, who, target, names, lasting=lasting)
     await reply(update, Html(added(lng, result) + seen))
@@ -59,20 +59,9 @@ def _tell_member(context: BotContext, result: Added) -> None:
         tell(context, result.member.user_id, body)
 
 
-def _seen(lng: str, sighting: Sighting) -> Html:
-    return text(
-        lng,
-        "members.username_seen",
-        username=f"@{sighting.username}",
-        user_id=sighting.user_id,
-        days=sighting.days,
-        date=sighting.last_seen.strftime("%Y-%m-%d"),
-    )
-
-
 async def _confirm_stale(update: Update, sighting: Sighting, lasting: timedelta | None) -> None:
     lng = lang(update)
-    ask = Html(_seen(lng, sighting) + "\n" + text(lng, "members.username_stale"))
+    ask = Html(username_seen(lng, sighting) + "\n" + text(lng, "members.username_stale"))
     # With a duration the button carries its minutes first, under a kind of its own, so
     # that no button made before durations existed is ever read as one.
     kind, extra = Kind.ADD, sighting.account_ids
