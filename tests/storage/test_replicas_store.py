@@ -16,10 +16,12 @@ from tests.conftest import Clock, open_test_store
 WAIT = 5.0
 
 
+# Replicas share a PostgreSQL store only: these run there alone.
+pytestmark = pytest.mark.postgresql_only
+
+
 @pytest.fixture
 def postgres_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("replicas share a PostgreSQL store only")
     return database_url
 
 
