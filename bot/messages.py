@@ -788,8 +788,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     # --- audit ---
     "audit.header": {
-        ENGLISH: "<b>Last {count} events</b> (UTC):\n{lines}",
-        CHINESE: "<b>最近 {count} 条操作记录</b>（UTC）：\n{lines}",
+        ENGLISH: "<b>Last {count} events</b> ({zone}):\n{lines}",
+        CHINESE: "<b>最近 {count} 条操作记录</b>（{zone}）：\n{lines}",
     },
     "audit.empty": {ENGLISH: "The audit log is empty.", CHINESE: "操作记录为空。"},
     "audit.line": {
@@ -1873,6 +1873,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "TEAMOTP_CODE_TTL must be -1 (keep), 0 (delete at expiry) or seconds",
         CHINESE: "TEAMOTP_CODE_TTL 必须是 -1（保留）、0（到期即删除）或秒数",
     },
+    "config.timezone": {
+        ENGLISH: "TEAMOTP_TIMEZONE is not a time zone this system knows: {value} (use a name "
+        "like Asia/Shanghai or Europe/Berlin, or UTC)",
+        CHINESE: "TEAMOTP_TIMEZONE 不是本系统认识的时区：{value}（请使用 <code>Asia/Shanghai</code>、"
+        "<code>Europe/Berlin</code> 这样的名称，或 UTC）",
+    },
     "config.codes_per_minute": {
         ENGLISH: "TEAMOTP_CODES_PER_MINUTE must be 0 (no limit) or a positive number",
         CHINESE: "TEAMOTP_CODES_PER_MINUTE 必须是 0（不限制）或正整数",
@@ -2336,6 +2342,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "setting.log_level": {
         ENGLISH: "DEBUG, INFO, WARNING, ERROR or CRITICAL",
         CHINESE: "<code>DEBUG</code>、<code>INFO</code>、<code>WARNING</code>、<code>ERROR</code> 或 <code>CRITICAL</code>",
+    },
+    "setting.timezone": {
+        ENGLISH: "the team's time zone, for the times in /audit, notices and /members (an IANA "
+        "name, e.g. Asia/Shanghai)",
+        CHINESE: "团队所在时区，/audit、通知和 /members 中的时间按它显示（标准时区名称，"
+        "如 <code>Asia/Shanghai</code>）",
     },
     "setting.codes_per_minute": {
         ENGLISH: "codes one person may get in a minute; 0: no limit",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from bot.messages import Html, listed, text, username_suffix
 from bot.rules.model import Added, Change, MemberView, SeenSeed, Sighting
@@ -39,43 +39,53 @@ _SEEN_SHOWN = 30
 CHUNK = 3500
 
 
-def grants(lang: str, view: MemberView, now: datetime | None = None) -> Html:
+def grants(
+    lang: str, view: MemberView, now: datetime | None = None, zone: tzinfo = UTC
+) -> Html:
     """What the member may use, with when each part ends (and, given `now`, how soon)."""
     if view.all_accounts:
-        everything = ending(lang, text(lang, "members.all_accounts"), view.until, now)
+        everything = ending(lang, text(lang, "members.all_accounts"), view.until, now, zone)
         if not view.accounts:
             return everything
         if view.until is None:
             # Accounts a plain /add leaves out, granted by name on top.
-            return text(lang, "members.all_accounts_plus", accounts=_named(lang, view, now))
-        return text(lang, "grants.then", first=everything, then=_named(lang, view, now))
+            named = _named(lang, view, now, zone)
+            return text(lang, "members.all_accounts_plus", accounts=named)
+        return text(lang, "grants.then", first=everything, then=_named(lang, view, now, zone))
     if not view.accounts:
         return text(lang, "members.no_accounts")
-    return _named(lang, view, now)
+    return _named(lang, view, now, zone)
 
 
-def _named(lang: str, view: MemberView, now: datetime | None) -> Html:
+def _named(lang: str, view: MemberView, now: datetime | None, zone: tzinfo) -> Html:
     """Named grants: one end after them all when they share it, else one after each."""
     ends = view.ends or (None,) * len(view.accounts)
     if len(set(ends)) == 1:
-        return ending(lang, listed(lang, view.accounts), ends[0], now)
+        return ending(lang, listed(lang, view.accounts), ends[0], now, zone)
     return listed(
         lang,
         [
-            ending(lang, Html(html.escape(name)), end, now)
+            ending(lang, Html(html.escape(name)), end, now, zone)
             for name, end in zip(view.accounts, ends, strict=True)
         ],
     )
 
 
-def ending(lang: str, what: Html, end: datetime | None, now: datetime | None = None) -> Html:
-    """`what` and when it ends: the time in UTC, and how long from `now` when given."""
+def ending(
+    lang: str,
+    what: Html,
+    end: datetime | None,
+    now: datetime | None = None,
+    zone: tzinfo = UTC,
+) -> Html:
+    """`what` and when it ends: the time in the team's zone, and how long from `now` when
+    given."""
     if end is None:
         return what
     if now is None:
-        return text(lang, "grants.until", accounts=what, time=shown(end))
+        return text(lang, "grants.until", accounts=what, time=shown(end, zone))
     left = span(lang, (end - now).total_seconds())
-    return text(lang, "grants.until_in", accounts=what, time=shown(end), span=left)
+    return text(lang, "grants.until_in", accounts=what, time=shown(end, zone), span=left)
 
 
 def span(lang: str, seconds: float) -> Html:
@@ -95,16 +105,19 @@ def span(lang: str, seconds: float) -> Html:
     return text(lang, "span.days", days=days)
 
 
-def added(lang: str, result: Added) -> Html:
+def added(lang: str, result: Added, zone: tzinfo = UTC) -> Html:
     """The admin's reply to /add: who has what until when, and what changed."""
     view = result.member
-    body = text(lang, "members.added", name=view.name, accounts=grants(lang, view, result.at))
+    accounts = grants(lang, view, result.at, zone)
+    body = text(lang, "members.added", name=view.name, accounts=accounts)
     if result.change in (Change.LONGER, Change.SHORTER, Change.PERMANENT):
         return Html(body + "\n" + text(lang, f"grants.{result.change.value}"))
     return body
 
 
-def member_list(lang: str, views: list[MemberView], now: datetime | None = None) -> list[Html]:
+def member_list(
+    lang: str, views: list[MemberView], now: datetime | None = None, zone: tzinfo = UTC
+) -> list[Html]:
     lines = [
         text(
             lang,
@@ -113,7 +126,7 @@ def member_list(lang: str, views: list[MemberView], now: datetime | None = None)
             username=username_suffix(v.username),
             role=text(lang, f"role.{v.role.value}"),
             user_id=v.user_id,
-            accounts=grants(lang, v, now),
+            accounts=grants(lang, v, now, zone),
         )
         for v in views
     ]

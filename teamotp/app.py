@@ -119,7 +119,7 @@ def build_application(
     application: BotApplication = builder.build()
     # Each start is a new holder of the notices it sends (bot.rules.outbox).
     outbox = Outbox(store, clock, holder=secrets.token_hex(8))
-    notifier = TelegramNotifier(application.bot, clock, outbox)
+    notifier = TelegramNotifier(application.bot, clock, outbox, zone=settings.timezone)
     services = build_rules(settings, store, notifier, clock)
     application.bot_data["runtime"] = Runtime(
         services=services,
@@ -128,6 +128,7 @@ def build_application(
         health=Health(started_at=clock(), version=__version__, database=store.dialect),
         alarms=Alarms(clock),
         shared=store.shared,
+        zone=settings.timezone,
     )
     application.bot_data["notifier"] = notifier
     application.bot_data["sweep_interval"] = sweep_interval

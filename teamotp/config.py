@@ -10,9 +10,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -58,6 +60,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("TEAMOTP_AUDIT_CHAT_ID", Key("setting.none"), Key("setting.audit_chat_id")),
     Variable("TEAMOTP_CODE_TTL", "0", Key("setting.code_ttl")),
     Variable("TEAMOTP_LOG_LEVEL", DEFAULT_LOG_LEVEL, Key("setting.log_level")),
+    Variable("TEAMOTP_TIMEZONE", "UTC", Key("setting.timezone")),
     Variable(
         "TEAMOTP_CODES_PER_MINUTE", str(DEFAULT_CODES_PER_MINUTE), Key("setting.codes_per_minute")
     ),
@@ -122,6 +125,8 @@ class Settings:
     code_ttl: int
     log_level: str
     codes_per_minute: int = DEFAULT_CODES_PER_MINUTE
+    # The team's time zone: times in /audit, notices and /members are shown in it.
+    timezone: tzinfo = UTC
     # Whether `teamotp run` upgrades the store's schema itself (else `teamotp migrate` does).
     auto_migrate: bool = True
     # How updates arrive: `getUpdates` (polling) or Telegram posting them (webhook).
@@ -186,6 +191,7 @@ def load_settings(
         code_ttl=_parse_ttl(get("TEAMOTP_CODE_TTL")),
         log_level=_parse_level(get("TEAMOTP_LOG_LEVEL") or DEFAULT_LOG_LEVEL),
         codes_per_minute=_parse_rate(get("TEAMOTP_CODES_PER_MINUTE")),
+        timezone=_parse_zone(get("TEAMOTP_TIMEZONE")),
         auto_migrate=_parse_switch("TEAMOTP_AUTO_MIGRATE", get("TEAMOTP_AUTO_MIGRATE"), True),
         mode=_parse_mode(get("TEAMOTP_MODE")),
         webhook_url=_parse_webhook_url(get("TEAMOTP_WEBHOOK_URL"), api_url),
@@ -233,6 +239,16 @@ def _parse_rate(raw: str) -> int:
     if rate < 0:
         raise ConfigError("config.codes_per_minute")
     return rate
+
+
+def _parse_zone(raw: str) -> tzinfo:
+    """An IANA zone name (`Asia/Shanghai`), as the system's time zone database knows it."""
+    if not raw or raw.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("config.timezone", value=raw) from None
 
 
 def _parse_switch(name: str, raw: str, default: bool) -> bool:

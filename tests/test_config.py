@@ -280,3 +280,16 @@ def test_repr_of_settings_does_not_show_the_webhook_secret() -> None:
     )
     for shown in (repr(s), str(s), repr(s.require_webhook()), repr(dataclasses.asdict(s))):
         assert WEBHOOK_SECRET not in shown
+
+
+def test_the_team_s_time_zone_is_an_iana_name_and_utc_by_default() -> None:
+    assert settings().timezone.utcoffset(None) is not None
+    assert str(settings(TEAMOTP_TIMEZONE="Asia/Shanghai").timezone) == "Asia/Shanghai"
+    assert settings(TEAMOTP_TIMEZONE="utc").timezone is settings().timezone
+
+
+@pytest.mark.parametrize("raw", ["Beijing", "UTC+8", "../../etc/passwd", "Asia/"])
+def test_a_time_zone_this_system_does_not_know_is_refused_in_one_line(raw: str) -> None:
+    with pytest.raises(ConfigError, match="TEAMOTP_TIMEZONE is not a time zone") as refused:
+        settings(TEAMOTP_TIMEZONE=raw)
+    assert "\n" not in str(refused.value)

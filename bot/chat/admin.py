@@ -40,7 +40,7 @@ async def audit_command(update: Update, context: BotContext) -> None:
         return
     count, only = asked
     entries = await offload(context.services.audit.latest, person(user), count, only)
-    for chunk in audit_list(lang(update), entries):
+    for chunk in audit_list(lang(update), entries, context.runtime.zone):
         await reply(update, chunk, quote=False)
 
 

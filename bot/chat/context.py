@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any, cast
 
 from telegram.ext import CallbackContext, ExtBot
@@ -30,6 +31,8 @@ class Runtime:
     # they asked, and the store is read every time.
     shared: bool = False
     health: Health = field(default_factory=Health)
+    # The team's time zone (TEAMOTP_TIMEZONE): what /audit and /members show times in.
+    zone: tzinfo = UTC
 
 
 class BotContext(CallbackContext[ExtBot[Patience], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -47,7 +47,7 @@ async def add_command(update: Update, context: BotContext) -> None:
             seen = Html("\n" + username_seen(lng, sighting))
         target = Target(user_id=sighting.user_id)
     result = await offload(roster.add, who, target, names, lasting=lasting)
-    await reply(update, Html(added(lng, result) + seen))
+    await reply(update, Html(added(lng, result, context.runtime.zone) + seen))
     _tell_member(context, result)
 
 
@@ -99,7 +99,7 @@ async def add_pressed(update: Update, context: BotContext) -> None:
         lasting=lasting,
     )
     await query.answer()
-    await query.edit_message_text(added(lng, result))
+    await query.edit_message_text(added(lng, result, context.runtime.zone))
     _tell_member(context, result)
 
 
@@ -158,5 +158,6 @@ async def members_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     views = await offload(context.services.roster.members, person(user))
-    for chunk in member_list(lang(update), views, utc(context.runtime.clock())):
+    now, zone = utc(context.runtime.clock()), context.runtime.zone
+    for chunk in member_list(lang(update), views, now, zone):
         await reply(update, chunk)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Coroutine, Sequence
+from datetime import UTC, tzinfo
 from typing import Any
 
 from telegram import Bot
@@ -36,8 +37,9 @@ class TelegramNotifier:
     """The rules publish from worker threads, where each notice is stored; delivery runs
     as tasks on the bot's loop."""
 
-    def __init__(self, bot: Bot, clock: Clock, outbox: Outbox) -> None:
+    def __init__(self, bot: Bot, clock: Clock, outbox: Outbox, *, zone: tzinfo = UTC) -> None:
         self._bot = bot
+        self._zone = zone  # the team's: notices show their times in it
         self._outbox = outbox
         self._pending: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,7 +65,7 @@ class TelegramNotifier:
                     recipient, event
                 ):
                     continue  # it waits for the digest
-                body = notice(language_for(recipient.language_code), event)
+                body = notice(language_for(recipient.language_code), event, self._zone)
                 messages.append((recipient.chat_id, body))
         held = self._outbox.hold(messages)
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -12,6 +12,7 @@ from bot.chat.buttons import Kind, data
 from bot.chat.coalescing import Tally
 from bot.messages import CATALOG, Html, issuer_suffix, listed, text, username_suffix
 from bot.reports import CHUNK, chunked, ending, grants, seen_seeds
+from bot.rules.clock import stamped, zone_name
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
@@ -160,7 +161,7 @@ def _lost(lang: str, ended: Ended) -> Html:
     return listed(lang, ended.accounts)
 
 
-def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
+def _ended_notice(lang: str, event: GrantsEndedNotice, zone: tzinfo) -> Html:
     """One message per sweep: as many members as fit, the rest counted."""
     lines: list[str] = []
     size = 0
@@ -168,7 +169,9 @@ def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
         rest = (
             text(lang, "grants.ended_removed")
             if ended.left is None
-            else text(lang, "grants.ended_left", accounts=grants(lang, ended.left, event.at))
+            else text(
+                lang, "grants.ended_left", accounts=grants(lang, ended.left, event.at, zone)
+            )
         )
         line = text(
             lang,
@@ -177,7 +180,7 @@ def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
             username=username_suffix(ended.username),
             user_id=ended.user_id,
             accounts=_lost(lang, ended),
-            time=shown(ended.at),
+            time=shown(ended.at, zone),
             rest=rest,
         )
         if ended.left is None:
@@ -191,14 +194,15 @@ def _ended_notice(lang: str, event: GrantsEndedNotice) -> Html:
     return text(lang, "grants.ended_notice", lines=Html("\n".join(lines)))
 
 
-def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
+def audit_list(lang: str, entries: list[AuditEntry], zone: tzinfo = UTC) -> list[Html]:
+    """`/audit`: one line an event, its time in the team's zone (named in the header)."""
     if not entries:
         return [text(lang, "audit.empty")]
     lines = [
         text(
             lang,
             "audit.line",
-            time=e.at.strftime("%m-%d %H:%M:%S"),
+            time=e.at.astimezone(zone).strftime("%m-%d %H:%M:%S"),
             actor=e.actor_name or "—",
             event=_audit_event(lang, e),
             outcome=_audit_outcome(lang, e.outcome),
@@ -206,7 +210,8 @@ def audit_list(lang: str, entries: list[AuditEntry]) -> list[Html]:
         + (text(lang, "audit.times", count=e.count) if e.count > 1 else "")
         for e in entries
     ]
-    return chunked(lang, "audit.header", lines, count=len(entries))
+    zone_label = zone_name(zone, entries[-1].at)
+    return chunked(lang, "audit.header", lines, count=len(entries), zone=zone_label)
 
 
 def _audit_event(lang: str, entry: AuditEntry) -> Html:
@@ -270,22 +275,23 @@ def _audit_outcome(lang: str, outcome: str) -> Html:
     return Html(html.escape(f" [{outcome}]", quote=False))
 
 
-def notice(lang: str, event: Notice) -> Html:
+def notice(lang: str, event: Notice, zone: tzinfo = UTC) -> Html:
+    """A notice to an admin (or the audit chat), its times in the team's zone."""
     if isinstance(event, GrantsEndedNotice):
-        return _ended_notice(lang, event)
+        return _ended_notice(lang, event, zone)
     if isinstance(event, RosterUnwatchedNotice):
         by = text(lang, "lost.removed_by", by=event.by.full_name) if event.by else Html("")
-        when = text(lang, "lost.when", time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        when = text(lang, "lost.when", time=stamped(event.at, zone))
         return Html(text(lang, "roster.unwatched", group=event.group or "—", by=by) + "\n" + when)
     if isinstance(event, LostAccessNotice):
-        when = text(lang, "lost.when", time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        when = text(lang, "lost.when", time=stamped(event.at, zone))
         return Html(lost_access(lang, event.lost) + "\n" + when)
     if isinstance(event, RotationNotice):
         return text(
             lang,
             "notify.rotated",
             account=event.account,
-            **_by(event.admin, event.at),
+            **_by(event.admin, event.at, zone),
         )
     if isinstance(event, RotationExpiredNotice):
         return text(lang, "notify.rotation_expired", account=event.account)
@@ -294,15 +300,15 @@ def notice(lang: str, event: Notice) -> Html:
             lang,
             "notify.export",
             account=event.account,
-            **_by(event.owner, event.at),
+            **_by(event.owner, event.at, zone),
         )
     if isinstance(event, LockNotice):
         return text(
             lang,
             "notify.locked" if event.locked else "notify.unlocked",
-            **_by(event.actor, event.at),
+            **_by(event.actor, event.at, zone),
         )
-    return _code_notice(lang, event)
+    return _code_notice(lang, event, zone)
 
 
 def lost_access(lang: str, lost: LostAccess) -> Html:
@@ -323,21 +329,21 @@ def lost_access(lang: str, lost: LostAccess) -> Html:
     return Html(headline + "\n" + seen_seeds(lang, lost.seen))
 
 
-def _by(actor: Person, at: datetime) -> dict[str, object]:
+def _by(actor: Person, at: datetime, zone: tzinfo) -> dict[str, object]:
     """Who did what a notice tells, and when: the parameters such notices share."""
     return {
         "name": actor.full_name,
         "username": username_suffix(actor.username),
         "user_id": actor.id,
-        "time": at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "time": stamped(at, zone),
     }
 
 
-def _code_notice(lang: str, event: CodeRequestNotice) -> Html:
+def _code_notice(lang: str, event: CodeRequestNotice, zone: tzinfo) -> Html:
     return text(
         lang,
         "notify.code",
-        time=event.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        time=stamped(event.at, zone),
         **_request(lang, event),
     )
 

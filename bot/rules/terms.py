@@ -10,10 +10,10 @@ each with its own end; what they may use is the union of the layers that still h
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.rules.accounts import policy_of
-from bot.rules.clock import utc
+from bot.rules.clock import stamped, utc
 from bot.rules.errors import InvalidInput
 from bot.rules.model import PlainAdd
 from storage.models import Account, Member
@@ -86,6 +86,7 @@ def has_ended(member: Member, now: datetime) -> bool:
     return something_ended and not has_all(member, now) and not live_grants(member, now)
 
 
-def shown(at: datetime) -> str:
-    """An end as the audit log keeps it: to the minute, in UTC, in no language."""
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+def shown(at: datetime, zone: tzinfo = UTC) -> str:
+    """An end to the minute, in no language: in UTC as the audit log keeps it, or in the
+    team's zone as people read it."""
+    return stamped(at, zone, "%Y-%m-%d %H:%M")
