@@ -55,18 +55,28 @@ def lane_of(update: object) -> Lane | None:
     chat, sender = update.effective_chat, update.effective_user
     if chat is None:
         return None if sender is None else Lane(sender.id)  # inline queries
-    said = update.callback_query is not None or _is_said(update)
-    if chat.type != chat.PRIVATE and sender is not None and said:
+    if chat.type != chat.PRIVATE and sender is not None and not _of_the_group(update):
         return Lane(chat.id, sender.id)
     return Lane(chat.id)
 
 
-def _is_said(update: Update) -> bool:
-    """A message someone wrote (text, a photo, a file), not an event of the group."""
+def _of_the_group(update: Update) -> bool:
+    """An event of the group as a whole: the bot or someone joining or leaving, the group
+    made or becoming a supergroup. Anything else a person sends or presses (text, a
+    photo, a sticker, an edit, a button) is theirs: a stranger's flood of any kind must
+    not line up the group behind it."""
+    if update.message is None and update.edited_message is None:
+        return update.callback_query is None
     message = update.message
     return message is not None and any(
-        part is not None
-        for part in (message.text, message.caption, message.photo or None, message.document)
+        (
+            message.new_chat_members,
+            message.left_chat_member,
+            message.migrate_to_chat_id,
+            message.migrate_from_chat_id,
+            message.group_chat_created,
+            message.supergroup_chat_created,
+        )
     )
 
 

@@ -79,6 +79,32 @@ async def test_in_a_group_each_person_in_order_and_different_people_at_once() ->
     assert processor.chats_in_hand == 0
 
 
+async def test_a_stranger_s_stickers_in_a_group_hold_up_nobody_else() -> None:
+    """Whatever a person sends (here a message with no text: a sticker, a voice note) is
+    theirs to order, not the group's."""
+    processor = ChatOrderedProcessor()
+    await processor.initialize()
+    done: list[int] = []
+    slow = asyncio.Event()
+
+    async def handle(update_id: int, *, wait: bool = False) -> None:
+        if wait:
+            await slow.wait()
+        done.append(update_id)
+
+    chat = Chat(-100, Chat.SUPERGROUP)
+    sticker = Message(1, datetime.now(UTC), chat, User(7, "eve", is_bot=False))
+    first = asyncio.create_task(
+        processor.process_update(Update(1, message=sticker), handle(1, wait=True))
+    )
+    other = asyncio.create_task(processor.process_update(said_in_group(2, -100, 8), handle(2)))
+    await asyncio.wait({other}, timeout=1)
+    assert done == [2], "another person's message waited for the sticker"
+    slow.set()
+    await first
+    assert processor.chats_in_hand == 0
+
+
 async def test_an_event_of_the_group_waits_for_everyone_before_it_and_everyone_after_for_it() -> (
     None
 ):
