@@ -2194,6 +2194,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "按时间从旧到新列出每次取码请求和管理员操作；加 verify 则检查是否有操作记录"
         "被绕过机器人改动、删除或添加。",
     },
+    "cli.audit.bad_since": {
+        ENGLISH: "{typed} is neither a date (2026-03-01), a date and time (2026-03-01T08:00) "
+        "nor how long back (30m, 12h, 7d)",
+        CHINESE: "{typed} 既不是日期（2026-03-01）、日期和时间（2026-03-01T08:00），"
+        "也不是往前多久（30m、12h、7d）",
+    },
     "cli.help.audit_since": {
         ENGLISH: "only events from then on: a date (2026-03-01) or a date and time in UTC "
         "(2026-03-01T08:00), or how long back (30m, 12h, 7d)",

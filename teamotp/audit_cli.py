@@ -79,8 +79,7 @@ def moment(typed: str) -> float:
         parsed = datetime.fromisoformat(typed.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{typed!r} is neither a date (2026-03-01), a date and time (2026-03-01T08:00) "
-            "nor how long back (30m, 12h, 7d)"
+            said(operator_language(), "cli.audit.bad_since", typed=repr(typed))
         ) from None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
