@@ -133,6 +133,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/policy NAME approval admin — members' requests wait for an admin's Approve "
         "(they give a reason: /code NAME reason); admins' own requests are not held\n"
         "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
+        "/lang zh|en in a group — the language the bot speaks to the whole group\n"
         "/audit [N] [admin|denied|@user] — the last N events, or only some\n"
         "/cancel — leave what you started",
         CHINESE: "/code [账号名称]、/accounts — 像成员一样获取验证码\n"
@@ -153,6 +154,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/policy 账号名称 approval admin — 成员的请求需管理员批准（成员要写明原因："
         "/code 账号名称 原因）；管理员自己的请求无需批准\n"
         "/lock、/unlock — 立即停止发送所有验证码（所有者除外），以及恢复发送\n"
+        "在群组中发送 /lang zh|en — 设置机器人对全群说话的语言\n"
         "/audit [N] [admin|denied|@用户名] — 最近 N 条操作记录，或只看其中一部分\n"
         "/cancel — 取消当前操作",
     },
@@ -163,6 +165,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "/promote、/demote — 将成员设为管理员，或撤销管理员身份（仅限所有者）\n"
         "/secret export 账号名称 — 导出账号的二维码和链接，用于在手机上设置；"
         "60 秒后自动删除（仅限所有者，私聊）",
+    },
+    "help.language": {
+        ENGLISH: "/lang zh — reply to me in Chinese (中文) · /lang en — in English",
+        CHINESE: "/lang en — 改用英文（English）回复 · /lang zh — 用中文回复",
     },
     "help.claim": {
         ENGLISH: "This bot has no owner yet. The operator's start-up log shows a claim code: "
@@ -859,6 +865,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "removed the bot from group {chat}",
         CHINESE: "将机器人移出群组 {chat}",
     },
+    "audit.event.chat.language": {
+        ENGLISH: "set the language of group {chat} to {language}",
+        CHINESE: "将群组 {chat} 的语言设为{language}",
+    },
     "audit.event.chat.migrate": {
         ENGLISH: "group {from_chat} became supergroup {chat} (its earlier events show {from_chat})",
         CHINESE: "群组 {from_chat} 升级为超级群组 {chat}（该群组此前的记录显示为 {from_chat}）",
@@ -933,6 +943,69 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "cmd.promote": {ENGLISH: "Owner: make a member an admin", CHINESE: "所有者：设为管理员"},
     "cmd.demote": {ENGLISH: "Owner: make an admin a member", CHINESE: "所有者：撤销管理员"},
     "cmd.cancel": {ENGLISH: "Leave what you started", CHINESE: "取消当前操作"},
+    "cmd.lang": {
+        ENGLISH: "Language: /lang zh (中文) or /lang en",
+        CHINESE: "语言：/lang zh（中文）或 /lang en（English）",
+    },
+    # --- /lang: the language the bot speaks to a person, or to a whole group ---
+    "lang.usage": {
+        ENGLISH: "/lang zh — I reply to you in Chinese (中文)\n"
+        "/lang en — in English\n"
+        "/lang auto — in your Telegram app's language\n"
+        "In a group, an admin's /lang sets what the bot says to the whole group (that it "
+        "was approved, or not); replies to each person stay in their own language.",
+        CHINESE: "/lang zh — 用中文回复你\n"
+        "/lang en — 用英文（English）回复你\n"
+        "/lang auto — 按你的 Telegram 应用语言回复\n"
+        "在群组里，管理员发送 /lang 设置的是机器人对全群说话的语言（例如本群已开通或未开通）；"
+        "回复个人时仍使用各自的语言。",
+    },
+    "lang.you_are": {
+        ENGLISH: "I reply to you in {language}, as you chose.",
+        CHINESE: "按你的选择，我用{language}回复你。",
+    },
+    "lang.you_auto": {
+        ENGLISH: "I reply to you in your Telegram app's language.",
+        CHINESE: "我按你的 Telegram 应用语言回复你。",
+    },
+    "lang.set": {
+        ENGLISH: "Done: from now on I reply to you in {language}.",
+        CHINESE: "好的，今后我用{language}回复你。",
+    },
+    "lang.unset": {
+        ENGLISH: "Done: from now on I reply to you in your Telegram app's language.",
+        CHINESE: "好的，今后我按你的 Telegram 应用语言回复你。",
+    },
+    "lang.group_is": {
+        ENGLISH: "This group's language: {language}, set by an admin.",
+        CHINESE: "本群语言：{language}（由管理员设置）。",
+    },
+    "lang.group_auto": {
+        ENGLISH: "This group has no language set: what the bot says to the whole group is in "
+        "the language of whoever made it speak.",
+        CHINESE: "本群未设置语言：机器人对全群说的话，使用触发者的语言。",
+    },
+    "lang.group_set": {
+        ENGLISH: "This group's language is now {language}: what the bot says to the whole group "
+        "comes in it. Replies to each person stay in their own language.",
+        CHINESE: "本群语言已设为{language}：机器人对全群说的话将使用该语言；回复个人时仍使用各自的语言。",
+    },
+    "lang.group_unset": {
+        ENGLISH: "This group has no language set any more: what the bot says to the whole group "
+        "is in the language of whoever made it speak.",
+        CHINESE: "已取消本群的语言设置：机器人对全群说的话，将使用触发者的语言。",
+    },
+    "lang.group_admins_only": {
+        ENGLISH: "Only an admin can set this group's language. To set yours, send /lang to me "
+        "in a private chat.",
+        CHINESE: "只有管理员可以设置本群语言。要设置你自己的语言，请私聊我发送 /lang。",
+    },
+    "lang.name.zh": {ENGLISH: "Chinese (中文)", CHINESE: "中文"},
+    "lang.name.en": {ENGLISH: "English", CHINESE: "英文"},
+    "lang.name.auto": {
+        ENGLISH: "each speaker's own language",
+        CHINESE: "触发者的语言",
+    },
     "cmd.roster": {
         ENGLISH: "Admin: leaving this group ends access",
         CHINESE: "管理员：退出本群即失去权限",

@@ -155,6 +155,13 @@ class KnownUser(Base):
     last_name: Mapped[str | None] = mapped_column(ShownText(128))
     language_code: Mapped[str | None] = mapped_column(ShownText(16))
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The language they chose with /lang ("zh", "en"); None: Telegram's `language_code`.
+    language: Mapped[str | None] = mapped_column(String(8))
+
+    @property
+    def spoken(self) -> str | None:
+        """The language to tell them things in: their choice, else Telegram's."""
+        return self.language or self.language_code
 
 
 class ApprovedChat(Base):
@@ -289,6 +296,19 @@ class RateHit(Base):
     bucket: Mapped[str] = mapped_column(String(32))
     subject: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChatLanguage(Base):
+    """The language an admin set for a group with /lang: what the bot says to the whole
+    group is said in it. Kept apart from approval, since the bot speaks to groups it has
+    not been approved in too (telling them so)."""
+
+    __tablename__ = "chat_languages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8))
+    set_by: Mapped[int | None] = mapped_column(BigInteger)
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class QuietChat(Base):

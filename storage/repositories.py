@@ -19,6 +19,7 @@ from storage.models import (
     Account,
     ApprovedChat,
     AuditEvent,
+    ChatLanguage,
     CodeRequest,
     CodeRequestMessage,
     DeferredCode,
@@ -352,6 +353,48 @@ class Users:
         row.last_name = last_name
         row.language_code = language_code
         row.last_seen = seen_at
+        self._session.flush()
+
+    def set_language(self, row: KnownUser, language: str | None) -> None:
+        row.language = language
+        self._session.flush()
+
+
+class ChatLanguages:
+    """The language each group was given with /lang."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, chat_id: int) -> str | None:
+        row = self._session.get(ChatLanguage, chat_id)
+        return row.language if row is not None else None
+
+    def put(self, chat_id: int, language: str | None, set_by: int, at: datetime) -> None:
+        """None forgets the group's language (it is then the speaker's again)."""
+        row = self._session.get(ChatLanguage, chat_id)
+        if language is None:
+            if row is not None:
+                self._session.delete(row)
+        elif row is None:
+            self._session.add(
+                ChatLanguage(chat_id=chat_id, language=language, set_by=set_by, set_at=at)
+            )
+        else:
+            row.language, row.set_by, row.set_at = language, set_by, at
+        self._session.flush()
+
+    def move(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its language goes with it."""
+        row = self._session.get(ChatLanguage, old_chat_id)
+        if row is None or self._session.get(ChatLanguage, new_chat_id) is not None:
+            return
+        self._session.add(
+            ChatLanguage(
+                chat_id=new_chat_id, language=row.language, set_by=row.set_by, set_at=row.set_at
+            )
+        )
+        self._session.delete(row)
         self._session.flush()
 
 
@@ -1049,6 +1092,7 @@ class Repositories:
         self.members = Members(session)
         self.users = Users(session)
         self.chats = ApprovedChats(session)
+        self.chat_languages = ChatLanguages(session)
         self.audit = AuditEvents(session)
         self.settings = StoreSettings(session)
         self.deletions = Deletions(session)

@@ -29,8 +29,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 FIRST = "0001"
 # What later revisions add, which a store from before the migrations is not completed with:
 # those revisions add it themselves.
-_LATER_TABLES = frozenset({"processed_updates", "outbox"})  # 0003
-_LATER_COLUMNS = frozenset({("scheduled_deletions", "claimed_until")})  # 0003
+_LATER_TABLES = frozenset({"processed_updates", "outbox", "chat_languages"})  # 0003, 0004
+_LATER_COLUMNS = frozenset(
+    {("scheduled_deletions", "claimed_until"), ("users", "language")}  # 0003, 0004
+)
 
 
 class SchemaError(Exception):
@@ -123,9 +125,10 @@ def _adopt(connection: Connection) -> None:
 def _first_revision_tables() -> list[Table]:
     """The tables a store from before the migrations is completed with: today's models,
     less what later revisions add (0002 only widens a column; 0003 adds two tables and a
-    column, listed above). A revision that adds a table or a column must list it there
-    (tests/storage/test_migrations.py adopts an old store and fails if not); a table made
-    here with a column a later revision adds would fail that revision."""
+    column, 0004 a table and a column, listed above). A revision that adds a table or a
+    column must list it there (tests/storage/test_migrations.py adopts an old store and
+    fails if not); a table made here with a column a later revision adds would fail that
+    revision."""
     return [table for table in Base.metadata.sorted_tables if table.name not in _LATER_TABLES]
 
 

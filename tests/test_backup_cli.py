@@ -236,6 +236,8 @@ def test_an_older_backup_is_upgraded_as_it_is_restored(
         backup.execute("DROP TABLE processed_updates")
         backup.execute("DROP TABLE outbox")
         backup.execute("ALTER TABLE scheduled_deletions DROP COLUMN claimed_until")
+        backup.execute("DROP TABLE chat_languages")  # and before 0004 (languages)
+        backup.execute("ALTER TABLE users DROP COLUMN language")
     elsewhere = sqlite_place(tmp_path / "new-server")
     shutil.copy(place.key_file, elsewhere.key_file)
     done = teamotp(elsewhere, "restore", str(file))

@@ -23,10 +23,10 @@ async def notify_command(update: Update, context: BotContext) -> None:
         return
     choice = (context.args or [""])[0].lower()
     if choice not in {"on", "off"} or len(context.args or []) != 1:
-        await reply(update, text(lang(update), "notify.usage"))
+        await reply(update, text(lang(update, context), "notify.usage"))
         return
     await offload(context.services.roster.set_notify, person(user), choice == "on")
-    await reply(update, text(lang(update), f"notify.{choice}"))
+    await reply(update, text(lang(update, context), f"notify.{choice}"))
 
 
 @user_errors
@@ -36,11 +36,11 @@ async def audit_command(update: Update, context: BotContext) -> None:
         return
     asked = audit_request(context.args or [])
     if asked is None:
-        await reply(update, text(lang(update), "audit.usage"))
+        await reply(update, text(lang(update, context), "audit.usage"))
         return
     count, only = asked
     entries = await offload(context.services.audit.latest, person(user), count, only)
-    for chunk in audit_list(lang(update), entries, context.runtime.zone):
+    for chunk in audit_list(lang(update, context), entries, context.runtime.zone):
         await reply(update, chunk, quote=False)
 
 

@@ -75,7 +75,7 @@ def pattern(*kinds: Kind) -> str:
     return "^(" + "|".join(re.escape(kind.value) for kind in kinds) + "):"
 
 
-async def read(update: Update, *kinds: Kind) -> Press | None:
+async def read(update: Update, context: BotContext, *kinds: Kind) -> Press | None:
     """The press, or None once the presser was told the button has expired."""
     query = update.callback_query
     if query is None:
@@ -91,7 +91,7 @@ async def read(update: Update, *kinds: Kind) -> Press | None:
     ):
         extra = tuple(int(n) for n in found.group(3).split(".")) if found.group(3) else ()
         return Press(Kind(found.group(1)), int(found.group(2)), anchor, extra)
-    await query.answer(plain(text(lang(update), "error.button_expired")), show_alert=True)
+    await query.answer(plain(text(lang(update, context), "error.button_expired")), show_alert=True)
     return None
 
 
@@ -103,9 +103,9 @@ def _offered(message: Message, pressed: str) -> bool:
     return any(button.callback_data == pressed for row in rows for button in row)
 
 
-async def unknown_pressed(update: Update, _context: BotContext) -> None:
+async def unknown_pressed(update: Update, context: BotContext) -> None:
     """A press no other handler took: none of our kinds, so it is told it has expired."""
-    await read(update)
+    await read(update, context)
 
 
 async def decline(query: CallbackQuery, lng: str) -> None:

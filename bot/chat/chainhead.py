@@ -52,7 +52,7 @@ async def post_chain_head(context: BotContext) -> None:
     if head is None:
         return
     body = text(
-        language_for(None),
+        language_for(await offload(context.services.languages.of_group, schedule.chat_id)),
         "chain.head_post",
         time=utc(head.at).strftime("%Y-%m-%d %H:%M:%S"),
         event_id=head.event_id,

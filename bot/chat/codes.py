@@ -48,7 +48,7 @@ async def code_command(update: Update, context: BotContext) -> None:
 async def pick_pressed(update: Update, context: BotContext) -> None:
     """Authorized for the user who pressed, not the one who asked (anyone can press)."""
     user = update.effective_user
-    press = await buttons.read(update, buttons.Kind.PICK)
+    press = await buttons.read(update, context, buttons.Kind.PICK)
     if press is None or user is None or update.callback_query is None:
         return
     who, anchor = person(user), press.message
@@ -72,7 +72,7 @@ async def respond(
     update: Update, context: BotContext, result: CodeResult, asked_in: Destination, who: Person
 ) -> None:
     """The answer to a code request, whatever the rules made of it."""
-    lng = lang(update)
+    lng = lang(update, context)
     if isinstance(result, Picker):
         body, markup = picker(lng, result.accounts)
         await reply(update, body, markup=markup)
@@ -121,5 +121,5 @@ async def accounts_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     accounts = await offload(context.services.codes.accounts_for, person(user))
-    for chunk in account_list(lang(update), accounts, utc(context.runtime.clock())):
+    for chunk in account_list(lang(update, context), accounts, utc(context.runtime.clock())):
         await reply(update, chunk)

@@ -47,6 +47,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("promote", Role.OWNER),
     Command("demote", Role.OWNER),
     Command("cancel", None),
+    Command("lang", None),
     Command("claim", None, Where.PRIVATE, in_menu=False),
 )
 

@@ -36,6 +36,10 @@ class Runtime:
 
 
 class BotContext(CallbackContext[ExtBot[Patience], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    # The language the sender chose with /lang, which the gate reads for each update
+    # (python-telegram-bot makes one context per update, for all its handlers).
+    spoken: str | None = None
+
     @property
     def runtime(self) -> Runtime:
         return cast(Runtime, self.bot_data["runtime"])

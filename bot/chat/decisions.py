@@ -74,7 +74,7 @@ async def decision_pressed(update: Update, context: BotContext) -> None:
     """Approve, Approve for 1 h or Deny on an admin's message. The rules let exactly one
     press decide; every other is told who did."""
     query, user = update.callback_query, update.effective_user
-    press = await buttons.read(update, Kind.APPROVE, Kind.APPROVE_HOUR, Kind.DENY)
+    press = await buttons.read(update, context, Kind.APPROVE, Kind.APPROVE_HOUR, Kind.DENY)
     if press is None or query is None or user is None:
         return
     decision = await offload(
@@ -84,8 +84,10 @@ async def decision_pressed(update: Update, context: BotContext) -> None:
         approve=press.kind is not Kind.DENY,
         for_seconds=STANDING_SECONDS if press.kind is Kind.APPROVE_HOUR else None,
     )
-    lng, request = lang(update), decision.request
-    pressed = AdminMessage(press.message.chat_id, press.message.message_id, user.language_code)
+    lng, request = lang(update, context), decision.request
+    pressed = AdminMessage(
+        press.message.chat_id, press.message.message_id, context.spoken or user.language_code
+    )
     if not decision.won:
         await query.answer(plain(_too_late(lng, request)), show_alert=True)
         if request.status is not Status.PENDING:  # else expired: the sweep tells everyone

@@ -39,10 +39,10 @@ def user_errors(handler: Handler) -> Handler:
         except TeamOtpError as failure:
             if update.callback_query is not None:
                 await update.callback_query.answer(
-                    plain(error(lang(update), failure)), show_alert=True
+                    plain(error(lang(update, context), failure)), show_alert=True
                 )
             else:
-                await reply(update, error(lang(update), failure))
+                await reply(update, error(lang(update, context), failure))
 
     return wrapper
 
@@ -66,9 +66,11 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and not isinstance(failure, TelegramError):
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer(plain(text(lang(update), "error.internal")))
+                await update.callback_query.answer(
+                    plain(text(lang(update, context), "error.internal"))
+                )
             elif update.effective_message is not None:
-                await reply(update, text(lang(update), "error.internal"))
+                await reply(update, text(lang(update, context), "error.internal"))
         except TelegramError as again:
             logger.warning("could not report the error to the user: %s", type(again).__name__)
     if alarm is not None:

@@ -20,10 +20,12 @@ async def lock_command(update: Update, context: BotContext) -> None:
         return
     done = await offload(context.services.freeze.lock, person(user), place(message.chat))
     if done.changed or done.state is None:
-        await reply(update, text(lang(update), "lock.done"))
+        await reply(update, text(lang(update, context), "lock.done"))
         return
     when = done.state.at.strftime("%Y-%m-%d %H:%M UTC")
-    await reply(update, text(lang(update), "lock.already", name=done.state.by_name, time=when))
+    await reply(
+        update, text(lang(update, context), "lock.already", name=done.state.by_name, time=when)
+    )
 
 
 @user_errors
@@ -32,4 +34,6 @@ async def unlock_command(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     done = await offload(context.services.freeze.unlock, person(user), place(message.chat))
-    await reply(update, text(lang(update), "unlock.done" if done.changed else "unlock.not_locked"))
+    await reply(
+        update, text(lang(update, context), "unlock.done" if done.changed else "unlock.not_locked")
+    )

@@ -104,7 +104,7 @@ def meant_to_carry_secret(dispatch: Dispatch) -> bool:
 async def gate(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is not None and not user.is_bot:
-        await offload(context.services.directory.seen, person(user))
+        context.spoken = await offload(context.services.directory.seen, person(user))
     message = sent_message(update)
     if message is None:
         # The bot being added or removed counts whoever did it, also an anonymous admin;
@@ -160,13 +160,13 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if is_anonymous(message):
         # Checked before `is_bot`: Telegram sends these "from" GroupAnonymousBot.
-        await reply(update, text(lang(update), "access.anonymous"))
+        await reply(update, text(lang(update, context), "access.anonymous"))
         raise ApplicationHandlerStop
     if user is None or user.is_bot:  # a channel, or another bot: never act for them
         raise ApplicationHandlerStop
     if spec is None:
         # Not echoed: a mistyped command may be a pasted secret (`/JBSW…`).
-        await reply(update, text(lang(update), "access.unknown_command"))
+        await reply(update, text(lang(update, context), "access.unknown_command"))
         raise ApplicationHandlerStop
     if spec.role is not None:
         try:
@@ -179,13 +179,13 @@ async def gate(update: Update, context: BotContext) -> None:
                 message.chat.id,
                 refused,
             )
-            await reply(update, error(lang(update), refused))
+            await reply(update, error(lang(update, context), refused))
             raise ApplicationHandlerStop from None
     if spec.where is Where.PRIVATE and not private:
-        await reply(update, text(lang(update), "access.private_only"))
+        await reply(update, text(lang(update, context), "access.private_only"))
         raise ApplicationHandlerStop
     if spec.where is Where.GROUP and private:
-        await reply(update, text(lang(update), "access.group_only"))
+        await reply(update, text(lang(update, context), "access.group_only"))
         raise ApplicationHandlerStop
 
 
@@ -207,7 +207,7 @@ async def _contain_secret(
     deleted = await delete(message, "a message that may hold a secret")
     if quiet:
         raise ApplicationHandlerStop
-    lng = lang(update)
+    lng = lang(update, context)
     if message.chat.type == message.chat.PRIVATE:
         if not deleted:
             logger.warning("could not delete a private message that may hold a secret")

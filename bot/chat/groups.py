@@ -30,9 +30,8 @@ async def approve_command(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     changed = await offload(context.services.groups.approve, person(user), place(message.chat))
-    await reply(
-        update, text(lang(update), "chats.approved" if changed else "chats.already_approved")
-    )
+    key = "chats.approved" if changed else "chats.already_approved"
+    await reply(update, text(await spoken_in(context, message.chat.id, lang(update, context)), key))
 
 
 @user_errors
@@ -41,7 +40,15 @@ async def unapprove_command(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     changed = await offload(context.services.groups.unapprove, person(user), place(message.chat))
-    await reply(update, text(lang(update), "chats.unapproved" if changed else "chats.not_approved"))
+    key = "chats.unapproved" if changed else "chats.not_approved"
+    await reply(update, text(await spoken_in(context, message.chat.id, lang(update, context)), key))
+
+
+async def spoken_in(context: BotContext, chat_id: int, speaker: str) -> str:
+    """What the bot says to a whole group: in the language an admin set for it with
+    /lang, else in that of whoever made it speak."""
+    chosen = await offload(context.services.languages.of_group, chat_id)
+    return language_for(chosen) if chosen else speaker
 
 
 async def membership_changed(update: Update, context: BotContext) -> None:
@@ -57,9 +64,9 @@ async def membership_changed(update: Update, context: BotContext) -> None:
         # Not approved: said once, however often the bot is added (it then stays quiet).
         if approved or await offload(context.services.limits.tell_unapproved, change.chat.id):
             key = "chats.approved" if approved else "chats.added_by_stranger"
-            await context.bot.send_message(
-                change.chat.id, text(language_for(change.from_user.language_code), key)
-            )
+            speaker = lang(update, context)  # whoever added it (the gate read their choice)
+            said = text(await spoken_in(context, change.chat.id, speaker), key)
+            await context.bot.send_message(change.chat.id, said)
     elif was_in and not is_in:
         await offload(context.services.groups.bot_removed, who, place(change.chat))
     elif change.old_chat_member.status in _ADMIN and change.new_chat_member.status not in _ADMIN:
@@ -89,7 +96,7 @@ async def roster_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lng, groups = lang(update), context.services.groups
+    lng, groups = lang(update, context), context.services.groups
     who, where = person(user), place(message.chat)
     words = [arg.strip(string.punctuation).lower() for arg in context.args or []]
     if words == ["on"]:

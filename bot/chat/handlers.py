@@ -24,6 +24,7 @@ from bot.chat import (
     freeze,
     groups,
     intake,
+    language,
     members,
     policy,
     rotation,
@@ -69,6 +70,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "policy": policy.policy_command,
         "lock": freeze.lock_command,
         "unlock": freeze.unlock_command,
+        "lang": language.lang_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))

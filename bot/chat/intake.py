@@ -50,7 +50,7 @@ async def image_received(update: Update, context: BotContext) -> None:
 async def send_report(update: Update, context: BotContext, report: ImportReport) -> None:
     """What was added (with its current code, rule 5), what was skipped and why; split
     over several messages when a big export would not fit in one."""
-    lng = lang(update)
+    lng = lang(update, context)
     message = update.effective_message
     if message is None:
         return

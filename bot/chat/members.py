@@ -29,7 +29,7 @@ async def add_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lng, who, roster = lang(update), person(user), context.services.roster
+    lng, who, roster = lang(update, context), person(user), context.services.roster
     target, words = parse_target(message)
     if target is None:
         await reply(update, text(lng, "members.usage_add"))
@@ -41,7 +41,7 @@ async def add_command(update: Update, context: BotContext) -> None:
         # meant when last seen, and ask first when that was long ago.
         sighting = await offload(roster.sighting, who, target.username, names)
         if sighting.stale:
-            await _confirm_stale(update, sighting, lasting)
+            await _confirm_stale(update, context, sighting, lasting)
             return
         if not sighting.recent:
             seen = Html("\n" + username_seen(lng, sighting))
@@ -59,8 +59,10 @@ def _tell_member(context: BotContext, result: Added) -> None:
         tell(context, result.member.user_id, body)
 
 
-async def _confirm_stale(update: Update, sighting: Sighting, lasting: timedelta | None) -> None:
-    lng = lang(update)
+async def _confirm_stale(
+    update: Update, context: BotContext, sighting: Sighting, lasting: timedelta | None
+) -> None:
+    lng = lang(update, context)
     ask = Html(username_seen(lng, sighting) + "\n" + text(lng, "members.username_stale"))
     # With a duration the button carries its minutes first, under a kind of its own, so
     # that no button made before durations existed is ever read as one.
@@ -79,10 +81,10 @@ async def _confirm_stale(update: Update, sighting: Sighting, lasting: timedelta 
 async def add_pressed(update: Update, context: BotContext) -> None:
     """The confirmation after `/add @name`: any admin may give it (the rules check)."""
     query, user = update.callback_query, update.effective_user
-    press = await buttons.read(update, Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD)
+    press = await buttons.read(update, context, Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD)
     if press is None or query is None or user is None:
         return
-    lng = lang(update)
+    lng = lang(update, context)
     if press.kind is Kind.NO_ADD:
         await buttons.decline(query, lng)
         return
@@ -108,7 +110,7 @@ async def revoke_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lng = lang(update)
+    lng = lang(update, context)
     target, names = parse_target(message)
     if target is None:
         await reply(update, text(lng, "members.usage_revoke"))
@@ -139,9 +141,9 @@ async def _change_role(update: Update, context: BotContext, *, promote: bool) ->
         return
     target, _ = parse_target(message)
     if target is None:
-        await reply(update, text(lang(update), "members.usage_promote"))
+        await reply(update, text(lang(update, context), "members.usage_promote"))
         return
-    lng, roster = lang(update), context.services.roster
+    lng, roster = lang(update, context), context.services.roster
     if promote:
         view = await offload(roster.promote, person(user), target)
         await reply(update, text(lng, "members.promoted", name=view.name))
@@ -159,5 +161,5 @@ async def members_command(update: Update, context: BotContext) -> None:
         return
     views = await offload(context.services.roster.members, person(user))
     now, zone = utc(context.runtime.clock()), context.runtime.zone
-    for chunk in member_list(lang(update), views, now, zone):
+    for chunk in member_list(lang(update, context), views, now, zone):
         await reply(update, chunk)

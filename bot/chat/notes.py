@@ -21,7 +21,7 @@ from bot.rules.model import Person
 async def note_command(
     update: Update, context: BotContext, message: Message, who: Person, args: list[str]
 ) -> None:
-    lng, notes = lang(update), context.services.notes
+    lng, notes = lang(update, context), context.services.notes
     if len(args) == 2:
         shown = await offload(notes.read, who, args[1])
         name = shown.account.name

@@ -121,13 +121,9 @@ class TelegramNotifier:
             return
         except TelegramError as failure:
             # Typically: the admin never pressed Start, or blocked the bot.
-            logger.warning(
-                "notification to %s failed: %s", message.chat_id, type(failure).__name__
-            )
+            logger.warning("notification to %s failed: %s", message.chat_id, type(failure).__name__)
         except Exception as failure:
-            logger.error(
-                "notification to %s failed: %s", message.chat_id, type(failure).__name__
-            )
+            logger.error("notification to %s failed: %s", message.chat_id, type(failure).__name__)
         await offload(self._outbox.sent, [message.id])
 
     async def drain(self, grace: float = 2.0) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Chat, Message, Update, User
 
+from bot.chat.context import BotContext
 from bot.messages import language_for
 from bot.rules.model import Person, Place
 
@@ -26,9 +27,11 @@ def place(chat: Chat) -> Place:
     return Place(chat_id=chat.id, private=chat.type == Chat.PRIVATE, title=chat.title)
 
 
-def lang(update: Update) -> str:
+def lang(update: Update, context: BotContext) -> str:
+    """The sender's language: the one they chose with /lang (the gate read it), else the
+    one their Telegram app is set to."""
     user = update.effective_user
-    return language_for(user.language_code if user else None)
+    return language_for(context.spoken or (user.language_code if user else None))
 
 
 def is_anonymous(message: Message) -> bool:

@@ -18,7 +18,7 @@ async def policy_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    args, lng = context.args or [], lang(update)
+    args, lng = context.args or [], lang(update, context)
     policies = context.services.policies
     if len(args) == 1:
         info = await offload(policies.show, person(user), args[0])

@@ -50,7 +50,7 @@ async def redeem(update: Update, context: BotContext, token: str) -> None:
     user = update.effective_user
     if user is None:
         return
-    who, lng = person(user), lang(update)
+    who, lng = person(user), lang(update, context)
     try:
         granted = await offload(context.services.deliveries.redeem, who, token)
     except TeamOtpError as refused:

@@ -169,9 +169,7 @@ def _ended_notice(lang: str, event: GrantsEndedNotice, zone: tzinfo) -> Html:
         rest = (
             text(lang, "grants.ended_removed")
             if ended.left is None
-            else text(
-                lang, "grants.ended_left", accounts=grants(lang, ended.left, event.at, zone)
-            )
+            else text(lang, "grants.ended_left", accounts=grants(lang, ended.left, event.at, zone))
         )
         line = text(
             lang,
@@ -242,6 +240,8 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
         key = "audit.event.code_unnamed"
     if entry.action == "code" and "approved_until" in values:
         key = "audit.event.code_standing"  # granted under an "Approve for 1 h"
+    if entry.action == "chat.language" and f"lang.name.{values.get('language')}" in CATALOG:
+        values["language"] = text(lang, f"lang.name.{values['language']}")
     seconds = values.get("for_seconds")
     if entry.action == "code.approved" and isinstance(seconds, int):
         key = "audit.event.code.approved_for"

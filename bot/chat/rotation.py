@@ -35,7 +35,7 @@ async def rotate_command(update: Update, context: BotContext, who: Person, args:
     message = update.effective_message
     if message is None:
         return
-    lng, rotations = lang(update), context.services.rotations
+    lng, rotations = lang(update, context), context.services.rotations
     if await offload(is_secret_alone, " ".join(args[1:])):
         # `/secret rotate KRSX G5CT MVRX EZLU`: the "name" is the key's first group.
         await reply(update, text(lng, "rotate.name_missing"), quote=False)
@@ -77,7 +77,7 @@ async def key_sent(
 
 
 async def _taken(update: Update, context: BotContext, anchor: Message, taken: Rekeying) -> None:
-    lng = lang(update)
+    lng = lang(update, context)
     body = text(lng, "rotate.taken", name=taken.account.name)
     if taken.short_secret:
         body = Html(body + "\n" + text(lng, "secret.short_warning", bits=taken.secret_bits))
@@ -128,10 +128,10 @@ async def rotation_pressed(update: Update, context: BotContext) -> None:
     """Any admin may settle a change; the rules check again that it still waits and that
     this button is one of its own."""
     query, user = update.callback_query, update.effective_user
-    press = await buttons.read(update, Kind.ROTATE, Kind.NO_ROTATE, Kind.ROTATE_CODE)
+    press = await buttons.read(update, context, Kind.ROTATE, Kind.NO_ROTATE, Kind.ROTATE_CODE)
     if press is None or query is None or user is None:
         return
-    lng, who, rotations = lang(update), person(user), context.services.rotations
+    lng, who, rotations = lang(update, context), person(user), context.services.rotations
     ticket = press.extra[0] if len(press.extra) == 1 else 0
     if press.kind is Kind.ROTATE_CODE:
         shown = await offload(rotations.code, who, press.subject, ticket)

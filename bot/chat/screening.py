@@ -55,7 +55,7 @@ async def stay_quiet(
     """Record what was asked without answering it (after saying once, in a group that is
     not approved, that it is not)."""
     if screening.answer is Answer.TELL_NOT_APPROVED:
-        await reply(update, text(lang(update), "limits.group_not_approved"))
+        await reply(update, text(lang(update, context), "limits.group_not_approved"))
     if message.photo or message.document:
         # An image may hold a secret: deleted, as the handler would have (rule 4).
         await delete(message, "an image that may hold a secret")

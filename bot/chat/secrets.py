@@ -38,7 +38,7 @@ async def secret_command(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     action = args[0].lower() if args else ""
-    who, lng = person(user), lang(update)
+    who, lng = person(user), lang(update, context)
     vault = context.services.vault
     if action == "add" and len(args) == 2:
         name = await offload(vault.check_new_name, who, args[1])
@@ -106,17 +106,17 @@ async def answer_sent(update: Update, context: BotContext) -> None:
     info = await offload(
         context.services.vault.rename_by_id, who, int(awaited.subject), message.text or ""
     )
-    await reply(update, text(lang(update), "secret.renamed", name=info.name))
+    await reply(update, text(lang(update, context), "secret.renamed", name=info.name))
 
 
 @user_errors
 async def export_pressed(update: Update, context: BotContext) -> None:
     """Owners only (the rules check): the QR and the link, protected, gone in 60 s."""
     query, user = update.callback_query, update.effective_user
-    press = await buttons.read(update, Kind.EXPORT, Kind.NO_EXPORT)
+    press = await buttons.read(update, context, Kind.EXPORT, Kind.NO_EXPORT)
     if press is None or query is None or user is None:
         return
-    lng = lang(update)
+    lng = lang(update, context)
     if press.kind is Kind.NO_EXPORT:
         await buttons.decline(query, lng)
         return
@@ -145,7 +145,7 @@ async def export_pressed(update: Update, context: BotContext) -> None:
 async def _add(
     update: Update, context: BotContext, message: Message, who: Person, name: str, secret: str
 ) -> None:
-    lng = lang(update)
+    lng = lang(update, context)
     added = await offload(context.services.vault.add, who, name, secret)
     issued = added.issued
     body = text(
@@ -163,10 +163,10 @@ async def _add(
 @user_errors
 async def remove_pressed(update: Update, context: BotContext) -> None:
     query, user = update.callback_query, update.effective_user
-    press = await buttons.read(update, Kind.REMOVE, Kind.KEEP)
+    press = await buttons.read(update, context, Kind.REMOVE, Kind.KEEP)
     if press is None or query is None or user is None:
         return
-    lng, vault = lang(update), context.services.vault
+    lng, vault = lang(update, context), context.services.vault
     if press.kind is Kind.KEEP:
         info = await offload(vault.find, person(user), press.subject)
         await query.answer()

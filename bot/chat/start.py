@@ -33,7 +33,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    lng = lang(update)
+    lng = lang(update, context)
     role = await offload(context.services.access.role_of, user.id)
     parts = [text(lng, "help.header", user_id=user.id)]
     if role is None:
@@ -50,6 +50,7 @@ async def help_command(update: Update, context: BotContext) -> None:
         if role is Role.OWNER:
             lines.append(text(lng, "help.owner"))
         parts.append(Html("\n".join(lines)))
+    parts.append(text(lng, "help.language"))
     await reply(update, Html("\n\n".join(parts)))
 
 
@@ -59,11 +60,11 @@ async def claim_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     if not context.args or len(context.args) != 1:
-        await reply(update, text(lang(update), "claim.usage"))
+        await reply(update, text(lang(update, context), "claim.usage"))
         return
     await offload(context.services.bootstrap.claim, person(user), context.args[0])
     logger.warning("user %s claimed ownership of the bot", user.id)
-    await reply(update, text(lang(update), "claim.done"))
+    await reply(update, text(lang(update, context), "claim.done"))
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
@@ -72,7 +73,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     waiting = user is not None and await pending.cancel(context, user.id)
     dropped = [] if user is None else await rotation.cancel_started(context, user)
-    lng = lang(update)
+    lng = lang(update, context)
     if dropped:
         await reply(update, text(lng, "rotate.cancelled_by_command", names=tuple(dropped)))
         return

@@ -84,7 +84,7 @@ async def status_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    runtime, reader = context.runtime, lang(update)
+    runtime, reader = context.runtime, lang(update, context)
     size = await offload(runtime.services.integrity.team_size, person(user))
     chain = await offload(runtime.services.audit.chain, person(user))
     frozen = await offload(runtime.services.freeze.state)

@@ -64,7 +64,7 @@ class Access:
         except Exception:  # the failure being reported may be the store's
             return tuple(Recipient(user_id, None) for user_id in sorted(self.owner_ids))
         return tuple(
-            Recipient(user_id, users[user_id].language_code if user_id in users else None)
+            Recipient(user_id, users[user_id].spoken if user_id in users else None)
             for user_id in sorted(ids - {OPERATOR.id})
         )
 
@@ -87,6 +87,6 @@ class Access:
         }
         users = tx.users.many(ids)
         return tuple(
-            Recipient(user_id, users[user_id].language_code if user_id in users else None)
+            Recipient(user_id, users[user_id].spoken if user_id in users else None)
             for user_id in sorted(ids)
         )

@@ -118,7 +118,7 @@ class Approvals:
                     target_id=request.requester.id,
                     params=params,
                 )
-                notice = self._notice(request, "denied:refused_by_admin", now)
+                notice = self._notice(tx, request, "denied:refused_by_admin", now)
                 decision = Decision(request, won=True, messages=messages)
             else:
                 if for_seconds is not None:
@@ -145,7 +145,7 @@ class Approvals:
                         target_id=request.requester.id,
                         params=params,
                     )
-                    notice = self._notice(request, f"denied:{reason}", now)
+                    notice = self._notice(tx, request, f"denied:{reason}", now)
                     decision = Decision(
                         request, True, messages, refusal=refused, refused_for=reason
                     )
@@ -162,7 +162,7 @@ class Approvals:
                     )
                     # Told (to the audit chat) once delivered, as every granted code is:
                     # the admins asked see the decision on their own messages.
-                    granted = GrantedCode(issued, self._notice(request, "granted", now))
+                    granted = GrantedCode(issued, self._notice(tx, request, "granted", now))
                     decision = Decision(request, True, messages, granted=granted)
         if notice is not None and notice.recipients:
             self._notifier.publish(notice)
@@ -197,17 +197,20 @@ class Approvals:
                     target_id=request.requester.id,
                     params={"request": row.id},
                 )
-                notices.append(self._notice(request, "denied:request_expired", now))
+                notices.append(self._notice(tx, request, "denied:request_expired", now))
                 expired.append(Expired(request, _messages(tx, row.id)))
         for notice in notices:
             if notice.recipients:
                 self._notifier.publish(notice)
         return expired
 
-    def _notice(self, request: Request, outcome: str, now: float) -> CodeRequestNotice:
+    def _notice(
+        self, tx: Repositories, request: Request, outcome: str, now: float
+    ) -> CodeRequestNotice:
         """For the audit chat, which sees every request's outcome; the admins saw this one
         on the messages that asked them."""
-        recipients = () if self._audit_chat_id is None else (Recipient(self._audit_chat_id, None),)
+        chat = self._audit_chat_id
+        recipients = () if chat is None else (Recipient(chat, tx.chat_languages.get(chat)),)
         return CodeRequestNotice(
             requester=request.requester,
             account=request.account.name,

@@ -287,10 +287,10 @@ def recipients(
     access: Access, tx: Repositories, audit_chat_id: int | None, *, exclude: int
 ) -> tuple[Recipient, ...]:
     """Whom a code request is told to: admins and owners who kept notifications on, plus
-    the audit chat."""
+    the audit chat (in the language an admin set for it with /lang)."""
     found = access.admins(tx, exclude=exclude, notify_only=True)
     if audit_chat_id is not None and all(r.chat_id != audit_chat_id for r in found):
-        found += (Recipient(audit_chat_id, None),)
+        found += (Recipient(audit_chat_id, tx.chat_languages.get(audit_chat_id)),)
     return found
 
 

@@ -76,7 +76,7 @@ def known_person(tx: Repositories, user_id: int) -> Person:
         first_name=known.first_name,
         last_name=known.last_name,
         username=known.username,
-        language_code=known.language_code,
+        language_code=known.spoken,
     )
 
 

@@ -4,12 +4,17 @@ Every update passes through here, so it writes only when something changed: a ne
 name, username or language, or a `last_seen` older than `REFRESH` (it says roughly
 when someone was last around, not to the second). What it last wrote is remembered
 per person, so a member asking for codes all day costs no database call at all.
+
+It also knows the language each person chose with /lang, which every reply to them is
+in. Where other replicas share the store, one of them may have taken the choice: there
+it is read with every update (one unlocked look, no write).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from bot.rules.clock import Clock, utc
 from bot.rules.model import Person
@@ -21,6 +26,13 @@ REMEMBERED = 10_000  # people whose last write is kept in memory (the least rece
 _Profile = tuple[str | None, str, str | None, str | None]
 
 
+@dataclass(frozen=True)
+class _Written:
+    profile: _Profile
+    at: float
+    language: str | None  # chosen with /lang
+
+
 def _profile(person: Person) -> _Profile:
     return (person.username, person.first_name, person.last_name, person.language_code)
 
@@ -29,17 +41,23 @@ class Directory:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self._written: OrderedDict[int, tuple[_Profile, float]] = OrderedDict()
+        self._written: OrderedDict[int, _Written] = OrderedDict()
         self._lock = threading.Lock()  # the rules run on worker threads
 
-    def seen(self, person: Person) -> None:
+    def seen(self, person: Person) -> str | None:
+        """Keeps `person` in the directory; returns the language they chose (None: none)."""
         if person.is_bot:
-            return
+            return None
         profile, now = _profile(person), self._clock()
         with self._lock:
             last = self._written.get(person.id)
-        if last is not None and last[0] == profile and now - last[1] < REFRESH:
-            return
+        if last is not None and last.profile == profile and now - last.at < REFRESH:
+            if not self._store.shared:
+                return last.language
+            with self._store.looking() as tx:
+                known = tx.users.get(person.id)
+                if known is not None:
+                    return known.language
         with self._store.transaction() as tx:
             known = tx.users.get(person.id)
             current = known is not None and (
@@ -57,9 +75,27 @@ class Directory:
                     seen_at=utc(now),
                 )
                 written_at = now
+                known = tx.users.get(person.id)
+            language = known.language if known is not None else None
+        self._remember(person.id, _Written(profile, written_at, language))
+        return language
+
+    def choose(self, person: Person, language: str | None) -> bool:
+        """`/lang`: what they are told from now on (None: Telegram's language again).
+        Returns False when it was so already."""
+        self.seen(person)  # the row to keep it in
+        with self._store.transaction() as tx:
+            known = tx.users.get(person.id)
+            if known is None or known.language == language:
+                return False
+            tx.users.set_language(known, language)
+        self.forget(person.id)
+        return True
+
+    def _remember(self, user_id: int, written: _Written) -> None:
         with self._lock:
-            self._written[person.id] = (profile, written_at)
-            self._written.move_to_end(person.id)
+            self._written[user_id] = written
+            self._written.move_to_end(user_id)
             while len(self._written) > REMEMBERED:
                 self._written.popitem(last=False)
 

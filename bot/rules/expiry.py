@@ -116,7 +116,7 @@ class Expiry:
             user_id=user_id,
             name=display_name(known, user_id),
             username=known.username if known else None,
-            language_code=known.language_code if known else None,
+            language_code=known.spoken if known else None,
             everything=everything,
             accounts=() if everything else names,
             at=max(lost_at),

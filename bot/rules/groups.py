@@ -81,6 +81,7 @@ class Groups:
         """A group upgraded to a supergroup keeps its approval under the new id. Telegram
         says so in both chats: the second to come finds the approval moved already."""
         with self._store.transaction() as tx:
+            tx.chat_languages.move(old_chat_id, new_chat_id)
             chat = tx.chats.get(old_chat_id)
             if chat is None or tx.chats.get(new_chat_id) is not None:
                 return

@@ -158,7 +158,7 @@ def hold(
         requester_id=person.id,
         requester_name=person.full_name,
         requester_username=person.username,
-        requester_language=person.language_code,
+        requester_language=_language_of(tx, person),
         chat_id=origin.chat_id,
         chat_title=place.title,
         private=origin.private,
@@ -179,6 +179,12 @@ def hold(
         params={"reason": reason, "request": row.id},
     )
     return view(row, account)
+
+
+def _language_of(tx: Repositories, person: Person) -> str | None:
+    """What the requester will be told the decision in: their /lang choice, else Telegram's."""
+    known = tx.users.get(person.id)
+    return (known.language if known is not None else None) or person.language_code
 
 
 def view(row: CodeRequest, account: Account) -> Request:

@@ -175,7 +175,7 @@ class Roster:
             member=self._view(tx, member),
             at=now,
             change=_change(before, _touched(member, wanted, now)),
-            language_code=known.language_code if known else None,
+            language_code=known.spoken if known else None,
         )
 
     def revoke(self, actor: Person, target: Target, account_names: Sequence[str]) -> Revoked:

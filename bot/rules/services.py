@@ -19,6 +19,7 @@ from bot.rules.expiry import Expiry
 from bot.rules.freeze import Freeze
 from bot.rules.groups import Groups
 from bot.rules.integrity import Integrity
+from bot.rules.languages import Languages
 from bot.rules.limits import DEFAULT_CODES_PER_MINUTE, Limits
 from bot.rules.notes import Notes
 from bot.rules.notices import Notifier
@@ -54,6 +55,7 @@ class Services:
     deliveries: Deliveries
     approvals: Approvals
     updates: Updates
+    languages: Languages
 
 
 def build_services(
@@ -98,4 +100,5 @@ def build_services(
         deliveries=Deliveries(store, access, clock, notifier, audit_chat_id=audit_chat_id),
         approvals=Approvals(store, access, clock, notifier, audit_chat_id=audit_chat_id),
         updates=Updates(store, clock),
+        languages=Languages(store, access, clock, directory),
     )

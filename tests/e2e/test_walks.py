@@ -9,10 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.e2e.conftest import Bot, ask, setup_team
-from tests.e2e.watch import TransactionLog
+from tests.e2e.watch import Transaction, TransactionLog
 
 # No sweeps during these tests: each look at the due list is a transaction of its own.
 QUIET = 3600.0
+
+
+def is_choice_look(transaction: Transaction) -> bool:
+    """The directory's look at someone's /lang choice: the users table alone, read."""
+    return transaction.touches("users") and all(
+        s.startswith("SELECT") and " users" in s for s in transaction.statements
+    )
 
 
 async def test_code_request_makes_one_transaction_for_its_decision(
@@ -49,23 +56,31 @@ async def test_code_request_makes_one_transaction_for_its_decision(
     looks = [t for t in log.transactions if t.touches("pending_inputs")]
     assert len(looks) == (1 if bot.store.shared else 0)
     assert not any(t.locks() or t.writes("pending_inputs") for t in looks)
+    # And one look at the language they chose with /lang, which another replica may have
+    # taken: one row, no lock, no write. (One process remembers what it was told.)
+    choices = [t for t in log.transactions if is_choice_look(t)]
+    assert len(choices) == (1 if bot.store.shared else 0)
+    assert not any(t.locks() or t.writes("users") for t in choices)
     # Then the gate's look at who is asking (strangers get only a few answers), which
     # writes nothing for a member.
     screening = [
         t
         for t in log.transactions
-        if not t.writes("audit_events")
-        | t.writes("scheduled_deletions")
-        | t.writes("processed_updates")
-        | t.writes("outbox")
-        | t.touches("pending_inputs")
+        if not (
+            t.writes("audit_events")
+            or t.writes("scheduled_deletions")
+            or t.writes("processed_updates")
+            or t.writes("outbox")
+            or t.touches("pending_inputs")
+            or is_choice_look(t)
+        )
     ]
     # The admins' notices are stored until sent, apart from the decision and touching
     # nothing else.
     notices = [t for t in log.transactions if t.writes("outbox")]
     assert notices
     assert not any(t.writes("audit_events") | t.writes("scheduled_deletions") for t in notices)
-    assert len(screening) == 1, [t.statements for t in log.transactions]
+    assert len(screening) == 1, [[s[:60] for s in t.statements] for t in screening]
     assert not any(s.startswith(("INSERT", "UPDATE", "DELETE")) for s in screening[0].statements)
     assert all(t.thread != "MainThread" for t in log.transactions)
 
@@ -80,7 +95,10 @@ async def test_user_directory_is_written_only_when_someone_changed(bot: Bot) -> 
 
     bot.clock.advance(60)
     await ask(bot, member, "/accounts")
-    assert not any(t.touches("users") for t in log.transactions)
+    assert not any(t.writes("users") for t in log.transactions)
+    # A shared store is looked at for the language chosen through another replica; one
+    # process's own store is not.
+    assert sum(is_choice_look(t) for t in log.transactions) == (1 if bot.store.shared else 0)
 
     member.username = "mia_new"
     await ask(bot, member, "/accounts")
