@@ -27,6 +27,7 @@ from storage.crypto import SecretBox, encode_master_key
 from storage.database import open_store
 from tests.e2e.conftest import SECRET
 from tests.fake_telegram import FakeTelegram
+from tests.file_modes import held_to_file_modes
 
 START_TIMEOUT = 30.0  # a cold interpreter importing the Telegram library
 STOP_DEADLINE = 5.0  # `docker stop` waits 10 s before it kills
@@ -54,11 +55,14 @@ def bot_env(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
     )
 
 
-async def spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    """`teamotp run` as an operator starts it; stderr is what the tests read."""
+async def spawn(
+    env: dict[str, str], cwd: Path, *, file_modes: bool = False
+) -> asyncio.subprocess.Process:
+    """`teamotp run` as an operator starts it; stderr is what the tests read. With
+    `file_modes`, held to files' modes also when the tests run as root."""
+    command = held_to_file_modes(str(TEAMOTP), "run") if file_modes else [str(TEAMOTP), "run"]
     return await asyncio.create_subprocess_exec(
-        TEAMOTP,
-        "run",
+        *command,
         env=env,
         cwd=cwd,
         stdin=asyncio.subprocess.DEVNULL,
@@ -67,9 +71,11 @@ async def spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     )
 
 
-async def run_to_exit(env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
+async def run_to_exit(
+    env: dict[str, str], cwd: Path, *, file_modes: bool = False
+) -> tuple[int, list[str]]:
     """Run `teamotp run` that is expected to stop by itself; its exit code and stderr lines."""
-    process = await spawn(env, cwd)
+    process = await spawn(env, cwd, file_modes=file_modes)
     try:
         _, stderr = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
     except TimeoutError:
@@ -226,13 +232,6 @@ async def test_missing_key_file_for_a_keyed_store_exits_with_one_line(
     assert not (data / "master.key").exists()
 
 
-# Root reads and writes any file whatever its mode: a permission case proves nothing then.
-AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-needs_non_root = pytest.mark.skipif(
-    AS_ROOT, reason="running as root, which ignores file permissions"
-)
-
-
 def _garbage(path: Path) -> None:
     path.write_bytes(b"\xff\xfe not a key \x00")
 
@@ -281,7 +280,6 @@ async def test_unusable_key_file_on_first_start_exits_with_one_line_and_leaves_n
     assert not (tmp_path / "moved-away.key").exists(), "no key may be made at the link's end"
 
 
-@needs_non_root
 async def test_key_file_the_bot_may_not_read_on_first_start_exits_with_one_line_and_leaves_nothing(
     bot_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -290,7 +288,7 @@ async def test_key_file_the_bot_may_not_read_on_first_start_exits_with_one_line_
     key_file.chmod(0o000)
     try:
         code, lines = await run_to_exit(
-            {**bot_env, "TEAMOTP_MASTER_KEY_FILE": str(key_file)}, tmp_path
+            {**bot_env, "TEAMOTP_MASTER_KEY_FILE": str(key_file)}, tmp_path, file_modes=True
         )
     finally:
         key_file.chmod(0o600)
@@ -346,7 +344,6 @@ async def test_store_the_bot_may_only_read_exits_with_one_line_and_changes_nothi
     assert dump(database) == rows
 
 
-@needs_non_root
 async def test_store_file_without_write_permission_exits_with_one_line(
     bot_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -355,12 +352,11 @@ async def test_store_file_without_write_permission_exits_with_one_line(
     database = data / "teamotp.db"
     open_store(f"sqlite:///{database}", None, data / "master.key").close()
     database.chmod(0o400)
-    code, lines = await run_to_exit(bot_env, tmp_path)
+    code, lines = await run_to_exit(bot_env, tmp_path, file_modes=True)
     assert code != 0
     assert_one_line(lines, "the database")
 
 
-@needs_non_root
 async def test_key_file_without_read_permission_exits_with_one_line(
     bot_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -368,7 +364,7 @@ async def test_key_file_without_read_permission_exits_with_one_line(
     data.mkdir()
     open_store(f"sqlite:///{data / 'teamotp.db'}", None, data / "master.key").close()
     (data / "master.key").chmod(0o000)
-    code, lines = await run_to_exit(bot_env, tmp_path)
+    code, lines = await run_to_exit(bot_env, tmp_path, file_modes=True)
     assert code != 0
     assert_one_line(lines, "cannot read the master key file", "readable by this user")
 
