@@ -1200,8 +1200,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "status.unlocked": {ENGLISH: "given out", CHINESE: "正常发送"},
     "audit.event.account.policy": {
         ENGLISH: "set {setting} of {account} to {value}",
-        CHINESE: "将 {account} 的 {setting} 设为 {value}",
+        CHINESE: "将 {account} 的{setting}设为“{value}”",
     },
+    # The {setting} and {value} of that line: stored as typed in /policy, named in the
+    # reader's words (English keeps the words typed).
+    "audit.policy.approval": {ENGLISH: "approval", CHINESE: "审批"},
+    "audit.policy.approval.none": {ENGLISH: "none", CHINESE: "无需审批"},
+    "audit.policy.approval.admin": {ENGLISH: "admin", CHINESE: "需管理员批准"},
+    "audit.policy.delivery": {ENGLISH: "delivery", CHINESE: "发送方式"},
+    "audit.policy.delivery.here": {ENGLISH: "here", CHINESE: "发到请求的地方"},
+    "audit.policy.delivery.private": {ENGLISH: "private", CHINESE: "总是私聊发给请求人"},
+    "audit.policy.members": {ENGLISH: "members", CHINESE: " /add 规则"},
+    "audit.policy.members.all": {ENGLISH: "all", CHINESE: "包含此账号"},
+    "audit.policy.members.listed": {ENGLISH: "listed", CHINESE: "不包含此账号"},
     "audit.event.freeze.lock": {ENGLISH: "locked the bot", CHINESE: "锁定机器人"},
     "audit.event.freeze.unlock": {ENGLISH: "unlocked the bot", CHINESE: "解锁机器人"},
     # --- grants that end by themselves (`/add … for 8h`) ---
