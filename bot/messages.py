@@ -1273,8 +1273,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "status.unlocked": {ENGLISH: "given out", CHINESE: "正常发送"},
     "audit.event.account.policy": {
         ENGLISH: "set {setting} of {account} to {value}",
-        CHINESE: "将 {account} 的 {setting} 设为 {value}",
+        CHINESE: "将 {account} 的{setting}设为“{value}”",
     },
+    # The {setting} and {value} of that line: stored as typed in /policy, named in the
+    # reader's words (English keeps the words typed).
+    "audit.policy.approval": {ENGLISH: "approval", CHINESE: "审批"},
+    "audit.policy.approval.none": {ENGLISH: "none", CHINESE: "无需审批"},
+    "audit.policy.approval.admin": {ENGLISH: "admin", CHINESE: "需管理员批准"},
+    "audit.policy.delivery": {ENGLISH: "delivery", CHINESE: "发送方式"},
+    "audit.policy.delivery.here": {ENGLISH: "here", CHINESE: "发到请求的地方"},
+    "audit.policy.delivery.private": {ENGLISH: "private", CHINESE: "总是私聊发给请求人"},
+    "audit.policy.members": {ENGLISH: "members", CHINESE: " /add 规则"},
+    "audit.policy.members.all": {ENGLISH: "all", CHINESE: "包含此账号"},
+    "audit.policy.members.listed": {ENGLISH: "listed", CHINESE: "不包含此账号"},
     "audit.event.freeze.lock": {ENGLISH: "locked the bot", CHINESE: "锁定机器人"},
     "audit.event.freeze.unlock": {ENGLISH: "unlocked the bot", CHINESE: "解锁机器人"},
     # --- grants that end by themselves (`/add … for 8h`) ---
@@ -2456,6 +2467,219 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "the port the webhook server listens on",
         CHINESE: "webhook 服务器监听的端口",
     },
+    # --- backups and the master key (`teamotp backup`, `restore`, `rotate-key`) ---
+    "cli.backup.done": {
+        ENGLISH: "Backed up {counts} (schema {revision}) to {path}.",
+        CHINESE: "已把 {counts}（数据库结构 {revision}）备份到 {path}。",
+    },
+    "cli.backup.key_apart": {
+        ENGLISH: "Its secrets are sealed with the master key, which is not in the backup: "
+        "keep a copy of the key to restore it.",
+        CHINESE: "备份中的密钥仍用主密钥加密，而主密钥不在备份中：请另外保存一份主密钥，恢复时需要它。",
+    },
+    "cli.backup.counts": {
+        ENGLISH: "{accounts}, {members}, {audit_entries}",
+        CHINESE: "{accounts}、{members}、{audit_entries}",
+    },
+    "cli.count.account": {ENGLISH: "{count} account", CHINESE: "{count} 个账号"},
+    "cli.count.accounts": {ENGLISH: "{count} accounts", CHINESE: "{count} 个账号"},
+    "cli.count.member": {ENGLISH: "{count} member", CHINESE: "{count} 名成员"},
+    "cli.count.members": {ENGLISH: "{count} members", CHINESE: "{count} 名成员"},
+    "cli.count.audit_entry": {ENGLISH: "{count} audit entry", CHINESE: "{count} 条操作记录"},
+    "cli.count.audit_entries": {ENGLISH: "{count} audit entries", CHINESE: "{count} 条操作记录"},
+    "cli.count.secret": {ENGLISH: "{count} secret", CHINESE: "{count} 个密钥"},
+    "cli.count.secrets": {ENGLISH: "{count} secrets", CHINESE: "{count} 个密钥"},
+    "cli.restore.done": {
+        ENGLISH: "Restored {counts} from {path} (made {made_at}).",
+        CHINESE: "已从 {path}（生成于 {made_at}）恢复 {counts}。",
+    },
+    "cli.restore.done_replacing": {
+        ENGLISH: "Restored {counts} from {path} (made {made_at}), replacing {replaced}.",
+        CHINESE: "已从 {path}（生成于 {made_at}）恢复 {counts}，替换了原有的 {replaced}。",
+    },
+    "cli.restore.made_unknown": {ENGLISH: "an unknown time", CHINESE: "未知时间"},
+    "cli.restore.resealed": {
+        ENGLISH: "Re-sealed {secrets} under this store's master key.",
+        CHINESE: "已用当前数据库的主密钥重新加密 {secrets}。",
+    },
+    "cli.restore.start": {
+        ENGLISH: "Start (or restart) the bot now.",
+        CHINESE: "现在请启动（或重启）机器人。",
+    },
+    "cli.rotate_key.env_key": {
+        ENGLISH: "the master key comes from TEAMOTP_MASTER_KEY, which rotate-key cannot change: "
+        "put the key in the file TEAMOTP_MASTER_KEY_FILE names, unset TEAMOTP_MASTER_KEY, and "
+        "run it again",
+        CHINESE: "主密钥来自 TEAMOTP_MASTER_KEY，`teamotp rotate-key` 无法更改它：请把密钥写入 "
+        "TEAMOTP_MASTER_KEY_FILE 指定的文件，取消设置 TEAMOTP_MASTER_KEY，然后重新运行",
+    },
+    "cli.rotate_key.done": {
+        ENGLISH: "Re-sealed {secrets} under a new master key, now in {path}.",
+        CHINESE: "已用新的主密钥重新加密 {secrets}，新主密钥现在保存在 {path}。",
+    },
+    "cli.rotate_key.kept": {
+        ENGLISH: "The previous key is kept in {path}: backups made before now need it "
+        "(teamotp restore FILE --key-file ...); move it off this server.",
+        CHINESE: "旧主密钥保存在 {path}：此前生成的备份需要它（teamotp restore 文件 --key-file "
+        "旧密钥文件）；请把它移出这台服务器。",
+    },
+    "cli.rotate_key.restart": {
+        ENGLISH: "Restart every running bot now: until then it still holds the previous key.",
+        CHINESE: "现在请重启所有正在运行的机器人：重启之前，它们仍持有旧主密钥。",
+    },
+    "store.none_at": {
+        ENGLISH: "there is no store at {url}",
+        CHINESE: "{url} 没有数据库",
+    },
+    "store.unreadable_secrets": {
+        ENGLISH: "the stored secrets of these accounts do not open with the old key (they were "
+        "changed outside the bot): {accounts}; remove them first (teamotp accounts remove "
+        "NAME) and add them again afterwards",
+        CHINESE: "以下账号的已存密钥无法用旧主密钥解开（在机器人之外被修改过）：{accounts}；"
+        "请先删除这些账号（teamotp accounts remove 账号名称），之后再重新添加",
+    },
+    "backup.is_folder": {
+        ENGLISH: "{path} is a folder: give the backup file's name",
+        CHINESE: "{path} 是文件夹：请给出备份文件的文件名",
+    },
+    "backup.no_folder": {
+        ENGLISH: "the folder {path} does not exist",
+        CHINESE: "文件夹 {path} 不存在",
+    },
+    "backup.cannot_write": {
+        ENGLISH: "cannot write {path}: {reason}",
+        CHINESE: "无法写入 {path}：{reason}",
+    },
+    "backup.store_schema_none": {
+        ENGLISH: "the store's schema (none) is not this version's ({head}): run `teamotp "
+        "migrate` first",
+        CHINESE: "数据库还没有结构版本，不是此版本所需的（{head}）：请先运行 `teamotp migrate`",
+    },
+    "backup.store_schema_behind": {
+        ENGLISH: "the store's schema ({revision}) is not this version's ({head}): run "
+        "`teamotp migrate` first",
+        CHINESE: "数据库结构（{revision}）不是此版本所需的（{head}）：请先运行 `teamotp migrate`",
+    },
+    "backup.store_schema_newer": {
+        ENGLISH: "the store's schema ({revision}) is newer than this version of teamotp knows "
+        "({head}): back it up with the teamotp that runs the bot",
+        CHINESE: "数据库结构（{revision}）比此版本的 teamotp 所知的（{head}）更新："
+        "请用正在运行机器人的那个版本的 teamotp 备份",
+    },
+    "backup.no_key_check": {
+        ENGLISH: "the store has never been opened with a key: nothing to back up",
+        CHINESE: "数据库从未用主密钥打开过：没有可备份的内容",
+    },
+    "backup.cannot_back_up": {
+        ENGLISH: "cannot back up the store: {reason}",
+        CHINESE: "无法备份数据库：{reason}",
+    },
+    "backup.cannot_read": {
+        ENGLISH: "cannot read the backup {path}: {reason}",
+        CHINESE: "无法读取备份 {path}：{reason}",
+    },
+    "backup.missing": {
+        ENGLISH: "no backup file at {path}",
+        CHINESE: "{path} 没有备份文件",
+    },
+    "backup.folder_not_file": {
+        ENGLISH: "{path} is a folder, not a backup file",
+        CHINESE: "{path} 是文件夹，不是备份文件",
+    },
+    "backup.not_a_backup": {
+        ENGLISH: "{path} is not a teamotp backup",
+        CHINESE: "{path} 不是 teamotp 备份",
+    },
+    "backup.newer_format": {
+        ENGLISH: "the backup {path} was made by a newer version of teamotp (backup format "
+        "{format}): restore it with that version",
+        CHINESE: "备份 {path} 由更新版本的 teamotp 生成（备份格式 {format}）：请用那个版本恢复",
+    },
+    "backup.newer_schema": {
+        ENGLISH: "the backup {path} has a newer schema ({revision}) than this version of "
+        "teamotp knows ({head}): restore it with the version that made it, or a newer one",
+        CHINESE: "备份 {path} 的数据库结构（{revision}）比此版本的 teamotp 所知的（{head}）更新："
+        "请用生成它的版本或更新的版本恢复",
+    },
+    "backup.other_key": {
+        ENGLISH: "the backup was made under another master key than the store's",
+        CHINESE: "备份所用的主密钥与当前数据库的不同",
+    },
+    "backup.other_key_given": {
+        ENGLISH: "the backup was made under another master key than the store's, and not "
+        "under the one given",
+        CHINESE: "备份所用的主密钥与当前数据库的不同，也不是所给的那个",
+    },
+    "backup.store_not_empty": {
+        ENGLISH: "the store is not empty ({held}): a restore would replace all of it; add "
+        "--force to do so",
+        CHINESE: "数据库不是空的（{held}）：恢复会替换其中的全部内容；确定要替换请加 --force",
+    },
+    "backup.cannot_restore": {
+        ENGLISH: "the backup cannot be restored: {reason}; the store was left as it was",
+        CHINESE: "无法恢复备份：{reason}；数据库保持原样",
+    },
+    "backup.key_not_the_backups": {
+        ENGLISH: "the key in {key_file} is not the one the backup {path} was made under: "
+        "nothing was changed",
+        CHINESE: "{key_file} 中的密钥不是生成备份 {path} 时所用的主密钥：没有做任何更改",
+    },
+    "backup.needs_its_key": {
+        ENGLISH: "the backup {path} needs the master key it was made under, and there is no "
+        "key here yet (no key file at {key_file}): put that key file there, or give it with "
+        "--key-file FILE to re-seal the backup under a new key",
+        CHINESE: "备份 {path} 需要生成它时所用的主密钥，而这里还没有主密钥（{key_file} 没有密钥文件）："
+        "请把那个密钥文件放到这里，或用 --key-file 指定它，备份会改用新的主密钥重新加密",
+    },
+    "backup.other_key_env": {
+        ENGLISH: "the backup {path} was made under another master key than TEAMOTP_MASTER_KEY "
+        "holds: give the backup's key with --key-file FILE (its secrets are then re-sealed "
+        "under this store's key)",
+        CHINESE: "备份 {path} 所用的主密钥与 TEAMOTP_MASTER_KEY 中的不同：请用 --key-file "
+        "指定备份的密钥文件（备份中的密钥会改用当前数据库的主密钥重新加密）",
+    },
+    "backup.other_key_file": {
+        ENGLISH: "the backup {path} was made under another master key than the key file "
+        "{key_file} holds: give the backup's key with --key-file FILE (its secrets are then "
+        "re-sealed under this store's key)",
+        CHINESE: "备份 {path} 所用的主密钥与密钥文件 {key_file} 中的不同：请用 --key-file "
+        "指定备份的密钥文件（备份中的密钥会改用当前数据库的主密钥重新加密）",
+    },
+    "key_rotation.running": {
+        ENGLISH: "another `teamotp rotate-key` is running: wait for it to finish",
+        CHINESE: "另一个 `teamotp rotate-key` 正在运行：请等它结束",
+    },
+    "key_rotation.key_file_changed": {
+        ENGLISH: "the key file {path} no longer holds the key the store was opened with (was "
+        "the key rotated meanwhile?): run `teamotp rotate-key` again",
+        CHINESE: "密钥文件 {path} 中已不是打开数据库时所用的主密钥（期间主密钥被更换过？）："
+        "请重新运行 `teamotp rotate-key`",
+    },
+    "key_rotation.cannot_replace": {
+        ENGLISH: "the store now uses the new key, which is in {pending}, but {path} could not "
+        "be replaced with it ({reason}): move {pending} to {path}",
+        CHINESE: "数据库现在使用新主密钥（保存在 {pending}），但无法用它替换 {path}（{reason}）："
+        "请把 {pending} 移动到 {path}",
+    },
+    "key_rotation.cannot_write": {
+        ENGLISH: "cannot write {path}: {reason}; nothing was changed",
+        CHINESE: "无法写入 {path}：{reason}；没有做任何更改",
+    },
+    "key_rotation.store_key_changed": {
+        ENGLISH: "the store's key changed since it was opened (another rotate-key?): nothing "
+        "was changed; run `teamotp rotate-key` again",
+        CHINESE: "数据库的主密钥在打开之后被更换了（另一个 `teamotp rotate-key`？）：没有做任何更改；"
+        "请重新运行 `teamotp rotate-key`",
+    },
+    "key_rotation.cannot_reseal": {
+        ENGLISH: "cannot re-seal the store ({kind}): nothing was changed",
+        CHINESE: "无法重新加密数据库（{kind}）：没有做任何更改",
+    },
+    "key_rotation.running_at_start": {
+        ENGLISH: "a master key rotation is running (teamotp rotate-key): start again once it "
+        "has finished",
+        CHINESE: "正在更换主密钥（teamotp rotate-key）：请等它完成后再启动",
+    },
     # --- the store's schema (`teamotp migrate`) ---
     "cli.schema_current": {
         ENGLISH: "The store's schema is up to date ({head}).",
@@ -2473,6 +2697,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "cli.schema_before": {
         ENGLISH: "from before migrations",
         CHINESE: "早于迁移机制的版本",
+    },
+    "schema.no_migrations": {
+        ENGLISH: "the package holds no migrations",
+        CHINESE: "安装包中没有数据库迁移脚本",
+    },
+    "schema.dangling_rows": {
+        ENGLISH: "the upgraded store has rows that refer to missing rows",
+        CHINESE: "升级后的数据库中有记录引用了不存在的记录",
+    },
+    "schema.missing_column": {
+        ENGLISH: "the store's table {table} lacks the column {column}, which cannot be added "
+        "to existing rows",
+        CHINESE: "数据库的表 {table} 缺少列 {column}，这一列无法补加到已有的记录中",
     },
     # --- a server set up and checked (`teamotp init`, `teamotp check`) ---
     "cli.check.ok": {ENGLISH: "[ok]", CHINESE: "[通过]"},

@@ -73,23 +73,23 @@ Progress = Callable[[int, int], None]
 
 class BackupError(Exception):
     """A backup cannot be made or restored; one line for the operator, with no value of
-    the store (no secret, no name) in it."""
+    the store (no secret, no name) in it. `key` and `params` name the same words in the
+    message catalog (see `storage.database.StoreError`)."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 @dataclass(frozen=True)
 class Counts:
-    """What a store or a backup holds, as the operator counts it."""
+    """What a store or a backup holds, as the operator counts it: numbers, which the
+    command that reports them puts in the operator's words."""
 
     accounts: int
     members: int
     audit_entries: int
-
-    def __str__(self) -> str:
-        return (
-            f"{self.accounts} account{'' if self.accounts == 1 else 's'}, "
-            f"{self.members} member{'' if self.members == 1 else 's'}, "
-            f"{self.audit_entries} audit entr{'y' if self.audit_entries == 1 else 'ies'}"
-        )
 
 
 @dataclass(frozen=True)
@@ -107,20 +107,38 @@ def write_backup(
     one that is there only once the new one is complete), mode 0600. `progress` is told
     the rows copied so far, and of how many, after each batch."""
     if destination.is_dir():
-        raise BackupError(f"{destination} is a folder: give the backup file's name")
+        raise BackupError(
+            f"{destination} is a folder: give the backup file's name",
+            "backup.is_folder",
+            path=destination,
+        )
     if not destination.parent.is_dir():
-        raise BackupError(f"the folder {destination.parent} does not exist")
+        raise BackupError(
+            f"the folder {destination.parent} does not exist",
+            "backup.no_folder",
+            path=destination.parent,
+        )
     partial = partial_path(destination)
     try:
         create_private(partial)
     except OSError as error:
-        raise BackupError(f"cannot write {destination}: {error.strerror}") from None
+        raise BackupError(
+            f"cannot write {destination}: {error.strerror}",
+            "backup.cannot_write",
+            path=destination,
+            reason=error.strerror,
+        ) from None
     try:
         made = _fill(engine, partial, made_by, progress or _quiet)
         try:
             publish(partial, destination)
         except OSError as error:
-            raise BackupError(f"cannot write {destination}: {error.strerror}") from None
+            raise BackupError(
+                f"cannot write {destination}: {error.strerror}",
+                "backup.cannot_write",
+                path=destination,
+                reason=error.strerror,
+            ) from None
     except BaseException:
         for leftover in (partial, Path(f"{partial}-journal")):
             leftover.unlink(missing_ok=True)
@@ -139,12 +157,15 @@ def _fill(engine: Engine, partial: Path, made_by: str, progress: Progress) -> Ma
         with engine.connect() as source, _snapshot(source) as snapshot:
             revision = schema.revision_of(snapshot)
             if revision != schema.head():
-                raise BackupError(_not_current(revision))
+                raise _not_current(revision)
             key_check = snapshot.execute(
                 select(Setting.value).where(Setting.key == KEY_CHECK)
             ).scalar_one_or_none()
             if key_check is None:
-                raise BackupError("the store has never been opened with a key: nothing to back up")
+                raise BackupError(
+                    "the store has never been opened with a key: nothing to back up",
+                    "backup.no_key_check",
+                )
             with target.begin() as into:
                 tables = Base.metadata.sorted_tables
                 total = sum(
@@ -171,21 +192,39 @@ def _fill(engine: Engine, partial: Path, made_by: str, progress: Progress) -> Ma
                 _INFO.create(into)
                 into.execute(insert(_INFO), [{"key": k, "value": v} for k, v in info.items()])
     except SQLAlchemyError as error:
-        raise BackupError(f"cannot back up the store: {_reason(error)}") from None
+        raise BackupError(
+            f"cannot back up the store: {_reason(error)}",
+            "backup.cannot_back_up",
+            reason=_reason(error),
+        ) from None
     finally:
         target.dispose()
     return Made(counts, revision)
 
 
-def _not_current(revision: str | None) -> str:
-    if revision is not None and not schema.knows(revision):
-        return (
-            f"the store's schema ({revision}) is newer than this version of teamotp knows "
-            f"({schema.head()}): back it up with the teamotp that runs the bot"
+def _not_current(revision: str | None) -> BackupError:
+    head = schema.head()
+    if revision is None:
+        return BackupError(
+            f"the store's schema (none) is not this version's ({head}): "
+            "run `teamotp migrate` first",
+            "backup.store_schema_none",
+            head=head,
         )
-    return (
-        f"the store's schema ({revision or 'none'}) is not this version's ({schema.head()}): "
-        "run `teamotp migrate` first"
+    if not schema.knows(revision):
+        return BackupError(
+            f"the store's schema ({revision}) is newer than this version of teamotp knows "
+            f"({head}): back it up with the teamotp that runs the bot",
+            "backup.store_schema_newer",
+            revision=revision,
+            head=head,
+        )
+    return BackupError(
+        f"the store's schema ({revision}) is not this version's ({head}): "
+        "run `teamotp migrate` first",
+        "backup.store_schema_behind",
+        revision=revision,
+        head=head,
     )
 
 
@@ -255,32 +294,49 @@ def open_backup(path: Path) -> Iterator[Backup]:
         try:
             shutil.copyfile(path, copy)
         except OSError as error:
-            raise BackupError(f"cannot read the backup {path}: {error.strerror}") from None
+            raise BackupError(
+                f"cannot read the backup {path}: {error.strerror}",
+                "backup.cannot_read",
+                path=path,
+                reason=error.strerror,
+            ) from None
         engine = _backup_engine(copy)
         try:
             yield _checked(path, engine)
         except SQLAlchemyError as error:
-            raise BackupError(f"cannot read the backup {path}: {_reason(error)}") from None
+            raise BackupError(
+                f"cannot read the backup {path}: {_reason(error)}",
+                "backup.cannot_read",
+                path=path,
+                reason=_reason(error),
+            ) from None
         finally:
             engine.dispose()
 
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise BackupError(f"no backup file at {path}")
+        raise BackupError(f"no backup file at {path}", "backup.missing", path=path)
     if path.is_dir():
-        raise BackupError(f"{path} is a folder, not a backup file")
+        raise BackupError(
+            f"{path} is a folder, not a backup file", "backup.folder_not_file", path=path
+        )
     try:
         with path.open("rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
     except OSError as error:
-        raise BackupError(f"cannot read the backup {path}: {error.strerror}") from None
+        raise BackupError(
+            f"cannot read the backup {path}: {error.strerror}",
+            "backup.cannot_read",
+            path=path,
+            reason=error.strerror,
+        ) from None
     if header != _SQLITE_HEADER:
-        raise BackupError(f"{path} is not a teamotp backup")
+        raise BackupError(f"{path} is not a teamotp backup", "backup.not_a_backup", path=path)
 
 
 def _checked(path: Path, engine: Engine) -> Backup:
-    not_a_backup = BackupError(f"{path} is not a teamotp backup")
+    not_a_backup = BackupError(f"{path} is not a teamotp backup", "backup.not_a_backup", path=path)
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table(_INFO.name):
@@ -296,12 +352,19 @@ def _checked(path: Path, engine: Engine) -> Backup:
     if not info.get("format_version", "").isdecimal() or int(info["format_version"]) > 1:
         raise BackupError(
             f"the backup {path} was made by a newer version of teamotp (backup format "
-            f"{info.get('format_version')}): restore it with that version"
+            f"{info.get('format_version')}): restore it with that version",
+            "backup.newer_format",
+            path=path,
+            format=info.get("format_version"),
         )
     if not schema.knows(revision):
         raise BackupError(
             f"the backup {path} has a newer schema ({revision}) than this version of teamotp "
-            f"knows ({schema.head()}): restore it with the version that made it, or a newer one"
+            f"knows ({schema.head()}): restore it with the version that made it, or a newer one",
+            "backup.newer_schema",
+            path=path,
+            revision=revision,
+            head=schema.head(),
         )
     if revision != schema.head():
         schema.upgrade(engine)
@@ -316,7 +379,18 @@ def _checked(path: Path, engine: Engine) -> Backup:
 
 
 class StoreNotEmpty(BackupError):
-    """The store holds data that a restore would replace, and `--force` was not given."""
+    """The store holds data that a restore would replace, and `--force` was not given.
+    `held` is what it holds: the command says it in the operator's words."""
+
+    def __init__(self, held: Counts) -> None:
+        super().__init__(
+            f"the store is not empty (accounts: {held.accounts}, members: {held.members}, "
+            f"audit entries: {held.audit_entries}): a restore would replace all of it; "
+            "add --force to do so",
+            "backup.store_not_empty",
+            held=held,
+        )
+        self.held = held
 
 
 @dataclass(frozen=True)
@@ -337,10 +411,16 @@ def restore(store: Store, backup: Backup, *, made_under: SecretBox | None, force
     did in the store that was backed up."""
     resealer: Resealer | None = None
     if not store.box.matches(backup.key_check):
-        if made_under is None or not made_under.matches(backup.key_check):
+        if made_under is None:
             raise BackupError(
-                "the backup was made under another master key than the store's"
-                + ("" if made_under is None else ", and not under the one given")
+                "the backup was made under another master key than the store's",
+                "backup.other_key",
+            )
+        if not made_under.matches(backup.key_check):
+            raise BackupError(
+                "the backup was made under another master key than the store's, and not "
+                "under the one given",
+                "backup.other_key_given",
             )
         resealer = Resealer(made_under, store.box)
     try:
@@ -348,10 +428,7 @@ def restore(store: Store, backup: Backup, *, made_under: SecretBox | None, force
             _lock_everything(connection)
             before = count(connection)
             if _holds_anything(connection) and not force:
-                raise StoreNotEmpty(
-                    f"the store is not empty ({before}): a restore would replace all of it; "
-                    "add --force to do so"
-                )
+                raise StoreNotEmpty(before)
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(delete(table))
             with backup.engine.connect() as source:
@@ -368,7 +445,9 @@ def restore(store: Store, backup: Backup, *, made_under: SecretBox | None, force
             after = count(connection)
     except SQLAlchemyError as error:
         raise BackupError(
-            f"the backup cannot be restored: {_reason(error)}; the store was left as it was"
+            f"the backup cannot be restored: {_reason(error)}; the store was left as it was",
+            "backup.cannot_restore",
+            reason=_reason(error),
         ) from None
     held = before if before != Counts(0, 0, 0) else None
     return Restored(after, resealer.resealed if resealer else 0, held)

@@ -154,7 +154,7 @@ def _settled(engine: Engine, shown: str, key_file: Path, key: bytes) -> tuple[by
         return key, key_check()
     except RotationError as error:
         engine.dispose()
-        raise StoreError(str(error)) from None
+        raise StoreError(str(error), error.key, **error.params) from None
     except SQLAlchemyError as error:
         engine.dispose()
         raise _cannot_open(shown, error) from None
@@ -164,7 +164,8 @@ def open_for_backup(database_url: str) -> Engine:
     """The store's database, to be read by `storage.backup` (no key needed: a backup
     copies the sealed values as they are). Nothing is made where there is no store."""
     if _new_sqlite_file(database_url) is not None:
-        raise StoreError(f"there is no store at {_shown_url(database_url)}")
+        shown = _shown_url(database_url)
+        raise StoreError(f"there is no store at {shown}", "store.none_at", url=shown)
     return _create_engine(database_url)
 
 
@@ -222,7 +223,7 @@ def read_state(database_url: str) -> StoreState:
                 )
                 found = {row.key: row.value for row in rows}
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot open the database {shown}: {_reason(error)}") from None
+        raise _cannot_open(shown, error) from None
     finally:
         engine.dispose()
     key_check = found.get(KEY_CHECK)
@@ -259,7 +260,7 @@ def match_key(key_check: bytes, master_key: str | None, key_file: Path) -> tuple
             if SecretBox(new).matches(key_check):
                 return KeyMatch.ROTATION_CUT_SHORT, new
     except MasterKeyError as error:
-        raise StoreError(str(error)) from None
+        raise StoreError(str(error), error.key, **error.params) from None
     return KeyMatch.WRONG, key
 
 
@@ -339,7 +340,7 @@ def _bring_up_to_date(engine: Engine, shown: str, *, migrate: bool) -> None:
     try:
         schema.upgrade(engine)
     except schema.SchemaError as error:
-        raise StoreError(str(error)) from None
+        raise StoreError(str(error), error.key, **error.params) from None
 
 
 # The extra of the package that brings each database's driver.

@@ -46,7 +46,13 @@ LOCK_WAIT = 30.0
 
 
 class RotationError(Exception):
-    """The key cannot be rotated now; one line for the operator (never a key)."""
+    """The key cannot be rotated now; one line for the operator (never a key). `key` and
+    `params` name the same words in the message catalog (see `storage.database.StoreError`)."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 def pending_key_file(key_file: Path) -> Path:
@@ -97,12 +103,17 @@ def rotate_key(store: Store, key_file: Path, *, now: datetime | None = None) -> 
     pending = pending_key_file(key_file)
     with _locked(key_file, wait=0) as held:
         if not held:
-            raise RotationError("another `teamotp rotate-key` is running: wait for it to finish")
+            raise RotationError(
+                "another `teamotp rotate-key` is running: wait for it to finish",
+                "key_rotation.running",
+            )
         old_key = _read(key_file)
         if not SecretBox(old_key).matches(store.box.key_check()):
             raise RotationError(
                 f"the key file {key_file} no longer holds the key the store was opened with "
-                "(was the key rotated meanwhile?): run `teamotp rotate-key` again"
+                "(was the key rotated meanwhile?): run `teamotp rotate-key` again",
+                "key_rotation.key_file_changed",
+                path=key_file,
             )
         kept = _free_name(key_file, now or datetime.now(UTC))
         new_key = SecretBox.generate_key()
@@ -124,7 +135,11 @@ def rotate_key(store: Store, key_file: Path, *, now: datetime | None = None) -> 
         except OSError as error:
             raise RotationError(
                 f"the store now uses the new key, which is in {pending}, but {key_file} could "
-                f"not be replaced with it ({error.strerror}): move {pending} to {key_file}"
+                f"not be replaced with it ({error.strerror}): move {pending} to {key_file}",
+                "key_rotation.cannot_replace",
+                pending=pending,
+                path=key_file,
+                reason=error.strerror,
             ) from None
     return Rotated(resealed, kept)
 
@@ -144,7 +159,12 @@ def _write_key(path: Path, key: bytes) -> None:
     try:
         write_private(path, (encode_master_key(key) + "\n").encode("ascii"))
     except OSError as error:
-        raise RotationError(f"cannot write {path}: {error.strerror}; nothing was changed") from None
+        raise RotationError(
+            f"cannot write {path}: {error.strerror}; nothing was changed",
+            "key_rotation.cannot_write",
+            path=path,
+            reason=error.strerror,
+        ) from None
 
 
 def _reseal(store: Store, new_box: SecretBox) -> int:
@@ -158,7 +178,8 @@ def _reseal(store: Store, new_box: SecretBox) -> int:
             if stored is None or not store.box.matches(bytes.fromhex(stored)):
                 raise RotationError(
                     "the store's key changed since it was opened (another rotate-key?): "
-                    "nothing was changed; run `teamotp rotate-key` again"
+                    "nothing was changed; run `teamotp rotate-key` again",
+                    "key_rotation.store_key_changed",
                 )
             for table in Base.metadata.sorted_tables:
                 columns = SEALED_COLUMNS.get(table.name)
@@ -181,7 +202,9 @@ def _reseal(store: Store, new_box: SecretBox) -> int:
             checkpoint("resealed")
     except SQLAlchemyError as error:
         raise RotationError(
-            f"cannot re-seal the store ({type(error).__name__}): nothing was changed"
+            f"cannot re-seal the store ({type(error).__name__}): nothing was changed",
+            "key_rotation.cannot_reseal",
+            kind=type(error).__name__,
         ) from None
     return resealer.resealed
 
@@ -227,7 +250,8 @@ def settle(key_file: Path, key: bytes, read_key_check: Callable[[], bytes | None
         if not held:
             raise RotationError(
                 "a master key rotation is running (teamotp rotate-key): start again once it "
-                "has finished"
+                "has finished",
+                "key_rotation.running_at_start",
             )
         check = read_key_check() or b""
         current = _read(key_file)
@@ -251,4 +275,4 @@ def _read(key_file: Path) -> bytes:
     try:
         return read_key_file(key_file)
     except MasterKeyError as error:
-        raise RotationError(str(error)) from None
+        raise RotationError(str(error), error.key, **error.params) from None

@@ -36,13 +36,19 @@ _LATER_COLUMNS = frozenset(
 
 
 class SchemaError(Exception):
-    """The schema cannot be brought up to date (or may not be, by the settings)."""
+    """The schema cannot be brought up to date (or may not be, by the settings). `key` and
+    `params` name the same words in the message catalog (see `storage.database.StoreError`)."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 def head() -> str:
     found = ScriptDirectory.from_config(_config()).get_current_head()
     if found is None:  # pragma: no cover - the migrations ship with the package
-        raise SchemaError("the package holds no migrations")
+        raise SchemaError("the package holds no migrations", "schema.no_migrations")
     return found
 
 
@@ -88,7 +94,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                     _adopt(connection)
                 command.upgrade(_config(connection), "head")
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise SchemaError("the upgraded store has rows that refer to missing rows")
+                    raise SchemaError(
+                        "the upgraded store has rows that refer to missing rows",
+                        "schema.dangling_rows",
+                    )
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -112,7 +121,10 @@ def _adopt(connection: Connection) -> None:
             if not column.nullable:
                 raise SchemaError(
                     f"the store's table {table.name} lacks the column {column.name}, "
-                    "which cannot be added to existing rows"
+                    "which cannot be added to existing rows",
+                    "schema.missing_column",
+                    table=table.name,
+                    column=column.name,
                 )
             kind = column.type.compile(dialect=connection.dialect)
             connection.execute(

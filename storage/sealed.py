@@ -98,6 +98,9 @@ class UnreadableSecrets(Exception):
             f"changed outside the bot): {', '.join(accounts)}; remove them first "
             "(teamotp accounts remove NAME) and add them again afterwards"
         )
+        # The same words in the message catalog (see `storage.database.StoreError`).
+        self.key = "store.unreadable_secrets"
+        self.params: dict[str, object] = {"accounts": tuple(accounts)}
 
 
 @dataclass

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from storage.backup import BackupError, open_backup, restore, write_backup
+from bot.messages import Html, Key, text
+from storage.backup import BackupError, Counts, StoreNotEmpty, open_backup, restore, write_backup
 from storage.crypto import SecretBox
 from storage.database import StoreError, open_for_backup
 from storage.keys import MasterKeyError, load_master_key, read_key_file
@@ -71,19 +72,25 @@ def run_backup(args: argparse.Namespace, out: TextIO | None = None) -> int:
         finally:
             engine.dispose()
     except (ConfigError, StoreError, BackupError) as error:
-        print(failure(error, operator_language()), file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2 if isinstance(error, ConfigError | StoreError) else 1
-    print(f"Backed up {made.counts} (schema {made.revision}) to {args.file}.", file=out)
     print(
-        "Its secrets are sealed with the master key, which is not in the backup: "
-        "keep a copy of the key to restore it.",
+        said(
+            lang,
+            "cli.backup.done",
+            counts=counted(lang, made.counts),
+            revision=made.revision,
+            path=args.file,
+        ),
         file=out,
     )
+    print(said(lang, "cli.backup.key_apart"), file=out)
     return 0
 
 
 def run_restore(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
+    lang = operator_language()
     try:
         settings = load_settings()
         with open_backup(args.file) as backup:
@@ -93,21 +100,53 @@ def run_restore(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 restored = restore(store, backup, made_under=made_under, force=args.force)
             finally:
                 store.close()
-            made_at = backup.info.get("made_at", "an unknown time")
+            made_at = backup.info.get("made_at") or Key("cli.restore.made_unknown")
     except (ConfigError, StartupError) as error:
-        print(failure(error, operator_language()), file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
-    except (BackupError, MasterKeyError, UnreadableSecrets) as error:
-        print(failure(error, operator_language()), file=sys.stderr)
+    except StoreNotEmpty as error:
+        print(failure(error, lang, held=counted(lang, error.held)), file=sys.stderr)
         return 1
-    line = f"Restored {restored.counts} from {args.file} (made {made_at})"
-    if restored.replaced is not None:
-        line += f", replacing {restored.replaced}"
-    print(line + ".", file=out)
+    except (BackupError, MasterKeyError, UnreadableSecrets) as error:
+        print(failure(error, lang), file=sys.stderr)
+        return 1
+    done = {"counts": counted(lang, restored.counts), "path": args.file, "made_at": made_at}
+    if restored.replaced is None:
+        print(said(lang, "cli.restore.done", **done), file=out)
+    else:
+        replaced = counted(lang, restored.replaced)
+        print(said(lang, "cli.restore.done_replacing", **done, replaced=replaced), file=out)
     if restored.resealed:
-        print(f"Re-sealed {_secrets(restored.resealed)} under this store's master key.", file=out)
-    print("Start (or restart) the bot now.", file=out)
+        shown = secrets(lang, restored.resealed)
+        print(said(lang, "cli.restore.resealed", secrets=shown), file=out)
+    print(said(lang, "cli.restore.start"), file=out)
     return 0
+
+
+def counted(lang: str, counts: Counts) -> Html:
+    """What a store or a backup holds, in the operator's words (English counts one and
+    many apart; Chinese does not)."""
+    accounts, members, entries = counts.accounts, counts.members, counts.audit_entries
+    return text(
+        lang,
+        "cli.backup.counts",
+        accounts=text(
+            lang, "cli.count.account" if accounts == 1 else "cli.count.accounts", count=accounts
+        ),
+        members=text(
+            lang, "cli.count.member" if members == 1 else "cli.count.members", count=members
+        ),
+        audit_entries=text(
+            lang,
+            "cli.count.audit_entry" if entries == 1 else "cli.count.audit_entries",
+            count=entries,
+        ),
+    )
+
+
+def secrets(lang: str, count: int) -> Html:
+    """How many sealed values were re-sealed, in the operator's words."""
+    return text(lang, "cli.count.secret" if count == 1 else "cli.count.secrets", count=count)
 
 
 def _key_of_backup(
@@ -121,7 +160,10 @@ def _key_of_backup(
         if not given.matches(key_check):
             raise BackupError(
                 f"the key in {args.key_file} is not the one the backup {args.file} was made "
-                "under: nothing was changed"
+                "under: nothing was changed",
+                "backup.key_not_the_backups",
+                key_file=args.key_file,
+                path=args.file,
             )
         return given
     configured = _configured_key(settings)
@@ -129,20 +171,29 @@ def _key_of_backup(
         raise BackupError(
             f"the backup {args.file} needs the master key it was made under, and there is no "
             f"key here yet (no key file at {settings.master_key_file}): put that key file "
-            "there, or give it with --key-file FILE to re-seal the backup under a new key"
+            "there, or give it with --key-file FILE to re-seal the backup under a new key",
+            "backup.needs_its_key",
+            path=args.file,
+            key_file=settings.master_key_file,
         )
-    if not SecretBox(configured).matches(key_check):
-        where = (
-            "TEAMOTP_MASTER_KEY"
-            if settings.master_key is not None
-            else f"the key file {settings.master_key_file}"
-        )
+    if SecretBox(configured).matches(key_check):
+        return None
+    if settings.master_key is not None:
         raise BackupError(
-            f"the backup {args.file} was made under another master key than {where} holds: "
-            "give the backup's key with --key-file FILE (its secrets are then re-sealed "
-            "under this store's key)"
+            f"the backup {args.file} was made under another master key than "
+            "TEAMOTP_MASTER_KEY holds: give the backup's key with --key-file FILE (its "
+            "secrets are then re-sealed under this store's key)",
+            "backup.other_key_env",
+            path=args.file,
         )
-    return None
+    raise BackupError(
+        f"the backup {args.file} was made under another master key than the key file "
+        f"{settings.master_key_file} holds: give the backup's key with --key-file FILE (its "
+        "secrets are then re-sealed under this store's key)",
+        "backup.other_key_file",
+        path=args.file,
+        key_file=settings.master_key_file,
+    )
 
 
 def _configured_key(settings: Settings) -> bytes | None:
@@ -153,7 +204,3 @@ def _configured_key(settings: Settings) -> bytes | None:
         settings.master_key_file,
         may_create=False,
     )
-
-
-def _secrets(count: int) -> str:
-    return f"{count} secret{'' if count == 1 else 's'}"

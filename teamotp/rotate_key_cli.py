@@ -11,8 +11,10 @@ import argparse
 import sys
 from typing import TextIO
 
+from bot.messages import text
 from storage.keyrotation import RotationError, rotate_key
 from storage.sealed import UnreadableSecrets
+from teamotp.backup_cli import secrets
 from teamotp.config import ConfigError, load_settings
 from teamotp.telling import Parser, description, examples, failure, operator_language, said
 from teamotp.wiring import StartupError, open_configured_store
@@ -30,13 +32,12 @@ def add_parser(commands: argparse._SubParsersAction[Parser], lang: str) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
+    lang = operator_language()
     try:
         settings = load_settings()
         if settings.master_key is not None:
             print(
-                "teamotp: the master key comes from TEAMOTP_MASTER_KEY, which rotate-key "
-                "cannot change: put the key in the file TEAMOTP_MASTER_KEY_FILE names, unset "
-                "TEAMOTP_MASTER_KEY, and run it again",
+                said(lang, "cli.failed", reason=text(lang, "cli.rotate_key.env_key")),
                 file=sys.stderr,
             )
             return 2
@@ -46,24 +47,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         finally:
             store.close()
     except (ConfigError, StartupError) as error:
-        print(failure(error, operator_language()), file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 2
     except (RotationError, UnreadableSecrets) as error:
-        print(failure(error, operator_language()), file=sys.stderr)
+        print(failure(error, lang), file=sys.stderr)
         return 1
-    print(
-        f"Re-sealed {_secrets(rotated.resealed)} under a new master key, now in "
-        f"{settings.master_key_file}.",
-        file=out,
-    )
-    print(
-        f"The previous key is kept in {rotated.old_key_file}: backups made before now need "
-        "it (teamotp restore FILE --key-file ...); move it off this server.",
-        file=out,
-    )
-    print("Restart every running bot now: until then it still holds the previous key.", file=out)
+    shown = secrets(lang, rotated.resealed)
+    print(said(lang, "cli.rotate_key.done", secrets=shown, path=settings.master_key_file), file=out)
+    print(said(lang, "cli.rotate_key.kept", path=rotated.old_key_file), file=out)
+    print(said(lang, "cli.rotate_key.restart"), file=out)
     return 0
-
-
-def _secrets(count: int) -> str:
-    return f"{count} secret{'' if count == 1 else 's'}"

@@ -40,13 +40,14 @@ class OperatorError(Exception):
         self.params = params
 
 
-def failure(error: Exception, lang: str) -> str:
+def failure(error: Exception, lang: str, **shown: object) -> str:
     """The one line a command prints before it exits: `teamotp: <why>`. An error that
     names no catalog key (a library's, or one from a part with no Chinese yet) is told as
-    its own text says it."""
+    its own text says it. `shown` replaces some of the error's values with what the
+    command made of them in `lang` (the storage layer hands numbers, not words)."""
     key, params = getattr(error, "key", None), getattr(error, "params", None)
     if isinstance(key, str) and key in CATALOG and isinstance(params, Mapping):
-        reason = said(lang, key, **params)
+        reason = said(lang, key, **{**params, **shown})
     else:
         reason = str(error)
     return said(lang, "cli.failed", reason=reason)

@@ -309,3 +309,104 @@ def test_a_failed_backup_leaves_the_file_that_was_there(
     assert file.read_bytes() == before
     assert not (nowhere.data / "teamotp.db").exists()
     assert [p.name for p in tmp_path.iterdir() if ".partial" in p.name] == []
+
+
+# ------------------------------------------------------------------ in the server's language
+
+CHINESE = {"LANG": "zh_CN.UTF-8"}
+
+
+def made_at(file: Path) -> str:
+    with closing(sqlite3.connect(file)) as backup:
+        (when,) = backup.execute("SELECT value FROM backup_info WHERE key = 'made_at'").fetchone()
+    return str(when)
+
+
+def test_in_chinese_backup_and_restore_say_what_they_did_in_chinese(
+    teamotp: Teamotp, place: Place, tmp_path: Path
+) -> None:
+    file = tmp_path / "team.backup"
+    done = teamotp(place, "backup", str(file), env=CHINESE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"已把 2 个账号、1 名成员、5 条操作记录（数据库结构 {schema.head()}）备份到 {file}。",
+        "备份中的密钥仍用主密钥加密，而主密钥不在备份中：请另外保存一份主密钥，恢复时需要它。",
+    ]
+    store = place.open()
+    add_audit_entry(store, 50)
+    store.close()
+    refused = teamotp(place, "restore", str(file), env=CHINESE)
+    assert refused.returncode == 1
+    assert one_line(refused.stderr) == (
+        "teamotp：数据库不是空的（2 个账号、1 名成员、6 条操作记录）："
+        "恢复会替换其中的全部内容；确定要替换请加 --force"
+    )
+    done = teamotp(place, "restore", str(file), "--force", env=CHINESE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"已从 {file}（生成于 {made_at(file)}）恢复 2 个账号、1 名成员、5 条操作记录，"
+        "替换了原有的 2 个账号、1 名成员、6 条操作记录。",
+        "现在请启动（或重启）机器人。",
+    ]
+
+
+def test_in_chinese_a_restore_under_another_key_is_told_in_chinese(
+    teamotp: Teamotp, place: Place, tmp_path: Path
+) -> None:
+    file = tmp_path / "team.backup"
+    assert teamotp(place, "backup", str(file)).returncode == 0
+    elsewhere = sqlite_place(tmp_path / "new-server")
+    elsewhere.open().close()
+    refused = teamotp(elsewhere, "restore", str(file), env=CHINESE)
+    assert refused.returncode == 1
+    assert one_line(refused.stderr) == (
+        f"teamotp：备份 {file} 所用的主密钥与密钥文件 {elsewhere.key_file} 中的不同："
+        "请用 --key-file 指定备份的密钥文件（备份中的密钥会改用当前数据库的主密钥重新加密）"
+    )
+    old_key = tmp_path / "old.key"
+    shutil.copy(place.key_file, old_key)
+    done = teamotp(elsewhere, "restore", str(file), "--key-file", str(old_key), env=CHINESE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"已从 {file}（生成于 {made_at(file)}）恢复 2 个账号、1 名成员、5 条操作记录。",
+        "已用当前数据库的主密钥重新加密 4 个密钥。",
+        "现在请启动（或重启）机器人。",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        pytest.param(lambda file: file.unlink(), "{file} 没有备份文件", id="missing"),
+        pytest.param(
+            lambda file: file.write_text("name,secret\n"), "{file} 不是 teamotp 备份", id="text"
+        ),
+        pytest.param(
+            lambda file: change_backup(file, "UPDATE alembic_version SET version_num = '0999'"),
+            "备份 {file} 的数据库结构（0999）比此版本的 teamotp 所知的（{head}）更新："
+            "请用生成它的版本或更新的版本恢复",
+            id="newer schema",
+        ),
+    ],
+)
+def test_in_chinese_a_file_that_cannot_be_restored_is_refused_in_chinese(
+    teamotp: Teamotp, place: Place, tmp_path: Path, make: object, says: str
+) -> None:
+    file = tmp_path / "team.backup"
+    assert teamotp(place, "backup", str(file)).returncode == 0
+    make(file)  # type: ignore[operator]
+    done = teamotp(place, "restore", str(file), "--force", env=CHINESE)
+    assert done.returncode == 1
+    assert one_line(done.stderr) == "teamotp：" + says.format(file=file, head=schema.head())
+
+
+def test_in_chinese_a_backup_that_cannot_be_made_is_refused_in_chinese(
+    teamotp: Teamotp, place: Place, tmp_path: Path
+) -> None:
+    done = teamotp(place, "backup", str(tmp_path / "nowhere" / "team.backup"), env=CHINESE)
+    assert done.returncode == 1
+    assert one_line(done.stderr) == f"teamotp：文件夹 {tmp_path / 'nowhere'} 不存在"
+    nowhere = sqlite_place(tmp_path / "no-store")
+    done = teamotp(nowhere, "backup", str(tmp_path / "team.backup"), env=CHINESE)
+    assert done.returncode == 2
+    assert one_line(done.stderr) == f"teamotp：sqlite:///{nowhere.data / 'teamotp.db'} 没有数据库"

@@ -31,6 +31,9 @@ KEY_ARGUMENT = {
     "said": 1,
     "StoreError": 1,
     "MasterKeyError": 1,
+    "BackupError": 1,
+    "RotationError": 1,
+    "SchemaError": 1,
 }
 # TeamOtpError and its subclasses take the key first; NotAMember/ChatNotApproved pass it
 # to super().__init__.

@@ -3,6 +3,8 @@ themselves (`TEAMOTP_AUTO_MIGRATE=0`); `--check` changes nothing."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Protocol
 
@@ -79,3 +81,18 @@ def test_check_of_a_new_store_makes_no_file(migrate: Migrate, tmp_path: Path) ->
     assert done.returncode == 1
     assert "none (a new store)" in done.stdout
     assert not (tmp_path / "data" / "teamotp.db").exists()
+
+
+def test_in_chinese_a_store_that_cannot_be_upgraded_is_refused_in_chinese(
+    migrate: Migrate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table of the bot's that lacks a column no row could be given."""
+    (tmp_path / "data").mkdir()
+    with closing(sqlite3.connect(tmp_path / "data" / "teamotp.db")) as raw:
+        raw.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    done = migrate()
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "teamotp：数据库的表 accounts 缺少列 uid，这一列无法补加到已有的记录中"
+    )

@@ -210,3 +210,59 @@ def test_each_rotation_keeps_the_key_it_replaced(teamotp: Teamotp, place: Place)
     kept = sorted(p for p in place.data.iterdir() if p.name.startswith("master.key.old-"))
     assert sorted(key_text(p) for p in kept) == sorted(replaced)
     assert key_text(place.key_file) not in replaced
+
+
+# ------------------------------------------------------------------ in the server's language
+
+CHINESE = {"LANG": "zh_CN.UTF-8"}
+
+
+def test_in_chinese_rotate_key_says_what_it_did_in_chinese(teamotp: Teamotp, place: Place) -> None:
+    done = teamotp(place, "rotate-key", env=CHINESE)
+    assert done.returncode == 0, done.stderr
+    kept = next(p for p in place.data.iterdir() if p.name.startswith("master.key.old-"))
+    assert done.stdout.splitlines() == [
+        f"已用新的主密钥重新加密 4 个密钥，新主密钥现在保存在 {place.key_file}。",
+        f"旧主密钥保存在 {kept}：此前生成的备份需要它（teamotp restore 文件 --key-file "
+        "旧密钥文件）；请把它移出这台服务器。",
+        "现在请重启所有正在运行的机器人：重启之前，它们仍持有旧主密钥。",
+    ]
+
+
+def test_in_chinese_a_key_from_the_environment_is_refused_in_chinese(
+    teamotp: Teamotp, place: Place
+) -> None:
+    done = teamotp(
+        place, "rotate-key", env={**CHINESE, "TEAMOTP_MASTER_KEY": key_text(place.key_file)}
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "teamotp：主密钥来自 TEAMOTP_MASTER_KEY，`teamotp rotate-key` 无法更改它：请把密钥写入 "
+        "TEAMOTP_MASTER_KEY_FILE 指定的文件，取消设置 TEAMOTP_MASTER_KEY，然后重新运行"
+    )
+
+
+@pytest.mark.sqlite_file
+def test_in_chinese_a_secret_that_does_not_open_is_named_in_chinese(
+    teamotp: Teamotp, place: Place, tmp_path: Path
+) -> None:
+    with closing(sqlite3.connect(tmp_path / "teamotp.db")) as db, db:
+        db.execute("UPDATE accounts SET digits = 8 WHERE name IN ('ebay', 'amazon-us')")
+    done = teamotp(place, "rotate-key", env=CHINESE)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "teamotp：以下账号的已存密钥无法用旧主密钥解开（在机器人之外被修改过）：amazon-us、ebay；"
+        "请先删除这些账号（teamotp accounts remove 账号名称），之后再重新添加"
+    )
+
+
+def test_in_chinese_a_rotation_already_running_is_told_in_chinese(
+    teamotp: Teamotp, place: Place, tmp_path: Path
+) -> None:
+    paused = Paused(place, "new key written", tmp_path)
+    try:
+        second = teamotp(place, "rotate-key", env=CHINESE)
+        assert second.returncode == 1
+        assert second.stderr.strip() == "teamotp：另一个 `teamotp rotate-key` 正在运行：请等它结束"
+    finally:
+        paused.kill()

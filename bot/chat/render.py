@@ -10,7 +10,7 @@ from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.buttons import Kind, data
 from bot.chat.coalescing import Tally
-from bot.messages import CATALOG, Html, issuer_suffix, listed, text, username_suffix
+from bot.messages import CATALOG, Html, Key, issuer_suffix, listed, text, username_suffix
 from bot.reports import CHUNK, chunked, ending, grants, seen_seeds
 from bot.rules.clock import stamped, zone_name
 from bot.rules.errors import TeamOtpError
@@ -246,10 +246,25 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
     if entry.action == "code.approved" and isinstance(seconds, int):
         key = "audit.event.code.approved_for"
         values["hours"] = max(1, seconds // 3600)
+    if entry.action == "account.policy":
+        values.update(_policy_words(values))
     try:
         return text(lang, key, **values)
     except KeyError:
         return _raw_event(entry)  # an event this version does not know
+
+
+def _policy_words(values: dict[str, object]) -> dict[str, object]:
+    """`/policy`'s setting and value are stored as typed (`approval`, `admin`), which the
+    chain hashes: named here in the reader's words. A word this version does not know (a
+    later version's) stays as stored."""
+    setting, value = values.get("setting"), values.get("value")
+    named: dict[str, object] = {}
+    if isinstance(setting, str) and f"audit.policy.{setting}" in CATALOG:
+        named["setting"] = Key(f"audit.policy.{setting}")
+        if isinstance(value, str) and f"audit.policy.{setting}.{value}" in CATALOG:
+            named["value"] = Key(f"audit.policy.{setting}.{value}")
+    return named
 
 
 def _raw_event(entry: AuditEntry) -> Html:

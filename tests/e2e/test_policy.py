@@ -106,3 +106,22 @@ async def test_revoking_one_account_from_an_all_accounts_member_keeps_the_rest(b
     )
     got = await ask(bot, p.member, "/code ebay")
     assert pyotp.TOTP(OTHER_SECRET).at(bot.clock.now) in got["text"]
+
+
+async def test_a_chinese_admin_reads_policy_changes_in_chinese_words(bot: Bot) -> None:
+    """The setting and the value are kept as typed (the audit chain hashes them), and named
+    in the reader's words when the log is read."""
+    await setup_team(bot)
+    wang = bot.tg.user("Wang", language_code="zh-hans")
+    await ask(bot, bot.people.owner, f"/promote {wang.id}")
+    await ask(bot, wang, "/policy amazon-us approval admin")
+    await ask(bot, wang, "/policy amazon-us delivery private")
+    await ask(bot, wang, "/policy amazon-us members listed")
+    audit = (await ask(bot, wang, "/audit 3 admin"))["text"]
+    assert "将 amazon-us 的审批设为“需管理员批准”" in audit
+    assert "将 amazon-us 的发送方式设为“总是私聊发给请求人”" in audit
+    assert "将 amazon-us 的 /add 规则设为“不包含此账号”" in audit
+    for raw in ("approval", "delivery", "members", "admin", "private", "listed"):
+        assert raw not in audit
+    english = (await ask(bot, bot.people.admin, "/audit 4 admin"))["text"]
+    assert "set approval of amazon-us to admin" in english
