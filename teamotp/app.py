@@ -30,6 +30,7 @@ from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.rotation import expire_rotations
 from bot.chat.status import check_secrets
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
+from bot.chat.timed import every
 from bot.chat.worker import offload
 from bot.messages import CHINESE, ENGLISH, plain, text
 from bot.rules.alarms import Alarms
@@ -164,14 +165,13 @@ async def _on_start(application: BotApplication) -> None:
             logger.warning("could not register the command menu: %s", type(failure).__name__)
     assert application.job_queue is not None  # noqa: S101 - the job-queue extra is a dependency
     interval: float = application.bot_data["sweep_interval"]
-    application.job_queue.run_repeating(sweep, interval=interval, first=interval)
-    application.job_queue.run_repeating(end_grants, interval=interval, first=interval)
-    application.job_queue.run_repeating(send_digests, interval=interval, first=interval)
-    application.job_queue.run_repeating(expire_rotations, interval=interval, first=interval)
-    # Code requests nobody decided in time (also those that ran out while the bot was down).
-    application.job_queue.run_repeating(expire_requests, interval=interval, first=interval)
+    job_queue = application.job_queue
+    for duty in (sweep, end_grants, send_digests, expire_rotations, expire_requests):
+        # expire_requests: code requests nobody decided in time (also those that ran out
+        # while the bot was down).
+        every(job_queue, interval, duty)
     if "chain_head" in application.bot_data:
-        application.job_queue.run_repeating(post_chain_head, interval=interval, first=interval)
+        every(job_queue, interval, post_chain_head)
 
 
 async def _on_stop(application: BotApplication) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -88,7 +89,7 @@ async def sweep_done(bot: Bot) -> None:
     the test set it; the scheduler's own events say when a pass starts and ends."""
     assert bot.app.job_queue is not None
     scheduler = bot.app.job_queue.scheduler
-    (job,) = [j for j in bot.app.job_queue.jobs() if j.callback is sweep]
+    (job,) = [j for j in bot.app.job_queue.jobs() if j.name == sweep.__name__]
     started, finished = asyncio.Event(), asyncio.Event()
 
     def listen(event: JobEvent) -> None:
@@ -434,6 +435,27 @@ async def test_code_message_is_deleted_when_its_code_expires(bot: Bot) -> None:
         call = await bot.tg.wait_for("deleteMessage", where=deletion_of(chat, message))
         assert call.ok
         assert bot.tg.is_deleted(chat, message["message_id"])
+
+
+async def test_a_sweep_slower_than_its_interval_is_not_started_twice_or_skipped_loudly(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under load a look at the due list can outlast the half second between looks:
+    APScheduler then logged "maximum number of running instances reached" at every tick."""
+    await setup_team(bot)
+    member = bot.people.member
+    reply = await bot.say(member, "/code")
+    bot.tg.delay("deleteMessage", 0.6)  # a dozen sweep intervals
+    bot.clock.advance(26)
+    await bot.tg.wait_for("deleteMessage", where=deletion_of(member, reply))
+    await sweep_done(bot)
+    assert bot.tg.is_deleted(member, reply["message_id"])
+    warned = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("apscheduler") and r.levelno >= logging.WARNING
+    ]
+    assert warned == []
 
 
 async def test_code_message_showing_next_code_lives_until_the_next_window_ends(
