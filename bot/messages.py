@@ -95,14 +95,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "help.member": {
         ENGLISH: "You are a <b>member</b>.\n"
-        "/code [account] — the current code\n"
+        "/code [account] — the current code (the start of a name will do: /code amaz)\n"
         "/code ACCOUNT reason — for an account that needs an admin's approval: "
         "the admins are asked, and the code comes once one approves\n"
         "/accounts — the accounts you may use\n"
         "/cancel — leave what you started\n"
         "Some accounts' codes come only in a private chat with me, also when you ask in a group.",
         CHINESE: "你的身份：<b>成员</b>。\n"
-        "/code [账号名称] — 获取当前验证码\n"
+        "/code [账号名称] — 获取当前验证码（只写名称的开头也可以：/code amaz）\n"
         "/code 账号名称 原因 — 用于需要管理员批准的账号：先请管理员批准，"
         "批准后再发给你验证码\n"
         "/accounts — 你可以使用的账号\n"
@@ -228,6 +228,18 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "code.pick": {
         ENGLISH: "Which account?",
         CHINESE: "请选择账号：",
+    },
+    "code.pick_paged": {
+        ENGLISH: "Which account? Or send /code with the start of its name, e.g. /code amazon",
+        CHINESE: "请选择账号，或发送 /code 加账号名称的开头，例如 /code amazon",
+    },
+    "code.pick_more": {
+        ENGLISH: "More »",
+        CHINESE: "下一页 »",
+    },
+    "code.pick_back": {
+        ENGLISH: "« Back",
+        CHINESE: "« 上一页",
     },
     "code.chat_not_approved": {
         ENGLISH: "Codes are not shown in this group. An admin can allow it with /approve, "

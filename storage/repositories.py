@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,24 @@ class Rebinding:
     unreadable: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """Which accounts a listing lets through: those whose `plain_add` is one of
+    `plain_add` (None standing for a row that has none), and those with an id in `ids`."""
+
+    plain_add: tuple[str | None, ...] = ()
+    ids: frozenset[int] = frozenset()
+
+    def condition(self) -> ColumnElement[bool]:
+        values = [value for value in self.plain_add if value is not None]
+        either = [Account.plain_add.in_(values)] if values else []
+        if None in self.plain_add:
+            either.append(Account.plain_add.is_(None))
+        if self.ids:
+            either.append(Account.id.in_(sorted(self.ids)))
+        return or_(false(), *either)
+
+
 class Accounts:
     def __init__(self, session: Session, box: SecretBox) -> None:
         self._session = session
@@ -62,6 +80,32 @@ class Accounts:
 
     def all(self) -> Sequence[Account]:
         return self._session.scalars(select(Account).order_by(Account.name_key)).all()
+
+    def exists(self) -> bool:
+        return self._session.scalar(select(Account.id).limit(1)) is not None
+
+    def listed(
+        self,
+        *,
+        prefix: str = "",
+        start: str | None = None,
+        before: bool = False,
+        limit: int,
+        only: Listing | None = None,
+    ) -> Sequence[Account]:
+        """At most `limit` accounts whose name key begins with `prefix`, in name order from
+        the key `start` (itself included), or with `before` the ones just before it, nearest
+        first; with `only`, just the accounts it lets through. One indexed query, whatever
+        the number of accounts."""
+        query = select(Account)
+        if prefix:
+            query = query.where(Account.name_key.startswith(prefix, autoescape=True))
+        if start is not None:
+            query = query.where(Account.name_key < start if before else Account.name_key >= start)
+        if only is not None:
+            query = query.where(only.condition())
+        order = Account.name_key.desc() if before else Account.name_key
+        return self._session.scalars(query.order_by(order).limit(limit)).all()
 
     def by_key(self, name_key: str) -> Account | None:
         return self._session.scalars(select(Account).where(Account.name_key == name_key)).first()

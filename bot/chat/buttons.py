@@ -30,6 +30,7 @@ MAX_DATA_BYTES = 64
 
 class Kind(StrEnum):
     PICK = "code"  # an account on the /code picker
+    PAGE = "page"  # another page of the picker: its first account, the prefix's length
     REMOVE = "rm"
     KEEP = "keep"
     EXPORT = "exp"

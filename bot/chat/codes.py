@@ -68,13 +68,30 @@ async def pick_pressed(update: Update, context: BotContext) -> None:
     await respond(update, context, result, asked_in, who)
 
 
+@user_errors
+async def page_pressed(update: Update, context: BotContext) -> None:
+    """"More" or "back" on the picker: the same message shows that page, of the accounts
+    the presser may use."""
+    user, query = update.effective_user, update.callback_query
+    press = await buttons.read(update, context, buttons.Kind.PAGE)
+    if press is None or user is None or query is None:
+        return
+    prefix = press.extra[0] if press.extra else 0
+    found = await offload(
+        context.services.codes.page, person(user), place(press.message.chat), press.subject, prefix
+    )
+    await query.answer()
+    body, markup = picker(lang(update, context), found)
+    await query.edit_message_text(body, reply_markup=markup)
+
+
 async def respond(
     update: Update, context: BotContext, result: CodeResult, asked_in: Destination, who: Person
 ) -> None:
     """The answer to a code request, whatever the rules made of it."""
     lng = lang(update, context)
     if isinstance(result, Picker):
-        body, markup = picker(lng, result.accounts)
+        body, markup = picker(lng, result)
         await reply(update, body, markup=markup)
     elif isinstance(result, ReasonNeeded):
         await approvals.ask_reason(context, result, asked_in, who, lng)

@@ -76,6 +76,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         application.add_handler(CommandHandler(name, callback))
     presses = {
         codes.pick_pressed: pattern(Kind.PICK),
+        codes.page_pressed: pattern(Kind.PAGE),
         secrets.remove_pressed: pattern(Kind.REMOVE, Kind.KEEP),
         secrets.export_pressed: pattern(Kind.EXPORT, Kind.NO_EXPORT),
         members.add_pressed: pattern(Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD),

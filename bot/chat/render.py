@@ -30,6 +30,7 @@ from bot.rules.model import (
     LostAccessNotice,
     Notice,
     Person,
+    Picker,
     Place,
     RosterUnwatchedNotice,
     RotationExpiredNotice,
@@ -73,11 +74,23 @@ def code_message(
     return body, InlineKeyboardMarkup([buttons])
 
 
-def picker(lang: str, accounts: tuple[AccountInfo, ...]) -> tuple[Html, InlineKeyboardMarkup]:
+def picker(lang: str, found: Picker) -> tuple[Html, InlineKeyboardMarkup]:
+    """One page of accounts, a button each, and "back"/"more" when there are other pages."""
     rows = [
         [InlineKeyboardButton(account.name, callback_data=data(Kind.PICK, account.id))]
-        for account in accounts
+        for account in found.accounts
     ]
+    turns = [
+        InlineKeyboardButton(label, callback_data=data(Kind.PAGE, start, (found.prefix,)))
+        for label, start in (
+            (text(lang, "code.pick_back"), found.back),
+            (text(lang, "code.pick_more"), found.more),
+        )
+        if start is not None
+    ]
+    if turns:
+        rows.append(turns)
+        return text(lang, "code.pick_paged"), InlineKeyboardMarkup(rows)
     return text(lang, "code.pick"), InlineKeyboardMarkup(rows)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from bot.rules.access import Access
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
-from bot.rules.codes import issue, visible_accounts
+from bot.rules.codes import issue
 from bot.rules.errors import (
     ChatNotApproved,
     InvalidInput,
@@ -43,6 +43,7 @@ from bot.rules.model import (
     Role,
 )
 from bot.rules.notices import Notifier
+from bot.rules.visibility import Visible
 from storage.models import Account, CodeRequest
 from storage.repositories import Repositories
 from storage.store import Store
@@ -233,7 +234,7 @@ def _issue(
     if not request.place.private and tx.chats.get(request.place.chat_id) is None:
         raise ChatNotApproved()
     check_unlocked(tx, role)
-    if all(a.id != account.id for a in visible_accounts(tx, requester, role, at=now)):
+    if not Visible(tx, requester, role, at=now).may_use(account):
         raise InvalidInput("code.button_not_yours")
     return issue(tx, account, now)
 

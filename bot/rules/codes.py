@@ -41,10 +41,11 @@ from bot.rules.model import (
     Recipient,
     Role,
 )
-from bot.rules.names import echoable, name_key
+from bot.rules.names import echoable
 from bot.rules.notices import Notifier
 from bot.rules.otp import code_at
-from bot.rules.terms import end_of, has_account
+from bot.rules.terms import end_of
+from bot.rules.visibility import Page, Visible
 from storage.models import Account
 from storage.repositories import Repositories
 from storage.store import Store
@@ -55,17 +56,12 @@ CodeResult = GrantedCode | Picker | ReasonNeeded | Held
 
 
 def visible_accounts(tx: Repositories, user_id: int, role: Role, *, at: float) -> list[Account]:
-    """Admins and owners use every account; a member those granted to them whose grant
-    has not ended at `at`: by name, or by a plain `/add` for each account whose policy
-    lets a plain `/add` include it."""
-    accounts = list(tx.accounts.all())
-    if role is not Role.MEMBER:
-        return accounts
-    member = tx.members.get(user_id)
-    if member is None:
-        return []
-    now = utc(at)
-    return [account for account in accounts if has_account(member, account, now)]
+    """Every account the person may use (for `/accounts`; a request looks up only what it
+    needs, through `Visible`): admins and owners use every account; a member those granted
+    to them whose grant has not ended at `at`: by name, or by a plain `/add` for each
+    account whose policy lets a plain `/add` include it."""
+    visible = Visible(tx, user_id, role, at=at)
+    return [account for account in tx.accounts.all() if visible.may_use(account)]
 
 
 def issue(tx: Repositories, account: Account, at: float) -> IssuedCode:
@@ -126,17 +122,42 @@ class Codes:
         whole = " ".join(words) or None
         shown = whole if whole and echoable(whole) else None
 
-        def choose(accounts: list[Account]) -> _Choice:
-            if whole is not None and len(words) > 1 and _find(accounts, whole) is None:
-                first = _find(accounts, words[0])
-                if first is not None and carries_secret(whole):
+        def choose(visible: Visible) -> _Choice:
+            if whole is None:
+                return _only_or_page(visible.page(), InvalidInput("code.no_accounts")), None
+            found = visible.named(whole)
+            if found is not None:
+                return found, None
+            if len(words) > 1 and (first := visible.named(words[0])) is not None:
+                if carries_secret(whole):
                     # Read as a reason, a piece of it could pass for none: kept nowhere.
                     raise InvalidInput("code.secret_in_request")
-                if first is not None:
-                    return first, " ".join(words[1:])
-            return _by_name(accounts, whole), None
+                return first, " ".join(words[1:])
+            if not echoable(whole):
+                raise InvalidInput("code.not_a_name")
+            # The start of a name (`/code amazon`): its one account, or a picker of them.
+            unknown = InvalidInput("code.unknown_account", name=whole)
+            return _only_or_page(visible.page(prefix=whole), unknown), None
 
         return self._decide(person, place, origin or Origin.of(place), choose, lambda _: shown)
+
+    def page(self, person: Person, place: Place, start_id: int, prefix: int) -> Picker:
+        """A press on the picker's "more" or "back": the page from that account on, of the
+        accounts whose name begins as the first one's `prefix` characters do. Names only,
+        nothing handed out: not audited, but checked as a request is."""
+        now = self._clock()
+        with self._store.transaction() as tx:
+            role = self._access.role(tx, person.id)
+            if role is None:
+                raise NotAMember(person.id)
+            if not place.private and tx.chats.get(place.chat_id) is None:
+                raise ChatNotApproved()
+            check_unlocked(tx, role)
+            visible = Visible(tx, person.id, role, at=now)
+            start = visible.by_id(start_id)
+            if start is None:
+                raise InvalidInput("code.button_not_yours")
+            return _picker(visible.page(prefix=start.name_key[:prefix], start=start))
 
     def request_by_id(
         self,
@@ -153,7 +174,7 @@ class Codes:
             person,
             place,
             origin or Origin.of(place),
-            lambda accounts: (_by_id(accounts, account_id), reason),
+            lambda visible: (_by_id(visible, account_id), reason),
             lambda tx: _name_of(tx, account_id),
         )
         assert not isinstance(result, Picker)  # noqa: S101 - _by_id never asks for a picker
@@ -172,8 +193,7 @@ class Codes:
             if not place.private and tx.chats.get(place.chat_id) is None:
                 raise ChatNotApproved()
             check_unlocked(tx, role)
-            accounts = visible_accounts(tx, person.id, role, at=now)
-            return issue(tx, _by_id(accounts, issued.account.id), now)
+            return issue(tx, _by_id(Visible(tx, person.id, role, at=now), issued.account.id), now)
 
     def tell(self, grant: GrantedCode, *, delivered: bool) -> None:
         """Tell the admins of a granted request once its reply arrived, or that it could not
@@ -214,18 +234,18 @@ class Codes:
             elif (wait := self._wait(tx, person.id, now)) is not None:
                 error, outcome = TooManyCodes(seconds_to_wait(wait)), "denied:too_many_codes"
             else:
-                accounts = visible_accounts(tx, person.id, role, at=now)
+                visible = Visible(tx, person.id, role, at=now)
                 try:
-                    if not accounts and role is not Role.MEMBER:
+                    if role is not Role.MEMBER and not visible.any():
                         # The store has none: an admin adds the first, a member asks one.
                         raise InvalidInput("code.no_accounts_yet")
-                    chosen, reason = choose(accounts)
+                    chosen, reason = choose(visible)
                 except TeamOtpError as refused:
                     error, outcome = refused, f"denied:{refused.key.removeprefix('code.')}"
                 else:
-                    if not isinstance(chosen, Account):
+                    if isinstance(chosen, Page):
                         # Nothing was handed out yet: the press on the picker is the request.
-                        return Picker(tuple(account_info(a) for a in chosen))
+                        return _picker(chosen)
                     account_name = chosen.name
                     if role is Role.MEMBER and policy_of(chosen).approval is Approval.ADMIN:
                         until = standing_until(tx, person.id, chosen.id, now)
@@ -294,30 +314,30 @@ def recipients(
     return found
 
 
-# The account (or the accounts to pick from) a request chose, and the reason it gave.
-_Choice = tuple[Account | Sequence[Account], str | None]
+# The account (or the page of accounts to pick from) a request chose, and the reason it gave.
+_Choice = tuple[Account | Page, str | None]
 
 
 class _Chooser(Protocol):
-    def __call__(self, accounts: list[Account], /) -> _Choice: ...
+    def __call__(self, visible: Visible, /) -> _Choice: ...
 
 
-def _find(accounts: list[Account], name: str) -> Account | None:
-    key = name_key(name)
-    return next((account for account in accounts if account.name_key == key), None)
+def _only_or_page(page: Page, none: InvalidInput) -> Account | Page:
+    """The one account a page holds, or the page to pick from; none: refused with `none`."""
+    if not page.accounts:
+        raise none
+    if len(page.accounts) == 1 and page.more is None:
+        return page.accounts[0]
+    return page
 
 
-def _by_name(accounts: list[Account], account_name: str | None) -> Account | Sequence[Account]:
-    if account_name is None:
-        if not accounts:
-            raise InvalidInput("code.no_accounts")
-        return accounts[0] if len(accounts) == 1 else accounts
-    found = _find(accounts, account_name)
-    if found is not None:
-        return found
-    if not echoable(account_name):
-        raise InvalidInput("code.not_a_name")
-    raise InvalidInput("code.unknown_account", name=account_name)
+def _picker(page: Page) -> Picker:
+    return Picker(
+        tuple(account_info(a) for a in page.accounts),
+        more=None if page.more is None else page.more.id,
+        back=None if page.back is None else page.back.id,
+        prefix=len(page.prefix),
+    )
 
 
 def _name_of(tx: Repositories, account_id: int) -> str | None:
@@ -325,8 +345,8 @@ def _name_of(tx: Repositories, account_id: int) -> str | None:
     return None if account is None else account.name
 
 
-def _by_id(accounts: list[Account], account_id: int) -> Account:
-    for account in accounts:
-        if account.id == account_id:
-            return account
-    raise InvalidInput("code.button_not_yours")
+def _by_id(visible: Visible, account_id: int) -> Account:
+    found = visible.by_id(account_id)
+    if found is None:
+        raise InvalidInput("code.button_not_yours")
+    return found

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from bot.rules.access import Access
 from bot.rules.auditlog import record
 from bot.rules.clock import Clock, utc
-from bot.rules.codes import issue, recipients, visible_accounts
+from bot.rules.codes import issue, recipients
 from bot.rules.errors import InvalidInput, NotAMember, TeamOtpError, UnreadableSecret
 from bot.rules.freeze import Locked, check_unlocked
 from bot.rules.model import (
@@ -35,6 +35,7 @@ from bot.rules.model import (
     Place,
 )
 from bot.rules.notices import Notifier
+from bot.rules.visibility import Visible
 from storage.models import DeferredCode
 from storage.repositories import Repositories
 from storage.store import Store
@@ -169,7 +170,7 @@ class Deliveries:
             raise NotAMember(person.id)
         check_unlocked(tx, role)
         account = tx.accounts.by_id(row.account_id)
-        if account is None or account not in visible_accounts(tx, person.id, role, at=now):
+        if account is None or not Visible(tx, person.id, role, at=now).may_use(account):
             raise InvalidInput("code.button_not_yours")
         return issue(tx, account, now)
 

@@ -178,9 +178,15 @@ class Exported:
 
 @dataclass(frozen=True)
 class Picker:
-    """Several accounts fit: the user picks one."""
+    """Several accounts fit: the user picks one, a page at a time. `more`, `back`: the id
+    of the first account of the next and the previous page (None: none); `prefix`: how
+    many characters of those accounts' name keys the request typed (`/code amazon`), so a
+    page button carries numbers only."""
 
     accounts: tuple[AccountInfo, ...]
+    more: int | None = None
+    back: int | None = None
+    prefix: int = 0
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from apscheduler.events import (
 
 from bot.chat.sweeper import sweep
 from bot.rules.auditlog import REPEAT_WINDOW
+from bot.rules.model import Person
 from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
 from tests.fake_telegram import Call, FakeChat, FakeUser
 from tests.fake_telegram.utf16 import utf16_slice
@@ -277,6 +278,54 @@ async def test_picker_offers_only_the_accounts_the_user_may_use(bot: Bot) -> Non
     assert not monospace(picker)
     admin_picker = await bot.say(bot.people.admin, "/code")
     assert labels(admin_picker) == ["amazon-us", "ebay-de", "shopee-sg"]
+
+
+async def many_accounts(bot: Bot, count: int) -> list[str]:
+    """`count` accounts beside amazon-us, added through the rules (as `/secret add` would,
+    faster): shop-00, shop-01, …"""
+    services = bot.app.bot_data["runtime"].services
+    admin = Person(bot.people.admin.id, bot.people.admin.first_name)
+    shops = [f"shop-{n:02d}" for n in range(count)]
+    for name in shops:
+        await asyncio.to_thread(services.vault.add, admin, name, pyotp.random_base32())
+    return shops
+
+
+def now_as(bot: Bot, message: dict[str, Any]) -> dict[str, Any]:
+    """The message as it is now, edits applied."""
+    live = bot.tg.chat(int(message["chat"]["id"])).get(int(message["message_id"]))
+    assert live is not None
+    return live
+
+
+async def test_a_picker_of_many_accounts_comes_in_pages_of_twenty(bot: Bot) -> None:
+    group = await setup_team(bot)
+    shops = await many_accounts(bot, 45)
+    admin = bot.people.admin
+    picker = await bot.say(admin, "/code", chat=group)
+    everything = ["amazon-us", *shops]
+    assert labels(picker) == [*everything[:20], "More »"]
+    assert "/code amazon" in picker["text"]
+    await bot.tg.press(admin, picker, text="More »")
+    await bot.tg.wait_for("editMessageText")
+    assert labels(now_as(bot, picker)) == [*everything[20:40], "« Back", "More »"]
+    await bot.tg.press(admin, picker, text="More »")
+    await bot.tg.wait_for("editMessageText", where=lambda c: "shop-44" in str(c.params))
+    assert labels(now_as(bot, picker)) == [*everything[40:], "« Back"]
+    await bot.tg.press(admin, picker, text="shop-42")
+    reply = await bot.tg.next_message(group)
+    assert "shop-42" in reply["text"]
+    assert bot.tg.violations == []
+
+
+async def test_code_with_the_start_of_a_name_picks_among_those_accounts(bot: Bot) -> None:
+    await setup_team(bot)
+    await many_accounts(bot, 12)
+    member = bot.people.member
+    picker = await bot.say(member, "/code shop-1")
+    assert labels(picker) == ["shop-10", "shop-11"]
+    reply = await bot.say(member, "/code AMAZ")
+    assert monospace(reply) == [code_now(bot)]
 
 
 async def test_pressing_the_picker_gives_that_accounts_code(bot: Bot) -> None:
