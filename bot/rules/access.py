@@ -11,6 +11,7 @@ from bot.rules.clock import Clock, utc
 from bot.rules.errors import NotAllowed, NotAMember
 from bot.rules.model import OPERATOR, Recipient, Role
 from bot.rules.terms import has_ended
+from storage.models import Member
 from storage.repositories import Repositories
 from storage.store import Store
 
@@ -22,15 +23,22 @@ class Access:
         self._clock = clock
 
     def role(self, tx: Repositories, user_id: int) -> Role | None:
+        return self.standing(tx, user_id)[0]
+
+    def standing(self, tx: Repositories, user_id: int) -> tuple[Role | None, Member | None]:
+        """The role, and the member's row when the role is a member's (their grants say
+        which accounts they may use): one look in the store for both."""
         if user_id in self.owner_ids or user_id == OPERATOR.id:
-            return Role.OWNER
+            return Role.OWNER, None
         member = tx.members.get(user_id)
         if member is None:
-            return None
+            return None, None
         role = Role(member.role)
-        if role is Role.MEMBER and has_ended(member, utc(self._clock())):
-            return None
-        return role
+        if role is not Role.MEMBER:
+            return role, None
+        if has_ended(member, utc(self._clock())):
+            return None, None
+        return role, member
 
     def require(self, tx: Repositories, user_id: int, needed: Role) -> Role:
         """The rules' own check, behind the chat layer's gate."""
@@ -74,12 +82,8 @@ class Access:
         """Owners and admins to tell of something, in their own language; with
         `notify_only`, those who kept /notify on."""
         wanted: dict[int, bool] = dict.fromkeys(self.owner_ids, True)
-        for member in tx.members.with_role(Role.ADMIN, Role.OWNER):
-            wanted[member.user_id] = member.notify
-        for owner_id in self.owner_ids:
-            row = tx.members.get(owner_id)
-            if row is not None:
-                wanted[owner_id] = row.notify
+        # A configured owner's row (if any) says whether they kept /notify on.
+        wanted |= tx.members.notified((Role.ADMIN, Role.OWNER), self.owner_ids)
         ids = {
             user_id
             for user_id, on in wanted.items()

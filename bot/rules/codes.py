@@ -224,7 +224,7 @@ class Codes:
         now = self._clock()
         with self._store.transaction() as tx:
             account_name = asked(tx)
-            role = self._access.role(tx, person.id)
+            role, member = self._access.standing(tx, person.id)
             if role is None:
                 error, outcome = NotAMember(person.id), "denied:not_member"
             elif not place.private and tx.chats.get(place.chat_id) is None:
@@ -234,7 +234,7 @@ class Codes:
             elif (wait := self._wait(tx, person.id, now)) is not None:
                 error, outcome = TooManyCodes(seconds_to_wait(wait)), "denied:too_many_codes"
             else:
-                visible = Visible(tx, person.id, role, at=now)
+                visible = Visible(tx, person.id, role, at=now, member=member)
                 try:
                     if role is not Role.MEMBER and not visible.any():
                         # The store has none: an admin adds the first, a member asks one.

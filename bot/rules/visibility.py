@@ -34,13 +34,22 @@ class Page:
 class Visible:
     """The accounts `role` (and, for a member, their grants) may use at `at`."""
 
-    def __init__(self, tx: Repositories, user_id: int, role: Role, *, at: float) -> None:
+    def __init__(
+        self,
+        tx: Repositories,
+        user_id: int,
+        role: Role,
+        *,
+        at: float,
+        member: Member | None = None,
+    ) -> None:
+        """`member`: the member's row where the caller has it already (`Access.standing`)."""
         self._tx = tx
         self._now: datetime = utc(at)
         self._member: Member | None = None
         self._listing: Listing | None = None
         if role is Role.MEMBER:
-            self._member = tx.members.get(user_id)
+            self._member = member if member is not None else tx.members.get(user_id)
             self._listing = self._listing_of(self._member)
 
     def may_use(self, account: Account) -> bool:
