@@ -2710,9 +2710,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "from before migrations",
         CHINESE: "早于迁移机制的版本",
     },
-    "schema.no_migrations": {
-        ENGLISH: "the package holds no migrations",
-        CHINESE: "安装包中没有数据库迁移脚本",
+    "schema.several_revisions": {
+        ENGLISH: "the store records more than one schema revision",
+        CHINESE: "数据库记录了不止一个结构版本",
     },
     "schema.dangling_rows": {
         ENGLISH: "the upgraded store has rows that refer to missing rows",

@@ -9,6 +9,9 @@ Every failure becomes an `InvalidImage` whose key says what to send instead.
 
 A decoded text may be a secret (an `otpauth://` URI holds one), so no text ever appears in
 an exception, log line or repr; deciding what a text means is the caller's job.
+
+Pillow, zxing-cpp and segno are imported by the first image read or made, not with the
+module: most bots never see one, and they would add a few MiB to every idle process.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import io
 import math
 import re
 from collections.abc import Iterator
-
-import segno
-import zxingcpp
-from PIL import ExifTags, Image, ImageFilter, ImageOps
+from typing import TYPE_CHECKING
 
 from bot.rules.errors import TeamOtpError
 from bot.rules.otp import UNSHOWN
+
+if TYPE_CHECKING:
+    import zxingcpp
+    from PIL import Image
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # what the bot downloads and parses; bigger files are refused
 MAX_IMAGE_PIXELS = 40_000_000  # a 40 MP phone photo is fine; a decompression bomb is not
@@ -51,14 +55,15 @@ _FALLBACK_MAX_SIDE = 2000
 # Pillow's own bomb guard names the pixel count only in its message.
 _PILLOW_PIXELS = re.compile(r"\((\d{1,20}) pixels\)")
 
+# EXIF orientation → the turn that makes the picture upright (Image.Transpose's names).
 _EXIF_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
 }
 
 
@@ -98,6 +103,8 @@ def make_qr_png(text: str) -> bytes:
     Raises `ValueError` (without the text, which may be a secret) if it does not fit in a
     QR code; an `otpauth://` URI always fits.
     """
+    import segno
+
     try:
         # Byte mode always: segno would pick Kanji mode for UTF-8 bytes that happen to
         # form Shift JIS pairs ("ু聀"), and scanners would read those back as other text.
@@ -115,6 +122,8 @@ def make_qr_png(text: str) -> bytes:
 
 def _open(data: bytes) -> Image.Image:
     """The image with only its header parsed, refused if it is too large to decode."""
+    from PIL import Image
+
     try:
         image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
@@ -146,6 +155,8 @@ def _upright_grayscale(image: Image.Image) -> Image.Image:
     Transparent pixels usually hold black, so flattening without a background would turn
     a QR drawn on a transparent canvas into one black square.
     """
+    from PIL import ExifTags, Image
+
     orientation = image.getexif().get(ExifTags.Base.Orientation)
     if image.format in ("JPEG", "MPO"):
         # libjpeg then decodes straight to gray: a third of the memory of RGB, and faster.
@@ -154,8 +165,8 @@ def _upright_grayscale(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
     gray = image.convert("L")
-    transpose = _EXIF_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
-    return gray.transpose(transpose) if transpose is not None else gray
+    turn = _EXIF_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+    return gray.transpose(Image.Transpose[turn]) if turn is not None else gray
 
 
 def _decode(gray: Image.Image) -> list[zxingcpp.Barcode]:
@@ -179,6 +190,8 @@ def _fallbacks(gray: Image.Image) -> Iterator[Image.Image]:
     and modules only 1–2 pixels wide. Sharpening, median filters, equalizing and other
     binarizers rescued nothing these two did not.
     """
+    from PIL import Image, ImageFilter, ImageOps
+
     width, height = gray.size
     longest = max(width, height)
     if longest > _FALLBACK_MAX_SIDE:
@@ -193,6 +206,8 @@ def _fallbacks(gray: Image.Image) -> Iterator[Image.Image]:
 
 
 def _read(gray: Image.Image) -> list[zxingcpp.Barcode]:
+    import zxingcpp
+
     return zxingcpp.read_barcodes(
         gray,
         formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from storage import schema
@@ -40,6 +42,14 @@ def differences(database_url: str) -> list[object]:
             return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()
+
+
+def test_the_head_named_in_the_code_is_the_newest_migration() -> None:
+    """`schema.HEAD` lets a bot start without Alembic: a revision added and not named
+    there would leave every store a revision behind, unnoticed."""
+    config = Config()
+    config.set_main_option("script_location", str(schema.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == schema.HEAD
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(database_url: str) -> None:
