@@ -802,6 +802,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "{time} {actor} {event}{outcome}",
         CHINESE: "{time} {actor} {event}{outcome}",
     },
+    # Who did what `teamotp members`, `teamotp accounts` … did: whoever runs them on the server.
+    "audit.actor.server": {ENGLISH: "the server", CHINESE: "服务器"},
     "audit.refused": {ENGLISH: " — refused: {reason}", CHINESE: " — 已拒绝：{reason}"},
     "audit.outcome.granted": {ENGLISH: " — granted", CHINESE: " — 已发送"},
     "audit.outcome.approved": {ENGLISH: " — codes allowed there", CHINESE: " — 已开通验证码"},
