@@ -2732,6 +2732,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "The database {database} answers, at this version's schema ({head}).",
         CHINESE: "数据库 {database} 可以连接，结构为此版本的 {head}。",
     },
+    # Between two reasons a check failed for, in one line.
+    "cli.check.reasons_joined": {ENGLISH: "; ", CHINESE: "；"},
     "cli.check.database_bad": {ENGLISH: "Database: {reason}", CHINESE: "数据库：{reason}"},
     "cli.check.no_store": {
         ENGLISH: "There is no store at {database} yet: run teamotp init (or start the bot, "

@@ -41,16 +41,21 @@ class OperatorError(Exception):
 
 
 def failure(error: Exception, lang: str, **shown: object) -> str:
-    """The one line a command prints before it exits: `teamotp: <why>`. An error that
-    names no catalog key (a library's, or one from a part with no Chinese yet) is told as
-    its own text says it. `shown` replaces some of the error's values with what the
-    command made of them in `lang` (the storage layer hands numbers, not words)."""
+    """The one line a command prints before it exits: `teamotp: <why>`, the reason told
+    as `reason` tells it."""
+    return said(lang, "cli.failed", reason=reason(error, lang, **shown))
+
+
+def reason(error: Exception, lang: str, **shown: object) -> str:
+    """Why something stopped, in `lang`: from the catalog entry the error names (its `key`
+    and `params`, as `OperatorError` and the storage layer's errors carry them). An error
+    that names none (a library's) is told as its own text says it. `shown` replaces some
+    of the error's values with what the command made of them in `lang` (the storage layer
+    hands numbers, not words)."""
     key, params = getattr(error, "key", None), getattr(error, "params", None)
     if isinstance(key, str) and key in CATALOG and isinstance(params, Mapping):
-        reason = said(lang, key, **{**params, **shown})
-    else:
-        reason = str(error)
-    return said(lang, "cli.failed", reason=reason)
+        return said(lang, key, **{**params, **shown})
+    return str(error)
 
 
 class Parser(argparse.ArgumentParser):
