@@ -8,6 +8,7 @@ mark what the operator types (`polling`, `A-Z`) as <code>, which vanishes at the
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -17,6 +18,8 @@ from functools import partial
 from typing import Any, NoReturn
 
 from bot.messages import CATALOG, ENGLISH, language_for, plain, text
+from storage.logged import KEY, PARAMS
+from teamotp import logs
 
 
 def operator_language() -> str:
@@ -56,6 +59,26 @@ def reason(error: Exception, lang: str, **shown: object) -> str:
     if isinstance(key, str) and key in CATALOG and isinstance(params, Mapping):
         return said(lang, key, **{**params, **shown})
     return str(error)
+
+
+class Told(logging.Formatter):
+    """How a server command prints what is logged while it runs (its warnings): a record
+    that names a catalog entry (`storage.logged`) as a line of the command's own, in the
+    operator's language; any other (a library's) as the log file has it."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(logs.FORMAT)
+        self.lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        key, params = getattr(record, KEY, None), getattr(record, PARAMS, None)
+        if not (isinstance(key, str) and key in CATALOG and isinstance(params, Mapping)):
+            return super().format(record)
+        frame = "cli.logged_warning" if record.levelno >= logging.WARNING else "cli.logged"
+        line = said(self.lang, frame, message=said(self.lang, key, **params))
+        # The values were never formatted into the record's message, which the log's
+        # filter scrubbed: they are scrubbed here.
+        return logs.scrub(line, logs.install().secrets)
 
 
 class Parser(argparse.ArgumentParser):
