@@ -814,6 +814,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "{time} {actor} {event}{outcome}",
         CHINESE: "{time} {actor} {event}{outcome}",
     },
+    # Who did what `teamotp members`, `teamotp accounts` … did: whoever runs them on the server.
+    "audit.actor.server": {ENGLISH: "the server", CHINESE: "服务器"},
     "audit.refused": {ENGLISH: " — refused: {reason}", CHINESE: " — 已拒绝：{reason}"},
     "audit.outcome.granted": {ENGLISH: " — granted", CHINESE: " — 已发送"},
     "audit.outcome.approved": {ENGLISH: " — codes allowed there", CHINESE: " — 已开通验证码"},
@@ -1945,6 +1947,52 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "teamotp: {reason}",
         CHINESE: "teamotp：{reason}",
     },
+    # A line the store logged while a command ran, printed as the command's own.
+    "cli.logged": {ENGLISH: "teamotp: {message}", CHINESE: "teamotp：{message}"},
+    "cli.logged_warning": {
+        ENGLISH: "teamotp: warning: {message}",
+        CHINESE: "teamotp：注意：{message}",
+    },
+    "key.created": {
+        ENGLISH: "Created a new master key file at {path}. Keep a copy somewhere other than "
+        "this server: without it the stored secrets cannot be read.",
+        CHINESE: "已在 {path} 创建新的主密钥文件。请在这台服务器之外另存一份副本：没有它，"
+        "已存的密钥将无法读取。",
+    },
+    "key.rotation_unused_removed": {
+        ENGLISH: "a master key rotation was cut short before it changed the store: the store "
+        "still uses the key in {path} (the old key); removed the unused new key {pending}",
+        CHINESE: "主密钥更换在改动数据库之前被中断：数据库仍使用 {path} 中的密钥（旧主密钥）；"
+        "已删除未用上的新主密钥 {pending}",
+    },
+    "key.rotation_finished": {
+        ENGLISH: "a master key rotation was cut short after it re-sealed the store: finished "
+        "it; the store uses the new key, now in {path} (the previous key is kept beside it as "
+        "{old})",
+        CHINESE: "主密钥更换在重新加密数据库之后被中断：现已完成；数据库使用新主密钥，"
+        "现保存在 {path}（旧主密钥保留在同一文件夹，名为 {old}）",
+    },
+    "store.rebound": {
+        ENGLISH: "store upgraded: {count} stored secrets are now bound to their code settings",
+        CHINESE: "数据库已升级：{count} 个已存密钥现已与其验证码设置绑定",
+    },
+    "store.unreadable_at_open": {
+        ENGLISH: "the stored secrets of these accounts cannot be read (changed outside the "
+        "bot); remove and re-add them: {accounts}",
+        CHINESE: "以下账号的已存密钥无法读取（在机器人之外被修改过）；请删除后重新添加：{accounts}",
+    },
+    "store.schema_upgraded": {
+        ENGLISH: "store schema upgraded from {found} to {head}",
+        CHINESE: "数据库结构已从 {found} 升级到 {head}",
+    },
+    "store.schema_upgraded_unversioned": {
+        ENGLISH: "store schema upgraded from before migrations to {head}",
+        CHINESE: "数据库结构已从早于迁移机制的版本升级到 {head}",
+    },
+    "store.column_added": {
+        ENGLISH: "store upgraded: added {table}.{column}",
+        CHINESE: "数据库已升级：添加了列 {table}.{column}",
+    },
     "config.token_missing": {
         ENGLISH: "TEAMOTP_BOT_TOKEN is not set: get a token from @BotFather and set it in the environment or in .env",
         CHINESE: "未设置 TEAMOTP_BOT_TOKEN：请向 @BotFather 申请机器人令牌，写入环境变量或 <code>.env</code> 文件",
@@ -2742,6 +2790,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "The database {database} answers, at this version's schema ({head}).",
         CHINESE: "数据库 {database} 可以连接，结构为此版本的 {head}。",
     },
+    # Between two reasons a check failed for, in one line.
+    "cli.check.reasons_joined": {ENGLISH: "; ", CHINESE: "；"},
     "cli.check.database_bad": {ENGLISH: "Database: {reason}", CHINESE: "数据库：{reason}"},
     "cli.check.no_store": {
         ENGLISH: "There is no store at {database} yet: run teamotp init (or start the bot, "

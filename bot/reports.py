@@ -6,8 +6,9 @@ import html
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
-from bot.messages import Html, listed, text, username_suffix
-from bot.rules.model import Added, Change, MemberView, SeenSeed, Sighting
+from bot.messages import CATALOG, Html, Key, listed, text, username_suffix
+from bot.rules.clock import zone_name
+from bot.rules.model import OPERATOR, Added, AuditEntry, Change, MemberView, SeenSeed, Sighting
 from bot.rules.terms import shown
 from storage.auditchain import ChainState
 
@@ -175,3 +176,114 @@ def username_seen(lang: str, sighting: Sighting) -> Html:
         days=sighting.days,
         date=sighting.last_seen.strftime("%Y-%m-%d"),
     )
+
+
+def audit_list(lang: str, entries: list[AuditEntry], zone: tzinfo = UTC) -> list[Html]:
+    """`/audit`: one line an event, its time in the team's zone (named in the header)."""
+    if not entries:
+        return [text(lang, "audit.empty")]
+    lines = [audit_line(lang, e, e.at.astimezone(zone).strftime("%m-%d %H:%M:%S")) for e in entries]
+    zone_label = zone_name(zone, entries[-1].at)
+    return chunked(lang, "audit.header", lines, count=len(entries), zone=zone_label)
+
+
+def audit_line(lang: str, entry: AuditEntry, time: str) -> Html:
+    """One event as a reader reads it: when (as the caller shows times), who, what, and
+    how it ended. `/audit` and `teamotp audit` say it in the same words."""
+    line = text(
+        lang,
+        "audit.line",
+        time=time,
+        actor=audit_actor(lang, entry),
+        event=_audit_event(lang, entry),
+        outcome=_audit_outcome(lang, entry.outcome),
+    )
+    if entry.count > 1:
+        return Html(line + text(lang, "audit.times", count=entry.count))
+    return line
+
+
+def audit_actor(lang: str, entry: AuditEntry) -> Html | str:
+    """Who did it. What was done on the server (`teamotp members`, `teamotp accounts`) is
+    the server's doing: its actor is no Telegram user, and its id (0) names nobody."""
+    if entry.actor_id == OPERATOR.id:
+        return text(lang, "audit.actor.server")
+    return entry.actor_name or "—"
+
+
+def _audit_event(lang: str, entry: AuditEntry) -> Html:
+    """The event in the reader's language, from its code and parameters."""
+    if entry.legacy_detail:
+        # Written by an earlier version as free text, which a template would drop (its
+        # `member.add` "gmail,aws" would read as all accounts): shown as it was written.
+        return _raw_event(entry)
+    values: dict[str, object] = {
+        "account": entry.account or "—",
+        "target": entry.target_name or "—",
+        "chat": entry.chat_id if entry.chat_id is not None else "—",
+        **dict(entry.params),
+    }
+    if isinstance(values.get("accounts"), str):
+        # Kept as "a, b" (names hold no comma): listed as the reader's language lists.
+        values["accounts"] = tuple(str(values["accounts"]).split(", "))
+    key = f"audit.event.{entry.action}"
+    if entry.action in ("member.add", "member.expire") and "accounts" not in values:
+        values["accounts"] = text(lang, "members.all_accounts")
+    if entry.action == "member.add" and "until" in values:
+        key = "audit.event.member.add_until"
+    if entry.action == "member.revoke" and "accounts" in values:
+        key = "audit.event.member.revoke_some"
+    if entry.action == "member.left_roster" and values.get("how") == "removed":
+        key = "audit.event.member.left_roster_removed"
+    if entry.action == "code" and entry.account is None:
+        key = "audit.event.code_unnamed"
+    if entry.action == "code" and "approved_until" in values:
+        key = "audit.event.code_standing"  # granted under an "Approve for 1 h"
+    if entry.action == "chat.language" and f"lang.name.{values.get('language')}" in CATALOG:
+        values["language"] = text(lang, f"lang.name.{values['language']}")
+    seconds = values.get("for_seconds")
+    if entry.action == "code.approved" and isinstance(seconds, int):
+        key = "audit.event.code.approved_for"
+        values["hours"] = max(1, seconds // 3600)
+    if entry.action == "account.policy":
+        values.update(_policy_words(values))
+    try:
+        return text(lang, key, **values)
+    except KeyError:
+        return _raw_event(entry)  # an event this version does not know
+
+
+def _policy_words(values: dict[str, object]) -> dict[str, object]:
+    """`/policy`'s setting and value are stored as typed (`approval`, `admin`), which the
+    chain hashes: named here in the reader's words. A word this version does not know (a
+    later version's) stays as stored."""
+    setting, value = values.get("setting"), values.get("value")
+    named: dict[str, object] = {}
+    if isinstance(setting, str) and f"audit.policy.{setting}" in CATALOG:
+        named["setting"] = Key(f"audit.policy.{setting}")
+        if isinstance(value, str) and f"audit.policy.{setting}.{value}" in CATALOG:
+            named["value"] = Key(f"audit.policy.{setting}.{value}")
+    return named
+
+
+def _raw_event(entry: AuditEntry) -> Html:
+    """An event with no template, as the first version showed it: code, account, target."""
+    parts = [entry.action]
+    if entry.account:
+        parts.append(entry.account)
+    if entry.target_name:
+        parts.append(f"→ {entry.target_name}")
+    if entry.legacy_detail:
+        parts.append(f"({entry.legacy_detail})")
+    return Html(html.escape(" ".join(parts), quote=False))
+
+
+def _audit_outcome(lang: str, outcome: str) -> Html:
+    if outcome in ("ok", "owner"):
+        return Html("")
+    reason = outcome.removeprefix("denied:")
+    if reason != outcome and f"reason.{reason}" in CATALOG:
+        return text(lang, "audit.refused", reason=text(lang, f"reason.{reason}"))
+    if f"audit.outcome.{outcome}" in CATALOG:
+        return text(lang, f"audit.outcome.{outcome}")
+    return Html(html.escape(f" [{outcome}]", quote=False))

@@ -19,6 +19,7 @@ from storage import schema
 from storage.crypto import SecretBox
 from storage.keyrotation import RotationError, pending_key_file, settle
 from storage.keys import MasterKeyError, load_master_key, read_key_file
+from storage.logged import keyed
 from storage.models import Setting
 from storage.sealed import KEY_CHECK
 from storage.store import Store
@@ -306,12 +307,14 @@ def _bind_secrets(store: Store) -> None:
         logger.info(
             "store upgraded: %d stored secrets are now bound to their code settings",
             done.resealed,
+            extra=keyed("store.rebound", count=done.resealed),
         )
     if done.unreadable:
         logger.warning(
             "the stored secrets of these accounts cannot be read (changed outside the bot); "
             "remove and re-add them: %s",
             ", ".join(done.unreadable),
+            extra=keyed("store.unreadable_at_open", accounts=tuple(done.unreadable)),
         )
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storage.crypto import SecretBox, encode_master_key
 from storage.durable import PRIVATE, sync_folder, write_private
 from storage.keys import MasterKeyError, read_key_file
+from storage.logged import keyed
 from storage.models import Base, Setting
 from storage.sealed import KEY_CHECK, SEALED_COLUMNS, Resealer
 from storage.store import Store
@@ -242,6 +243,7 @@ def settle(key_file: Path, key: bytes, read_key_check: Callable[[], bytes | None
                     "key %s",
                     key_file,
                     pending,
+                    extra=keyed("key.rotation_unused_removed", path=key_file, pending=pending),
                 )
                 return key
         if SecretBox(key).matches(read_key_check() or b""):
@@ -267,6 +269,7 @@ def settle(key_file: Path, key: bytes, read_key_check: Callable[[], bytes | None
         "store uses the new key, now in %s (the previous key is kept beside it as %s.old-*)",
         key_file,
         key_file.name,
+        extra=keyed("key.rotation_finished", path=key_file, old=f"{key_file.name}.old-*"),
     )
     return new
 

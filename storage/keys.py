@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from storage.crypto import SecretBox, decode_master_key, encode_master_key
+from storage.logged import keyed
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def load_master_key(env_value: str | None, key_file: Path, *, may_create: bool) 
         "Created a new master key file at %s. Keep a copy somewhere other than this "
         "server: without it the stored secrets cannot be read.",
         key_file,
+        extra=keyed("key.created", path=key_file),
     )
     return key
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, Table, inspect, text
 
+from storage.logged import keyed
 from storage.models import Base
 
 if TYPE_CHECKING:
@@ -120,7 +121,16 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
     if has_tables:  # a new store is made, not upgraded: nothing worth a line
-        logger.info("store schema upgraded from %s to %s", before or "before migrations", target)
+        logger.info(
+            "store schema upgraded from %s to %s",
+            before or "before migrations",
+            target,
+            extra=keyed(
+                "store.schema_upgraded" if before else "store.schema_upgraded_unversioned",
+                found=before,
+                head=target,
+            ),
+        )
     return before, target
 
 
@@ -147,7 +157,12 @@ def _adopt(connection: Connection) -> None:
             connection.execute(
                 text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
             )
-            logger.info("store upgraded: added %s.%s", table.name, column.name)
+            logger.info(
+                "store upgraded: added %s.%s",
+                table.name,
+                column.name,
+                extra=keyed("store.column_added", table=table.name, column=column.name),
+            )
     from alembic import command
 
     command.stamp(_config(connection), FIRST)

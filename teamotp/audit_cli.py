@@ -1,5 +1,6 @@
 """`teamotp audit`: the audit log on the server, read (as text, CSV or JSON) or its hash
-chain checked (`verify`).
+chain checked (`verify`). The text is for the operator to read, in their language and in
+`/audit`'s words; CSV and JSON are for programs: event codes and parameters as stored.
 
 `verify` exits 0 when the chain is intact, 1 when it is broken (naming the first broken
 link); every form exits 2 when the store cannot be opened. No Telegram library is loaded
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.messages import plain
-from bot.reports import chain_report
+from bot.reports import audit_line, chain_report
 from bot.rules.model import OPERATOR, AuditEntry
 from teamotp.config import ConfigError
 from teamotp.telling import Parser, description, examples, failure, operator_language, said
@@ -106,12 +107,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         out.write("\n")
     else:
         for entry in entries:
-            print(as_line(entry), file=out)
+            print(as_line(lang, entry), file=out)
     return 0
 
 
 def actor_of(entry: AuditEntry) -> str | None:
-    """Who did it; what was done on the server (`teamotp accounts`, …) says so."""
+    """Who did it, for a machine to read: what was done on the server (`teamotp accounts`,
+    …) is named so in every language, as the event codes are."""
     return OPERATOR.first_name if entry.actor_id == OPERATOR.id else entry.actor_name
 
 
@@ -132,24 +134,12 @@ def as_record(entry: AuditEntry) -> dict[str, object]:
     }
 
 
-def as_line(entry: AuditEntry) -> str:
-    """One event on one line: when, who, what and how it ended, then what it was about."""
-    parts = [
-        entry.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        actor_of(entry) or "-",
-        entry.action,
-        entry.outcome,
-    ]
-    if entry.account:
-        parts.append(entry.account)
-    if entry.target_name:
-        parts.append(f"-> {entry.target_name}")
-    parts += [f"{key}={value}" for key, value in entry.params]
-    if entry.legacy_detail:
-        parts.append(entry.legacy_detail)
-    if entry.count > 1:
-        parts.append(f"x{entry.count}")
-    return "  ".join(" ".join(str(part).split()) for part in parts)
+def as_line(lang: str, entry: AuditEntry) -> str:
+    """One event on one line, in the operator's words (those `/audit` uses in the chat):
+    when (in UTC, as `--since` takes it), who, what and how it ended. A line break in a
+    name stays on the line."""
+    stamp = entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return " ".join(plain(audit_line(lang, entry, stamp)).split())
 
 
 def write_csv(entries: Sequence[AuditEntry], out: TextIO) -> None:

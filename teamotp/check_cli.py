@@ -39,7 +39,7 @@ from storage.database import (
 from storage.keyrotation import pending_key_file
 from teamotp import logs
 from teamotp.config import ConfigError, Settings, load_settings
-from teamotp.telling import Parser, description, examples, operator_language, said
+from teamotp.telling import Parser, description, examples, operator_language, reason, said
 from teamotp.wiring import rules_on
 
 # Seconds to wait for the Bot API: what a healthy connection needs many times over.
@@ -86,6 +86,10 @@ class Report:
     def why(self, key: str) -> Html:
         return text(self.lang, f"cli.check.why_{key}")
 
+    def why_not(self, error: Exception) -> str:
+        """A failed check's reason, from the catalog entry the error names."""
+        return reason(error, self.lang)
+
     def finish(self) -> int:
         failed = self.outcomes.count(Outcome.FAIL)
         warned = self.outcomes.count(Outcome.WARN)
@@ -109,7 +113,7 @@ def run(
     try:
         settings = load_settings()
     except ConfigError as error:
-        report.line(Outcome.FAIL, "cli.check.settings_bad", reason=str(error))
+        report.line(Outcome.FAIL, "cli.check.settings_bad", reason=report.why_not(error))
         report.line(Outcome.SKIP, "cli.check.needs_settings")
         return report.finish()
     token = settings.bot_token.get() if settings.bot_token is not None else None
@@ -132,14 +136,15 @@ def _check_settings(report: Report, settings: Settings) -> None:
     try:
         settings.require_token()
     except ConfigError as error:
-        problems.append(str(error))
+        problems.append(report.why_not(error))
     if settings.mode == "webhook":
         try:
             settings.require_webhook()
         except ConfigError as error:
-            problems.append(str(error))
+            problems.append(report.why_not(error))
     if problems:
-        report.line(Outcome.FAIL, "cli.check.settings_bad", reason="; ".join(problems))
+        joined = said(report.lang, "cli.check.reasons_joined").join(problems)
+        report.line(Outcome.FAIL, "cli.check.settings_bad", reason=joined)
     else:
         report.line(Outcome.OK, "cli.check.settings_ok", mode=settings.mode)
 
@@ -148,7 +153,7 @@ def _check_store(report: Report, settings: Settings, clock: Clock) -> None:
     try:
         state = read_state(settings.database_url)
     except StoreError as error:
-        report.line(Outcome.FAIL, "cli.check.database_bad", reason=str(error))
+        report.line(Outcome.FAIL, "cli.check.database_bad", reason=report.why_not(error))
         report.line(Outcome.SKIP, "cli.check.key_skipped", why=report.why("no_database"))
         report.line(Outcome.SKIP, "cli.check.secrets_skipped", why=report.why("no_database"))
         return
@@ -201,7 +206,7 @@ def _check_key(report: Report, settings: Settings, state: StoreState) -> bytes |
             settings.master_key_file,
         )
     except StoreError as error:
-        report.line(Outcome.FAIL, "cli.check.key_bad", reason=str(error))
+        report.line(Outcome.FAIL, "cli.check.key_bad", reason=report.why_not(error))
         return None
     if match is KeyMatch.MATCHES:
         report.line(Outcome.OK, "cli.check.key_ok", where=where)
@@ -288,8 +293,9 @@ def _check_bot_api(report: Report, api_url: str, token: str, clock: Clock) -> No
     try:
         answer = ask_get_me(api_url, token, clock)
     except (httpx.HTTPError, httpx.InvalidURL) as error:
-        reason = logs.scrub(str(error) or type(error).__name__, [token])
-        report.line(Outcome.FAIL, "cli.check.api_unreachable", url=api_url, reason=reason)
+        # The HTTP client's words (its own, in English), with the token scrubbed out.
+        said_by = logs.scrub(str(error) or type(error).__name__, [token])
+        report.line(Outcome.FAIL, "cli.check.api_unreachable", url=api_url, reason=said_by)
         report.line(Outcome.SKIP, "cli.check.privacy_skipped", why=report.why("no_answer"))
         report.line(Outcome.SKIP, "cli.check.clock_skipped", why=report.why("no_answer"))
         return

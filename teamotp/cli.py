@@ -27,6 +27,7 @@ from teamotp.config import VARIABLES, ConfigError, load_settings
 from teamotp.telling import (
     DESCRIPTION_WIDTH,
     Parser,
+    Told,
     description,
     examples,
     failure,
@@ -109,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _SERVER_COMMANDS.get(args.command)
     if command is None:
         parser.error(f"unknown command {args.command}")
-    logs.configure("WARNING")
+    logs.configure("WARNING", Told(lang))
     return command(args)
 
 

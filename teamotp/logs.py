@@ -186,8 +186,15 @@ def redact(secrets: Iterable[str]) -> None:
             wanted.update({private, quote(private, safe="")})
 
 
-def configure(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure(level: str, formatter: logging.Formatter | None = None) -> None:
+    """Records of `level` and above to stderr, as `formatter` (by default `FORMAT`) says
+    them: a server command's own says the store's lines in the operator's language."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter or logging.Formatter(FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
     # One line per long poll is noise at INFO; the URLs are scrubbed either way.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ mark what the operator types (`polling`, `A-Z`) as <code>, which vanishes at the
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -17,6 +18,8 @@ from functools import partial
 from typing import Any, NoReturn
 
 from bot.messages import CATALOG, ENGLISH, language_for, plain, text
+from storage.logged import KEY, PARAMS
+from teamotp import logs
 
 
 def operator_language() -> str:
@@ -41,16 +44,41 @@ class OperatorError(Exception):
 
 
 def failure(error: Exception, lang: str, **shown: object) -> str:
-    """The one line a command prints before it exits: `teamotp: <why>`. An error that
-    names no catalog key (a library's, or one from a part with no Chinese yet) is told as
-    its own text says it. `shown` replaces some of the error's values with what the
-    command made of them in `lang` (the storage layer hands numbers, not words)."""
+    """The one line a command prints before it exits: `teamotp: <why>`, the reason told
+    as `reason` tells it."""
+    return said(lang, "cli.failed", reason=reason(error, lang, **shown))
+
+
+def reason(error: Exception, lang: str, **shown: object) -> str:
+    """Why something stopped, in `lang`: from the catalog entry the error names (its `key`
+    and `params`, as `OperatorError` and the storage layer's errors carry them). An error
+    that names none (a library's) is told as its own text says it. `shown` replaces some
+    of the error's values with what the command made of them in `lang` (the storage layer
+    hands numbers, not words)."""
     key, params = getattr(error, "key", None), getattr(error, "params", None)
     if isinstance(key, str) and key in CATALOG and isinstance(params, Mapping):
-        reason = said(lang, key, **{**params, **shown})
-    else:
-        reason = str(error)
-    return said(lang, "cli.failed", reason=reason)
+        return said(lang, key, **{**params, **shown})
+    return str(error)
+
+
+class Told(logging.Formatter):
+    """How a server command prints what is logged while it runs (its warnings): a record
+    that names a catalog entry (`storage.logged`) as a line of the command's own, in the
+    operator's language; any other (a library's) as the log file has it."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(logs.FORMAT)
+        self.lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        key, params = getattr(record, KEY, None), getattr(record, PARAMS, None)
+        if not (isinstance(key, str) and key in CATALOG and isinstance(params, Mapping)):
+            return super().format(record)
+        frame = "cli.logged_warning" if record.levelno >= logging.WARNING else "cli.logged"
+        line = said(self.lang, frame, message=said(self.lang, key, **params))
+        # The values were never formatted into the record's message, which the log's
+        # filter scrubbed: they are scrubbed here.
+        return logs.scrub(line, logs.install().secrets)
 
 
 class Parser(argparse.ArgumentParser):

@@ -27,7 +27,12 @@ import segno
 
 from teamotp.cli import main
 from tests.migration_payloads import TYPE_HOTP, Entry, encode_migration
-from tests.store_files import change_account
+from tests.store_files import (
+    add_first_version_account,
+    change_account,
+    make_first_version_store,
+    sealed_secrets,
+)
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 OTHER_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
@@ -193,6 +198,47 @@ def test_chinese_locale_gets_chinese_messages(
 ) -> None:
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert "还没有账号" in teamotp("list").stdout
+
+
+def test_a_chinese_operator_is_told_of_a_new_key_file_in_chinese(
+    teamotp: Teamotp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The store logs it; the command prints it as its own line, in the operator's words."""
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    done = teamotp("add", "amazon-us", "--secret", stdin=SECRET)
+    assert done.returncode == 0, done.stderr
+    key_file = tmp_path / "data" / "master.key"
+    assert done.stderr.strip() == (
+        f"teamotp：注意：已在 {key_file} 创建新的主密钥文件。请在这台服务器之外另存一份副本："
+        "没有它，已存的密钥将无法读取。"
+    )
+    assert key_file.read_text().strip() not in done.stderr
+    monkeypatch.setenv("LANG", "C")
+    again = teamotp("add", "ebay", "--secret", stdin=OTHER_SECRET)
+    assert again.stderr == "", "said once, when it was made"
+
+
+def test_a_chinese_operator_is_told_which_stored_secrets_do_not_open_in_chinese(
+    teamotp: Teamotp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A first version's store, whose secrets are bound anew when it is first opened: two
+    of them were swapped behind the bot's back and no longer open."""
+    data = tmp_path / "data"
+    make_first_version_store(data)
+    add_first_version_account(data, "amazon-us", SECRET)
+    add_first_version_account(data, "cloud", OTHER_SECRET)
+    sealed = sealed_secrets(data)
+    change_account(data, "amazon-us", "secret_sealed", sealed["cloud"])
+    change_account(data, "cloud", "secret_sealed", sealed["amazon-us"])
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    done = teamotp("list")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == (
+        "teamotp：注意：以下账号的已存密钥无法读取（在机器人之外被修改过）；"
+        "请删除后重新添加：amazon-us、cloud"
+    )
+    assert SECRET not in done.stderr
+    assert OTHER_SECRET not in done.stderr
 
 
 def test_import_google_authenticator_export_from_a_qr_image(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from contextlib import closing
 from datetime import datetime
@@ -145,18 +146,44 @@ def a_stranger_named(name: str) -> None:
         services.roster.add(OPERATOR, Target(user_id=4242), [])
 
 
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC "
+
+
 def test_the_log_is_shown_oldest_first_one_event_a_line(
     verify: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """In the words the chat's /audit uses; what was done on the server is the server's."""
     done = audit(capsys)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert [line.split("  ")[2:5] for line in lines] == [
-        ["account.add", "ok", f"shop-{number}"] for number in range(3)
+    assert all(re.match(STAMP, line) for line in lines), lines
+    assert [line[24:] for line in lines] == [
+        f"the server added account shop-{number}" for number in range(3)
     ]
-    assert lines[0].split("  ")[1] == "server operator"
     again = audit(capsys).stdout.splitlines()
-    assert "audit.read  ok  count=3" in again[-1], "reading the log is on record too"
+    assert again[-1].endswith("the server read the last 3 events"), "reading it is on record too"
+    assert "account.add" not in done.stdout
+    assert " 0 " not in done.stdout, "the server is no user with id 0"
+
+
+def test_a_chinese_operator_reads_the_log_in_chinese(
+    verify: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_stranger_named("Mia")
+    audit(capsys)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    done = audit(capsys)
+    assert done.returncode == 0, done.stderr
+    assert [line[24:] for line in done.stdout.splitlines()] == [
+        "服务器 添加账号 shop-0",
+        "服务器 添加账号 shop-1",
+        "服务器 添加账号 shop-2",
+        "服务器 添加成员 Mia（全部账号）",
+        "服务器 查看最近 4 条操作记录",
+    ]
+    events = json.loads(audit(capsys, "--json").stdout)
+    assert [e["action"] for e in events[-2:]] == ["audit.read", "audit.read"], "JSON keeps codes"
+    assert events[-1]["actor"] == "server operator"
 
 
 def test_since_leaves_out_what_came_before(
@@ -203,7 +230,7 @@ def test_json_is_an_array_of_events_with_their_parameters(
     assert events[-1]["target"] == "Mia\nsecond line"
     lines = audit(capsys).stdout.splitlines()
     assert len(lines) == 5, "a name's line break stays on its line"
-    assert lines[3].endswith("member.add  ok  -> Mia second line")
+    assert lines[3].endswith("the server added Mia second line (all accounts)")
 
 
 def test_csv_and_json_are_one_or_the_other(

@@ -499,3 +499,42 @@ async def test_the_lines_are_in_chinese_for_a_chinese_locale(
     assert "配置有效（polling 模式）。" in lines[0]
     assert any("隐私模式已开启" in line for line in lines)
     assert lines[-1] == "全部检查通过。"
+
+
+async def test_why_a_check_failed_is_in_chinese_for_a_chinese_locale(
+    teamotp: Teamotp, place: Place, tmp_path: Path
+) -> None:
+    """The reasons come from the catalog, as the settings and the store name them: no
+    English sentence in a Chinese operator's report."""
+    zh = {"LANG": "zh_CN.UTF-8"}
+    bad = await asyncio.to_thread(
+        teamotp, place, "check", env={**zh, "TEAMOTP_LISTEN_PORT": "99999"}
+    )
+    assert bad.returncode == 1
+    assert "[失败] 配置有误：TEAMOTP_LISTEN_PORT 必须是 1-65535 之间的端口号" in bad.stdout
+
+    webhook = await asyncio.to_thread(
+        teamotp, place, "check", "--offline", env={**zh, "TEAMOTP_MODE": "webhook"}
+    )
+    first = webhook.stdout.splitlines()[0]
+    assert first.startswith("[失败] 配置有误：未设置 TEAMOTP_BOT_TOKEN："), first
+    assert "；未设置 TEAMOTP_WEBHOOK_URL：webhook 模式需要" in first
+
+    nowhere = Place("postgresql+psycopg://teamotp:pa55word@127.0.0.1:9/teamotp", tmp_path)
+    unreached = await asyncio.to_thread(
+        teamotp, nowhere, "check", "--offline", env={**zh, "TEAMOTP_BOT_TOKEN": "1:x"}
+    )
+    assert (
+        "[失败] 数据库：无法打开数据库 postgresql+psycopg://teamotp:***@127.0.0.1:9/teamotp："
+        in unreached.stdout
+    )
+    assert "pa55word" not in unreached.stdout + unreached.stderr
+
+    place.key_file.unlink()
+    no_key = await asyncio.to_thread(
+        teamotp, place, "check", "--offline", env={**zh, "TEAMOTP_BOT_TOKEN": "1:x"}
+    )
+    missing = f"[失败] 主密钥：主密钥文件 {place.key_file} 不存在，但数据库是用密钥写入的"
+    assert missing in no_key.stdout
+    for english in ("must be", "is not set", "cannot open", "is missing"):
+        assert english not in bad.stdout + webhook.stdout + unreached.stdout + no_key.stdout

@@ -49,7 +49,7 @@ def test_add_by_id_makes_a_member_and_list_shows_her(
     assert "300" in listed
     audit = main(["audit"])
     assert audit == 0
-    assert "server operator  member.add  ok  -> @mia" in capsys.readouterr().out
+    assert "the server added @mia (all accounts)" in capsys.readouterr().out
 
 
 def test_add_by_username_with_accounts_and_an_end(

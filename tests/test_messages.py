@@ -34,6 +34,7 @@ KEY_ARGUMENT = {
     "BackupError": 1,
     "RotationError": 1,
     "SchemaError": 1,
+    "keyed": 0,  # a log record's catalog entry (storage.logged)
 }
 # TeamOtpError and its subclasses take the key first; NotAMember/ChatNotApproved pass it
 # to super().__init__.

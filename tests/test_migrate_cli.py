@@ -3,6 +3,7 @@ themselves (`TEAMOTP_AUTO_MIGRATE=0`); `--check` changes nothing."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -10,9 +11,12 @@ from typing import Protocol
 
 import pytest
 
+from bot.messages import CHINESE, ENGLISH
 from storage import schema
+from storage.database import open_store
 from teamotp.cli import main
-from tests.store_files import make_first_version_store
+from teamotp.telling import Told
+from tests.store_files import add_first_version_account, make_first_version_store
 from tests.test_accounts_cli import Done, Teamotp
 from tests.test_accounts_cli import teamotp as teamotp  # the fixture: same operator's shell
 
@@ -96,3 +100,26 @@ def test_in_chinese_a_store_that_cannot_be_upgraded_is_refused_in_chinese(
     assert done.stderr.strip() == (
         "teamotp：数据库的表 accounts 缺少列 uid，这一列无法补加到已有的记录中"
     )
+
+
+def test_what_an_upgrade_logs_is_said_in_the_operators_language(
+    old_store: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the store logs as it upgrades is said by a server command's log handler in the
+    operator's language (at INFO, should a command show it); the log itself stays English."""
+    add_first_version_account(old_store.parent, "amazon-us", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    caplog.set_level(logging.INFO, logger="storage")
+    open_store(f"sqlite:///{old_store}", None, old_store.parent / "master.key").close()
+    records = [r for r in caplog.records if r.name.startswith("storage.")]
+    assert [Told(CHINESE).format(r) for r in records] == [
+        f"teamotp：数据库结构已从早于迁移机制的版本升级到 {schema.head()}",
+        "teamotp：数据库已升级：1 个已存密钥现已与其验证码设置绑定",
+    ]
+    assert [Told(ENGLISH).format(r) for r in records] == [
+        f"teamotp: store schema upgraded from before migrations to {schema.head()}",
+        "teamotp: store upgraded: 1 stored secrets are now bound to their code settings",
+    ]
+    assert [r.getMessage() for r in records] == [
+        f"store schema upgraded from before migrations to {schema.head()}",
+        "store upgraded: 1 stored secrets are now bound to their code settings",
+    ]

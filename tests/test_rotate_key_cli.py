@@ -256,6 +256,34 @@ def test_in_chinese_a_secret_that_does_not_open_is_named_in_chinese(
     )
 
 
+@pytest.mark.parametrize(
+    ("step", "said"),
+    [
+        (
+            "resealed",
+            "主密钥更换在改动数据库之前被中断：数据库仍使用 {key_file} 中的密钥（旧主密钥）；"
+            "已删除未用上的新主密钥 {pending}",
+        ),
+        (
+            "committed",
+            "主密钥更换在重新加密数据库之后被中断：现已完成；数据库使用新主密钥，现保存在 "
+            "{key_file}（旧主密钥保留在同一文件夹，名为 master.key.old-*）",
+        ),
+    ],
+    ids=["before-the-commit", "after-the-commit"],
+)
+def test_in_chinese_the_next_command_says_which_key_a_rotation_cut_short_left(
+    teamotp: Teamotp, place: Place, tmp_path: Path, step: str, said: str
+) -> None:
+    pending = pending_key_file(place.key_file)
+    Paused(place, step, tmp_path).kill()
+    listed = teamotp(place, "accounts", "list", env=CHINESE)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stderr.strip() == "teamotp：注意：" + said.format(
+        key_file=place.key_file, pending=pending
+    )
+
+
 def test_in_chinese_a_rotation_already_running_is_told_in_chinese(
     teamotp: Teamotp, place: Place, tmp_path: Path
 ) -> None:

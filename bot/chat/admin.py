@@ -9,10 +9,10 @@ from telegram import Update
 from bot.chat.context import BotContext
 from bot.chat.failures import user_errors
 from bot.chat.people import lang, person
-from bot.chat.render import audit_list
 from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.messages import text
+from bot.reports import audit_list
 from bot.rules.auditlog import DEFAULT_ENTRIES, MAX_ENTRIES, AuditFilter
 
 

@@ -10,15 +10,14 @@ from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.buttons import Kind, data
 from bot.chat.coalescing import Tally
-from bot.messages import CATALOG, Html, Key, issuer_suffix, listed, text, username_suffix
+from bot.messages import Html, issuer_suffix, listed, text, username_suffix
 from bot.reports import CHUNK, chunked, ending, grants, seen_seeds
-from bot.rules.clock import stamped, zone_name
+from bot.rules.clock import stamped
 from bot.rules.errors import TeamOtpError
 from bot.rules.model import (
     AccountInfo,
     Added,
     Approval,
-    AuditEntry,
     CodeRequestNotice,
     Ended,
     ExportNotice,
@@ -203,104 +202,6 @@ def _ended_notice(lang: str, event: GrantsEndedNotice, zone: tzinfo) -> Html:
     if len(lines) < len(event.ended):
         lines.append(text(lang, "grants.ended_more", count=len(event.ended) - len(lines)))
     return text(lang, "grants.ended_notice", lines=Html("\n".join(lines)))
-
-
-def audit_list(lang: str, entries: list[AuditEntry], zone: tzinfo = UTC) -> list[Html]:
-    """`/audit`: one line an event, its time in the team's zone (named in the header)."""
-    if not entries:
-        return [text(lang, "audit.empty")]
-    lines = [
-        text(
-            lang,
-            "audit.line",
-            time=e.at.astimezone(zone).strftime("%m-%d %H:%M:%S"),
-            actor=e.actor_name or "—",
-            event=_audit_event(lang, e),
-            outcome=_audit_outcome(lang, e.outcome),
-        )
-        + (text(lang, "audit.times", count=e.count) if e.count > 1 else "")
-        for e in entries
-    ]
-    zone_label = zone_name(zone, entries[-1].at)
-    return chunked(lang, "audit.header", lines, count=len(entries), zone=zone_label)
-
-
-def _audit_event(lang: str, entry: AuditEntry) -> Html:
-    """The event in the reader's language, from its code and parameters."""
-    if entry.legacy_detail:
-        # Written by an earlier version as free text, which a template would drop (its
-        # `member.add` "gmail,aws" would read as all accounts): shown as it was written.
-        return _raw_event(entry)
-    values: dict[str, object] = {
-        "account": entry.account or "—",
-        "target": entry.target_name or "—",
-        "chat": entry.chat_id if entry.chat_id is not None else "—",
-        **dict(entry.params),
-    }
-    if isinstance(values.get("accounts"), str):
-        # Kept as "a, b" (names hold no comma): listed as the reader's language lists.
-        values["accounts"] = tuple(str(values["accounts"]).split(", "))
-    key = f"audit.event.{entry.action}"
-    if entry.action in ("member.add", "member.expire") and "accounts" not in values:
-        values["accounts"] = text(lang, "members.all_accounts")
-    if entry.action == "member.add" and "until" in values:
-        key = "audit.event.member.add_until"
-    if entry.action == "member.revoke" and "accounts" in values:
-        key = "audit.event.member.revoke_some"
-    if entry.action == "member.left_roster" and values.get("how") == "removed":
-        key = "audit.event.member.left_roster_removed"
-    if entry.action == "code" and entry.account is None:
-        key = "audit.event.code_unnamed"
-    if entry.action == "code" and "approved_until" in values:
-        key = "audit.event.code_standing"  # granted under an "Approve for 1 h"
-    if entry.action == "chat.language" and f"lang.name.{values.get('language')}" in CATALOG:
-        values["language"] = text(lang, f"lang.name.{values['language']}")
-    seconds = values.get("for_seconds")
-    if entry.action == "code.approved" and isinstance(seconds, int):
-        key = "audit.event.code.approved_for"
-        values["hours"] = max(1, seconds // 3600)
-    if entry.action == "account.policy":
-        values.update(_policy_words(values))
-    try:
-        return text(lang, key, **values)
-    except KeyError:
-        return _raw_event(entry)  # an event this version does not know
-
-
-def _policy_words(values: dict[str, object]) -> dict[str, object]:
-    """`/policy`'s setting and value are stored as typed (`approval`, `admin`), which the
-    chain hashes: named here in the reader's words. A word this version does not know (a
-    later version's) stays as stored."""
-    setting, value = values.get("setting"), values.get("value")
-    named: dict[str, object] = {}
-    if isinstance(setting, str) and f"audit.policy.{setting}" in CATALOG:
-        named["setting"] = Key(f"audit.policy.{setting}")
-        if isinstance(value, str) and f"audit.policy.{setting}.{value}" in CATALOG:
-            named["value"] = Key(f"audit.policy.{setting}.{value}")
-    return named
-
-
-def _raw_event(entry: AuditEntry) -> Html:
-    """An event with no template, as the first version showed it: code, account, target."""
-    parts = [entry.action]
-    if entry.account:
-        parts.append(entry.account)
-    if entry.target_name:
-        parts.append(f"→ {entry.target_name}")
-    if entry.legacy_detail:
-        parts.append(f"({entry.legacy_detail})")
-    return Html(html.escape(" ".join(parts), quote=False))
-
-
-def _audit_outcome(lang: str, outcome: str) -> Html:
-    if outcome in ("ok", "owner"):
-        return Html("")
-    reason = outcome.removeprefix("denied:")
-    if reason != outcome and f"reason.{reason}" in CATALOG:
-        return text(lang, "audit.refused", reason=text(lang, f"reason.{reason}"))
-    if f"audit.outcome.{outcome}" in CATALOG:
-        return text(lang, f"audit.outcome.{outcome}")
-    return Html(html.escape(f" [{outcome}]", quote=False))
 
 
 def notice(lang: str, event: Notice, zone: tzinfo = UTC) -> Html:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.chat.render import audit_list
 from bot.messages import CATALOG, CHINESE, ENGLISH, plain
+from bot.reports import audit_list
 from bot.rules.model import AuditEntry
 from bot.rules.policies import SETTINGS
 

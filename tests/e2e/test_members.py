@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pyotp
 
+from bot.rules.model import OPERATOR, Target
+from teamotp.config import load_settings
+from teamotp.wiring import open_configured_store, rules_on
 from tests.e2e.conftest import OTHER_SECRET, SECRET, Bot, ask, setup_team
 from tests.fake_telegram import FakeUser
 
@@ -360,6 +364,33 @@ async def test_members_in_a_group_is_refused_as_private_only(bot: Bot) -> None:
     group = await setup_team(bot)
     refused = await ask(bot, bot.people.admin, "/members", chat=group)
     assert refused["text"] == "That works only in a private chat with me."
+
+
+async def test_what_the_server_did_is_the_servers_in_audit(bot: Bot) -> None:
+    """`teamotp members add` on the server is done by no Telegram user: /audit names the
+    server, in each reader's language, never a user id 0."""
+    await setup_team(bot)
+    p = bot.people
+    await ask(bot, p.stranger, "/start")  # the bot has seen sam
+    settings = load_settings(bot.extra_env, env_file=None)
+
+    def from_the_server() -> None:
+        store = open_configured_store(settings)
+        try:
+            rules_on(settings, store, bot.clock).roster.add(
+                OPERATOR, Target(user_id=p.stranger.id), []
+            )
+        finally:
+            store.close()
+
+    await asyncio.to_thread(from_the_server)
+    english = (await ask(bot, p.owner, "/audit 2"))["text"]
+    assert "the server added @sam (all accounts)" in english
+    assert " 0 added" not in english
+    wang = bot.tg.user("Wang", language_code="zh-hans")
+    await ask(bot, p.owner, f"/promote {wang.id}")
+    chinese = (await ask(bot, wang, "/audit 5"))["text"]
+    assert "服务器 添加成员 @sam（全部账号）" in chinese
 
 
 # -------------------------------------------------------------------------- rule 8

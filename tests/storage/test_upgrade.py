@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.render import audit_list
 from bot.messages import CHINESE, ENGLISH
+from bot.reports import audit_list
 from bot.rules.model import AuditEntry, Person
 from bot.rules.services import Services, build_services
 from storage.store import Store
