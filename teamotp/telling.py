@@ -57,8 +57,33 @@ def reason(error: Exception, lang: str, **shown: object) -> str:
     hands numbers, not words)."""
     key, params = getattr(error, "key", None), getattr(error, "params", None)
     if isinstance(key, str) and key in CATALOG and isinstance(params, Mapping):
-        return said(lang, key, **{**params, **shown})
+        return said(lang, key, **in_words(lang, {**params, **shown}))
     return str(error)
+
+
+# The operating system's reasons (`OSError.strerror`, as the storage layer hands them on),
+# in the catalog's words: "Permission denied" inside a Chinese line is English all the same.
+_OS_REASONS = {
+    "Permission denied": "os.permission_denied",
+    "Operation not permitted": "os.not_permitted",
+    "No such file or directory": "os.no_such_file",
+    "Is a directory": "os.is_a_directory",
+    "Not a directory": "os.not_a_directory",
+    "File exists": "os.exists",
+    "No space left on device": "os.no_space",
+    "Read-only file system": "os.read_only",
+    "Disk quota exceeded": "os.no_space",
+}
+
+
+def in_words(lang: str, params: Mapping[str, object]) -> dict[str, object]:
+    """`params` with each operating-system reason told in `lang`."""
+    return {
+        name: said(lang, _OS_REASONS[value])
+        if isinstance(value, str) and value in _OS_REASONS
+        else value
+        for name, value in params.items()
+    }
 
 
 class Told(logging.Formatter):
@@ -75,7 +100,7 @@ class Told(logging.Formatter):
         if not (isinstance(key, str) and key in CATALOG and isinstance(params, Mapping)):
             return super().format(record)
         frame = "cli.logged_warning" if record.levelno >= logging.WARNING else "cli.logged"
-        line = said(self.lang, frame, message=said(self.lang, key, **params))
+        line = said(self.lang, frame, message=said(self.lang, key, **in_words(self.lang, params)))
         # The values were never formatted into the record's message, which the log's
         # filter scrubbed: they are scrubbed here.
         return logs.scrub(line, logs.install().secrets)

@@ -9,6 +9,8 @@ import os
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 
 from storage import schema
 from tests.conftest import TEST_DATABASE_URL, empty_postgres
+from tests.file_modes import held_to_file_modes
 from tests.operator_cli import Place, Teamotp, sqlite_place
 from tests.operator_cli import teamotp as teamotp  # the fixture
 from tests.team_store import NEW_KEY, NOTE, SECRETS, add_audit_entry, contents, fill
@@ -410,3 +413,34 @@ def test_in_chinese_a_backup_that_cannot_be_made_is_refused_in_chinese(
     done = teamotp(nowhere, "backup", str(tmp_path / "team.backup"), env=CHINESE)
     assert done.returncode == 2
     assert one_line(done.stderr) == f"teamotp：sqlite:///{nowhere.data / 'teamotp.db'} 没有数据库"
+
+
+def test_a_backup_the_file_system_refuses_says_why_in_the_servers_language(
+    place: Place, tmp_path: Path
+) -> None:
+    """The operating system's reason ("Permission denied") is told in the catalog's words,
+    not left in English inside a Chinese line."""
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEAMOTP_", "LC_"))}
+    said = {}
+    try:
+        for lang in ("C", "zh_CN.UTF-8"):
+            done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+                held_to_file_modes(
+                    str(Path(sys.executable).with_name("teamotp")), "backup", str(locked / "x")
+                ),
+                env={**env, **place.env(), "LANG": lang},
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert done.returncode == 1
+            said[lang] = one_line(done.stderr)
+    finally:
+        locked.chmod(0o700)
+    assert said["C"].endswith(": permission denied")
+    assert said["zh_CN.UTF-8"].endswith("：没有权限")
+    assert "Permission" not in said["zh_CN.UTF-8"]
