@@ -6,15 +6,17 @@ and a Telegram call in it may wait out a slow answer. APScheduler would then sta
 same job again, find the last one still running, skip it and log a warning, twice a
 second for as long as the load lasts. So a job is paused while it runs and resumed when
 it is done: the next look is the first tick after this one ends, and no look is ever
-skipped with a warning.
+skipped with a warning (nor one late because the event loop was busy: a late look is
+still a look).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 
-from telegram.ext import JobQueue
+from telegram.ext import Job, JobQueue
 
 from bot.chat.context import BotContext
 
@@ -32,7 +34,19 @@ def every(job_queue: JobQueue[BotContext], interval: float, duty: Duty) -> None:
         try:
             await duty(context)
         finally:
-            if not job.removed:
-                job.enabled = True
+            # Resumed on the loop's next turn: APScheduler counts this run as finished
+            # only once its task is done, and a tick due at once must not find it running.
+            asyncio.get_running_loop().call_soon(_resume, job)
 
-    job_queue.run_repeating(look, interval=interval, first=interval, name=duty.__name__)
+    job_queue.run_repeating(
+        look,
+        interval=interval,
+        first=interval,
+        name=duty.__name__,
+        job_kwargs={"coalesce": True, "misfire_grace_time": None},
+    )
+
+
+def _resume(job: Job[BotContext]) -> None:
+    if not job.removed:
+        job.enabled = True
