@@ -143,6 +143,10 @@ def build_application(
     return application
 
 
+# The other timed duties look once every this many sweeps.
+TIDY_EVERY = 4
+
+
 async def _on_start(application: BotApplication) -> None:
     runtime: Runtime = application.bot_data["runtime"]
     notifier: TelegramNotifier = application.bot_data["notifier"]
@@ -166,12 +170,17 @@ async def _on_start(application: BotApplication) -> None:
     assert application.job_queue is not None  # noqa: S101 - the job-queue extra is a dependency
     interval: float = application.bot_data["sweep_interval"]
     job_queue = application.job_queue
-    for duty in (sweep, end_grants, send_digests, expire_rotations, expire_requests):
-        # expire_requests: code requests nobody decided in time (also those that ran out
-        # while the bot was down).
-        every(job_queue, interval, duty)
+    # A dead code should vanish promptly; the rest is told, not enforced (a grant, a change
+    # or a request is over the moment it ends, whenever it is tidied), so it is looked at
+    # less often: an idle bot then wakes its store a few times a second, not ten.
+    every(job_queue, interval, sweep)
+    tidy = interval * TIDY_EVERY
+    # expire_requests: code requests nobody decided in time (also those that ran out while
+    # the bot was down).
+    for duty in (end_grants, send_digests, expire_rotations, expire_requests):
+        every(job_queue, tidy, duty)
     if "chain_head" in application.bot_data:
-        every(job_queue, interval, post_chain_head)
+        every(job_queue, tidy, post_chain_head)
 
 
 async def _on_stop(application: BotApplication) -> None:
