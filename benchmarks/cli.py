@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and print the top functions",
     )
     parser.add_argument(
+        "--logs",
+        type=Path,
+        metavar="DIR",
+        help="keep the bots' logs and stores in DIR (by default they are deleted)",
+    )
+    parser.add_argument(
         "--json", type=Path, metavar="FILE", help="also write every figure to FILE as JSON"
     )
     return parser
@@ -81,8 +87,10 @@ def plan_of(args: argparse.Namespace) -> Plan:
         idle_seconds=0.5 if args.quick else 3.0,
         wait_for_deletions=not args.quick,
         quiet_seconds=0.3 if args.quick else 1.0,
+        phase_grace=20.0 if args.quick else 60.0,
         database_url=url,
         profile=args.profile,
+        logs=args.logs,
     )
 
 

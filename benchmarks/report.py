@@ -54,7 +54,8 @@ def phases_table(runs: list[BotRun]) -> list[str]:
                     p.server,
                     p.phase,
                     str(p.requests),
-                    f"{p.answered} ({p.codes} / {p.pickers} / {p.texts})",
+                    f"{p.answered} ({p.codes} / {p.pickers} / {p.texts})"
+                    + (" **stalled**" if p.stalled else ""),
                     f"{p.throughput:.0f}",
                     _ms(p.percentile(50)),
                     _ms(p.percentile(95)),
@@ -88,6 +89,7 @@ def processes_table(runs: list[BotRun]) -> list[str]:
         "peak RSS MiB",
         "idle CPU %",
         "log warnings",
+        "processes (exit codes other than a clean stop)",
     ]
     rows = []
     for run in runs:
@@ -103,6 +105,8 @@ def processes_table(runs: list[BotRun]) -> list[str]:
                 f"{run.peak_rss:.0f}",
                 f"{run.idle_cpu_per_second:.1%}",
                 str(warnings),
+                str(run.processes)
+                + (f" (exits {', '.join(map(str, run.exits))})" if run.exits else ""),
             ]
         )
     return _table(header, rows)

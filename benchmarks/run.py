@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -66,8 +66,12 @@ class Plan:
     idle_seconds: float
     wait_for_deletions: bool
     quiet_seconds: float = 1.0  # no send for this long: the phase's notices are out
+    # Seconds a phase may take past sending its last request before the bot is deemed
+    # unable to keep up (and replaced by a fresh process for the next phase).
+    phase_grace: float = 60.0
     database_url: str | None = None
     profile: Path | None = None
+    logs: Path | None = None  # where the bots' logs and stores are kept (else deleted)
 
 
 def full_phases() -> dict[ServerMode, tuple[PhasePlan, ...]]:
@@ -114,6 +118,7 @@ class PhaseResult:
     refused: dict[str, int]
     server_cpu_share: float
     mix: dict[str, int]
+    stalled: bool = False  # past its deadline with requests unanswered
 
     def to_json(self) -> dict[str, Any]:
         found = {k: v for k, v in self.__dict__.items() if k != "latencies_ms"}
@@ -179,6 +184,8 @@ class BotRun:
     unknown_methods: dict[str, int] = field(default_factory=dict)
     profile: Path | None = None
     fill_seconds: float | None = None
+    exits: list[int] = field(default_factory=list)  # exit codes other than a clean stop
+    processes: int = 0  # started: a new one after each phase the bot could not keep up with
 
     def to_json(self) -> dict[str, Any]:
         found = {k: v for k, v in self.__dict__.items() if k != "phases"}
@@ -247,11 +254,12 @@ class BotProcess:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self) -> int:
+    def stop(self, grace: float = 30.0) -> int:
+        """SIGTERM, and SIGKILL after `grace` seconds (the exit code is then -9)."""
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
         try:
-            code = self.process.wait(30)
+            code = self.process.wait(grace)
         except subprocess.TimeoutExpired:
             self.process.kill()
             code = self.process.wait()
@@ -269,52 +277,70 @@ def clean_environment(**settings: str) -> dict[str, str]:
     return env
 
 
-def run(plan: Plan, say: Any = print) -> list[BotRun]:
+def run(plan: Plan, say: Callable[[str], None] = print) -> list[BotRun]:
     """Every configuration of `plan`; `say` is told what is going on."""
     runs: list[BotRun] = []
     with tempfile.TemporaryDirectory(prefix="teamotp-bench-") as scratch:
-        workdir = Path(scratch)
+        workdir = plan.logs or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
         for store in plan.stores:
             team = Team(store)
             server = ServerProcess(store, workdir)
             try:
                 say(f"# store {store}: bare python-telegram-bot")
-                runs.append(_run_bot(plan, server, team, "bare", "-", workdir))
+                runs.append(_Driver(plan, server, team, "bare", "-", workdir, say).run())
                 for database in plan.databases:
                     say(f"# store {store}: teamotp on {database}")
-                    runs.append(_run_bot(plan, server, team, "teamotp", database, workdir))
+                    runs.append(
+                        _Driver(plan, server, team, "teamotp", database, workdir, say).run()
+                    )
             finally:
                 server.close()
     return runs
 
 
-def _run_bot(
-    plan: Plan, server: ServerProcess, team: Team, bot: BotKind, database: str, workdir: Path
-) -> BotRun:
-    name = f"{bot}-{team.size_name}-{database}"
-    data_dir = workdir / name
-    data_dir.mkdir()
-    fill_seconds = None
-    profile = None
-    if bot == "bare":
-        command = [PYTHON, "-m", "benchmarks.bare_bot"]
-        env = clean_environment(
-            BENCH_TOKEN=TOKEN,
-            BENCH_API_URL=server.url,
-            BENCH_NOTICE_CHAT=str(OWNER_ID),
-            PYTHONPATH=str(ROOT),
-        )
-        bots = _bare_bots(plan, server, env, data_dir)
-    else:
+class _Driver:
+    """One bot through every phase of the plan. A bot that cannot keep up (a phase runs
+    past its deadline with requests unanswered) is stopped and a fresh process takes the
+    next phase: each phase then measures the bot, not the backlog of the one before."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        server: ServerProcess,
+        team: Team,
+        bot: BotKind,
+        database: str,
+        workdir: Path,
+        say: Callable[[str], None],
+    ) -> None:
+        self.plan, self.server, self.team, self.bot = plan, server, team, bot
+        self.database, self.say = database, say
+        self.data_dir = workdir / f"{bot}-{team.size_name}-{database}"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.result = BotRun(bot, team.size_name, database, 0.0, 0.0, 0.0, 0.0)
+        self._started = 0
+        if bot == "bare":
+            self._env = clean_environment(
+                BENCH_TOKEN=TOKEN,
+                BENCH_API_URL=server.url,
+                BENCH_NOTICE_CHAT=str(OWNER_ID),
+                PYTHONPATH=str(ROOT),
+            )
+            return
         key = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
-        url = f"sqlite:///{data_dir / 'teamotp.db'}" if database == "sqlite" else plan.database_url
+        url = (
+            f"sqlite:///{self.data_dir / 'teamotp.db'}"
+            if database == "sqlite"
+            else plan.database_url
+        )
         if url is None:
             raise RuntimeError("PostgreSQL needs TEAMOTP_DATABASE_URL")
-        fill_seconds = fill(url, key, data_dir / "master.key", team)
-        env = clean_environment(
+        self.result.fill_seconds = fill(url, key, self.data_dir / "master.key", team)
+        self._env = clean_environment(
             TEAMOTP_BOT_TOKEN=TOKEN,
             TEAMOTP_API_URL=server.url,
-            TEAMOTP_DATA_DIR=str(data_dir),
+            TEAMOTP_DATA_DIR=str(self.data_dir),
             TEAMOTP_DATABASE_URL=url,
             TEAMOTP_MASTER_KEY=key,
             TEAMOTP_OWNER_IDS=str(OWNER_ID),
@@ -323,86 +349,144 @@ def _run_bot(
             # from 100 members would otherwise be mostly refusals.
             TEAMOTP_CODES_PER_MINUTE="1000000",
         )
-        if plan.profile is not None:
-            profile = plan.profile.with_name(f"{plan.profile.name}.{team.size_name}-{database}")
-            env["PYTHONPATH"] = str(ROOT)
+
+    def run(self) -> BotRun:
+        process: BotProcess | None = None
+        try:
+            for mode in self.plan.servers:
+                if self.bot == "bare" and process is not None:
+                    # The bare bot's settings differ by mode (its limiter): a process each.
+                    self._finish(process, backlog=False)
+                    process = None
+                load = Load(self.team, seed=12, limited=mode == "limited")
+                for phase in self.plan.phases[mode]:
+                    if process is None:
+                        process = self._start(mode)
+                    self.say(f"  {mode} {phase.name}: {phase.count} requests")
+                    result = self._phase(process, load, phase, mode)
+                    self.result.phases.append(result)
+                    load.pause(2.0)
+                    if result.stalled:
+                        self.say(f"  ({result.answered} of {result.requests} answered in time)")
+                        self._finish(process, backlog=True)
+                        process = None
+        finally:
+            if process is not None:
+                self._finish(process, backlog=False)
+        return self.result
+
+    def _start(self, mode: ServerMode) -> BotProcess:
+        self._started += 1
+        self.result.processes = self._started
+        label = f"{mode}-{self._started}"
+        profile = None
+        if self.bot == "bare":
+            env = dict(self._env, BENCH_LIMITED="1" if mode == "limited" else "0")
+            command = [PYTHON, "-m", "benchmarks.bare_bot"]
+        elif self.plan.profile is not None and self._started == 1:
+            # The first process only: it meets the load first, and the phases after a
+            # stall run without the profiler's cost.
+            env = dict(self._env, PYTHONPATH=str(ROOT))
+            name = f"{self.plan.profile.name}.{self.team.size_name}-{self.database}"
+            profile = self.plan.profile.with_name(name)
             command = [PYTHON, "-m", "benchmarks.profiled", str(profile)]
+            self.result.profile = profile
         else:
-            command = [str(TEAMOTP), "run"]
-        bots = iter([(plan.servers, BotProcess(command, env, data_dir, data_dir / "bot.log"))])
-    result: BotRun | None = None
-    for servers, process in bots:
-        result = _drive(plan, server, team, process, servers, result, name=bot, database=database)
-    if result is None:
-        raise RuntimeError(f"{bot} was run in no server mode")
-    result.fill_seconds = fill_seconds
-    result.profile = profile
-    return result
-
-
-def _bare_bots(
-    plan: Plan, server: ServerProcess, env: dict[str, str], data_dir: Path
-) -> Iterator[tuple[tuple[ServerMode, ...], BotProcess]]:
-    """The bare bot has no flood control of its own: under Telegram's limits it runs with
-    the framework's limiter, and sends the reply only (a second message per request to
-    one admin is past Telegram's message a second per chat: what teamotp coalesces), a
-    process of its own per server mode."""
-    for mode in plan.servers:
-        settings = dict(env, BENCH_LIMITED="1" if mode == "limited" else "0")
-        log = data_dir / f"bot-{mode}.log"
-        yield (mode,), BotProcess([PYTHON, "-m", "benchmarks.bare_bot"], settings, data_dir, log)
-
-
-def _drive(
-    plan: Plan,
-    server: ServerProcess,
-    team: Team,
-    process: BotProcess,
-    servers: tuple[ServerMode, ...],
-    earlier: BotRun | None,
-    *,
-    name: str,
-    database: str,
-) -> BotRun:
-    started = time.monotonic()
-    server.control("phase", name="start", requests=[], rate=None, limited=False)
-    try:
-        _wait_ready(server, process)
+            env, command = self._env, [str(TEAMOTP), "run"]
+        log = self.data_dir / f"bot-{label}.log"
+        started = time.monotonic()
+        self.server.control("phase", name="start", requests=[], rate=None, limited=False)
+        process = BotProcess(command, env, self.data_dir, log)
+        try:
+            _wait_ready(self.server, process)
+        except RuntimeError:
+            process.stop(grace=5.0)
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+            self.say("\n".join(tail))
+            raise
         ready_in = time.monotonic() - started
         cpu0 = cpu_seconds(process.pid)
-        time.sleep(plan.idle_seconds)
-        idle_cpu = (cpu_seconds(process.pid) - cpu0) / plan.idle_seconds
+        time.sleep(self.plan.idle_seconds)
+        idle_cpu = (cpu_seconds(process.pid) - cpu0) / self.plan.idle_seconds
         idle_rss, _ = memory_mib(process.pid)
-        run = earlier or BotRun(name, team.size_name, database, ready_in, idle_rss, idle_cpu, 0.0)
-        if earlier is not None:  # a second process of the same bot: the larger figures
-            run.idle_rss = max(run.idle_rss, idle_rss)
-            run.started_in = max(run.started_in, ready_in)
-        if plan.warmup:
-            load = Load(team, seed=99)
-            warm = PhasePlan("warm-up", plan.warmup, 50.0, 50.0)
-            _phase(plan, server, team, process, load, warm, "unlimited", name, database, bot=name)
-        for mode in servers:
-            load = Load(team, seed=12, limited=mode == "limited")
-            for phase in plan.phases[mode]:
-                run.phases.append(
-                    _phase(plan, server, team, process, load, phase, mode, name, database, bot=name)
-                )
-                load.pause(2.0)
-        _, peak = memory_mib(process.pid)
-        run.peak_rss = max(run.peak_rss, peak)
-    finally:
-        code = process.stop()
-    if code not in (0, -signal.SIGTERM):
-        raise RuntimeError(f"{name} exited with {code}; see {process.log}")
-    for line in process.log.read_text(encoding="utf-8", errors="replace").splitlines():
-        for level in ("WARNING", "ERROR", "CRITICAL", "Traceback"):
-            if level in line:
-                key = _log_key(line)
-                run.log_warnings[key] = run.log_warnings.get(key, 0) + 1
-                break
-    status = server.control("status")
-    run.unknown_methods.update(status.get("unknown", {}))
-    return run
+        if self._started == 1:
+            self.result.started_in, self.result.idle_rss = ready_in, idle_rss
+            self.result.idle_cpu_per_second = idle_cpu
+        if self.plan.warmup:
+            warm = PhasePlan("warm-up", self.plan.warmup, 50.0, 50.0)
+            self._phase(process, Load(self.team, seed=99), warm, "unlimited")
+        return process
+
+    def _finish(self, process: BotProcess, *, backlog: bool) -> None:
+        if process.alive():
+            _, peak = memory_mib(process.pid)
+            self.result.peak_rss = max(self.result.peak_rss, peak)
+        # With a backlog the bot may take its time to stop (it finishes the updates in
+        # hand): not waited for long, the phase it was stopped after is over.
+        code = process.stop(grace=10.0 if backlog else 30.0)
+        if code not in (0, -signal.SIGTERM):
+            self.result.exits.append(code)
+        for line in process.log.read_text(encoding="utf-8", errors="replace").splitlines():
+            for level in ("WARNING", "ERROR", "CRITICAL", "Traceback"):
+                if level in line:
+                    key = _log_key(line)
+                    self.result.log_warnings[key] = self.result.log_warnings.get(key, 0) + 1
+                    break
+        status = self.server.control("status")
+        self.result.unknown_methods.update(status.get("unknown", {}))
+
+    def _phase(
+        self, process: BotProcess, load: Load, phase: PhasePlan, mode: ServerMode
+    ) -> PhaseResult:
+        server = self.server
+        requests = load.requests(phase.count, phase.expected_rate)
+        deleted_before = server.control("status")["deleted"]
+        cpu_before = cpu_seconds(process.pid)
+        server_cpu_before = cpu_seconds(server.pid)
+        wall_before = time.monotonic()
+        server.control(
+            "phase",
+            name=phase.name,
+            requests=[_as_json(r) for r in requests],
+            rate=phase.rate,
+            limited=mode == "limited",
+            reset_limits=True,
+        )
+        sending = phase.count / phase.rate if phase.rate else 0.0
+        deadline = time.monotonic() + sending + self.plan.phase_grace
+        stalled = True
+        while time.monotonic() < deadline and process.alive():
+            status = server.control("status")
+            since = status["last_send_ago"]
+            if since is None:
+                since = time.monotonic() - wall_before
+            if status["done_queueing"]:
+                if status["answered"] >= status["queued"] and since > self.plan.quiet_seconds:
+                    stalled = False
+                    break
+                # Every update taken, nothing sent for a while: what is unanswered will
+                # stay so (Telegram refused its reply).
+                if status["unconfirmed"] == 0 and since > 3.0:
+                    stalled = False
+                    break
+            time.sleep(0.1)
+        results = server.control("results")
+        codes = sum(1 for r in results["requests"] if r["reply"] == "code")
+        if self.plan.wait_for_deletions and self.bot == "teamotp" and not stalled:
+            # A code's CPU includes deleting it when it expires (at most a window later).
+            until = time.monotonic() + 35.0
+            while time.monotonic() < until and process.alive():
+                if server.control("status")["deleted"] - deleted_before >= codes:
+                    break
+                time.sleep(0.2)
+        cpu = cpu_seconds(process.pid) - cpu_before if process.alive() else 0.0
+        wall = time.monotonic() - wall_before
+        server_share = (cpu_seconds(server.pid) - server_cpu_before) / wall
+        found = _summarize(
+            results, phase, mode, self.bot, self.team.size_name, self.database, cpu, server_share
+        )
+        found.stalled = stalled
+        return found
 
 
 def _log_key(line: str) -> str:
@@ -421,57 +505,6 @@ def _wait_ready(server: ServerProcess, process: BotProcess) -> None:
             return
         time.sleep(0.05)
     raise RuntimeError(f"the bot did not start polling within {READY_TIMEOUT} s")
-
-
-def _phase(
-    plan: Plan,
-    server: ServerProcess,
-    team: Team,
-    process: BotProcess,
-    load: Load,
-    phase: PhasePlan,
-    mode: ServerMode,
-    name: str,
-    database: str,
-    *,
-    bot: str,
-) -> PhaseResult:
-    requests = load.requests(phase.count, phase.expected_rate)
-    deleted_before = server.control("status")["deleted"]
-    cpu_before = cpu_seconds(process.pid)
-    server_cpu_before = cpu_seconds(server.pid)
-    wall_before = time.monotonic()
-    server.control(
-        "phase",
-        name=phase.name,
-        requests=[_as_json(r) for r in requests],
-        rate=phase.rate,
-        limited=mode == "limited",
-        reset_limits=True,
-    )
-    # Long enough for the slowest honest answer; a bot that stalls is reported, not waited.
-    sending = phase.count / phase.rate if phase.rate else 0.0
-    deadline = time.monotonic() + sending + max(30.0, phase.count / 10)
-    status = server.control("status")
-    while time.monotonic() < deadline and process.alive():
-        status = server.control("status")
-        finished = status["done_queueing"] and status["answered"] >= status["queued"]
-        quiet = status["last_send_ago"] is not None and status["last_send_ago"] > plan.quiet_seconds
-        if finished and quiet:
-            break
-        time.sleep(0.1)
-    results = server.control("results")
-    codes = sum(1 for r in results["requests"] if r["reply"] == "code")
-    if plan.wait_for_deletions and bot == "teamotp":
-        # The CPU of a code includes deleting it when it expires (at most a window later).
-        until = time.monotonic() + 35.0
-        while time.monotonic() < until and process.alive():
-            if server.control("status")["deleted"] - deleted_before >= codes:
-                break
-            time.sleep(0.2)
-    cpu = cpu_seconds(process.pid) - cpu_before
-    server_share = (cpu_seconds(server.pid) - server_cpu_before) / (time.monotonic() - wall_before)
-    return _summarize(results, phase, mode, name, team.size_name, database, cpu, server_share)
 
 
 def _as_json(request: Request) -> dict[str, Any]:

@@ -191,8 +191,14 @@ class BotApi:
     # ---------------------------------------------------------------- the load
 
     def start_phase(self, name: str, requests: list[JSON], rate: float | None) -> None:
+        """A new phase: what is left of the last one (updates no bot took, requests never
+        answered) is dropped, so no reply is matched to a request of another phase."""
         if self._feeder is not None:
             self._feeder.cancel()
+        self._updates.clear()
+        self._by_message.clear()
+        self._by_update.clear()
+        self._unanswered.clear()
         self.phase = Phase(name, started=time.perf_counter())
         made = [self._pending(i, r) for i, r in enumerate(requests)]
         self.phase.requests = made
@@ -273,6 +279,7 @@ class BotApi:
             "queued": sum(1 for p in phase.requests if p.update_id),
             "done_queueing": phase.done_queueing,
             "answered": sum(1 for p in phase.requests if p.answered is not None),
+            "unconfirmed": len(self._updates),
             "last_send_ago": time.perf_counter() - phase.last_send if phase.last_send else None,
             "messages": phase.messages,
             "notices": phase.notices,
