@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import cast
 
 from benchmarks import report
-from benchmarks.run import Database, Plan, ServerMode, full_phases, quick_phases, run
+from benchmarks.run import BotRun, Database, Plan, ServerMode, full_phases, quick_phases, run
 from benchmarks.team import StoreSize
 
 DATABASE_URL = "TEAMOTP_DATABASE_URL"
@@ -115,6 +115,17 @@ def machine() -> list[str]:
     ]
 
 
+def profiled_requests(run: BotRun, warmup: int) -> int:
+    """The requests the profiled process (the bot's first) was sent: the warm-up, and the
+    phases up to the first it could not keep up with (a fresh process took the rest)."""
+    count = warmup
+    for phase in run.phases:
+        count += phase.requests
+        if phase.stalled:
+            break
+    return count
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     plan = plan_of(args)
@@ -161,6 +172,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines += ["", f"Methods the server does not know, called: {unknown}"]
     for r in runs:
         if r.profile is not None and r.profile.exists():
-            lines += ["", *report.profile_top(r.profile)]
+            lines += ["", *report.profile_top(r.profile, profiled_requests(r, plan.warmup))]
     print("\n".join(lines))
     return 0

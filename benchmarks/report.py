@@ -263,13 +263,20 @@ def targets_table(runs: list[BotRun]) -> list[str]:
     return _table(["target", "measured", ""], rows)
 
 
-def profile_top(path: Path, count: int = 25) -> list[str]:
+def profile_top(path: Path, requests: int, count: int = 25) -> list[str]:
     """The functions of the project that cost the most, by cumulative time, and the
-    functions anywhere that cost the most by their own time."""
+    functions anywhere that cost the most by their own time; in CPU time (each thread's),
+    and per request of the `requests` the profiled process answered. Calls of a
+    coroutine count each time it resumes."""
     stats = pstats.Stats(str(path))
     raw = stats.stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in raw.values()) or 1.0
-    lines = [f"Profile {path.name}: {total:.1f} s of own time in all threads", ""]
+    per = 1000 / requests if requests else 0.0
+    lines = [
+        f"Profile {path.name}: {total:.1f} CPU s in all threads, {requests} requests "
+        f"({total * per:.1f} ms per request, with the profiler's own cost)",
+        "",
+    ]
     ours = [
         (key, entry)
         for key, entry in raw.items()
@@ -277,10 +284,11 @@ def profile_top(path: Path, count: int = 25) -> list[str]:
     ]
     ours.sort(key=lambda item: item[1][3], reverse=True)
     lines += _table(
-        ["cumulative s", "% of all", "calls", "function (project, by cumulative time)"],
+        ["cumulative s", "ms per request", "% of all", "calls", "function (project)"],
         (
             [
                 f"{entry[3]:.2f}",
+                f"{entry[3] * per:.2f}",
                 f"{entry[3] / total:.0%}",
                 str(entry[1]),
                 _where(key),
@@ -291,9 +299,15 @@ def profile_top(path: Path, count: int = 25) -> list[str]:
     lines.append("")
     anywhere = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)
     lines += _table(
-        ["own s", "% of all", "calls", "function (anywhere, by own time)"],
+        ["own s", "ms per request", "% of all", "calls", "function (anywhere, by own time)"],
         (
-            [f"{entry[2]:.2f}", f"{entry[2] / total:.0%}", str(entry[1]), _where(key)]
+            [
+                f"{entry[2]:.2f}",
+                f"{entry[2] * per:.2f}",
+                f"{entry[2] / total:.0%}",
+                str(entry[1]),
+                _where(key),
+            ]
             for key, entry in anywhere[:count]
         ),
     )

@@ -455,18 +455,22 @@ class _Driver:
         sending = phase.count / phase.rate if phase.rate else 0.0
         deadline = time.monotonic() + sending + self.plan.phase_grace
         stalled = True
+        busy: list[tuple[float, float]] = []  # (when, the bot's CPU seconds then)
         while time.monotonic() < deadline and process.alive():
             status = server.control("status")
+            now = time.monotonic()
+            busy = [*(b for b in busy if now - b[0] < 2.0), (now, cpu_seconds(process.pid))]
             since = status["last_send_ago"]
             if since is None:
-                since = time.monotonic() - wall_before
+                since = now - wall_before
             if status["done_queueing"]:
                 if status["answered"] >= status["queued"] and since > self.plan.quiet_seconds:
                     stalled = False
                     break
-                # Every update taken, nothing sent for a while: what is unanswered will
-                # stay so (Telegram refused its reply).
-                if status["unconfirmed"] == 0 and since > 3.0:
+                # Every update taken, nothing sent for a while, and the bot idle: what is
+                # unanswered will stay so (Telegram refused its reply).
+                idle = now - busy[0][0] > 1.5 and busy[-1][1] - busy[0][1] < 0.15
+                if status["unconfirmed"] == 0 and since > 3.0 and idle:
                     stalled = False
                     break
             time.sleep(0.1)
