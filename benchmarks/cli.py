@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -40,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--database",
         choices=["sqlite", "postgresql"],
         help=f"one database only (PostgreSQL: the URL in {DATABASE_URL})",
+    )
+    parser.add_argument(
+        "--phase",
+        choices=["burst", "20/s", "50/s"],
+        help="one phase only (with --profile: the burst shows where a /code's CPU goes)",
     )
     parser.add_argument(
         "--profile",
@@ -78,11 +84,16 @@ def plan_of(args: argparse.Namespace) -> Plan:
     servers: tuple[ServerMode, ...] = (
         (cast(ServerMode, args.server),) if args.server else ("unlimited", "limited")
     )
+    phases = quick_phases() if args.quick else full_phases()
+    if args.phase is not None:
+        phases = {
+            mode: tuple(p for p in plans if p.name == args.phase) for mode, plans in phases.items()
+        }
     return Plan(
         stores=stores,
         databases=databases,
         servers=servers,
-        phases=quick_phases() if args.quick else full_phases(),
+        phases=phases,
         warmup=20 if args.quick else 200,
         idle_seconds=0.5 if args.quick else 3.0,
         wait_for_deletions=not args.quick,
@@ -110,17 +121,19 @@ def machine() -> list[str]:
         except metadata.PackageNotFoundError:
             continue
     return [
-        f"Machine: {model}, {os.cpu_count()} CPUs; {platform.system()} {platform.release()}",
+        f"Machine: {model}, {os.cpu_count()} CPUs; {platform.system()} {platform.release()}; "
+        f"SQLite {sqlite3.sqlite_version}",
         f"Python {platform.python_version()}; " + ", ".join(versions),
     ]
 
 
-def profiled_requests(run: BotRun, warmup: int) -> int:
-    """The requests the profiled process (the bot's first) was sent: the warm-up, and the
-    phases up to the first it could not keep up with (a fresh process took the rest)."""
-    count = warmup
-    for phase in run.phases:
-        count += phase.requests
+def profiled_requests(run: BotRun) -> int:
+    """The requests the profiled process (the bot's first) answered: in the warm-up, and
+    in the phases up to the first it could not keep up with (a fresh process took the
+    rest)."""
+    count = 0
+    for phase in [*run.warmups[:1], *run.phases]:
+        count += phase.answered
         if phase.stalled:
             break
     return count
@@ -130,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     plan = plan_of(args)
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
 
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -142,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [
         *machine(),
         f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"{time.monotonic() - started:.0f} s, python -m benchmarks "
+        f"{time.monotonic() - started:.0f} s, load average {load_before:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after, python -m benchmarks "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "",
         "Each phase",
@@ -172,6 +187,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines += ["", f"Methods the server does not know, called: {unknown}"]
     for r in runs:
         if r.profile is not None and r.profile.exists():
-            lines += ["", *report.profile_top(r.profile, profiled_requests(r, plan.warmup))]
+            lines += ["", *report.profile_top(r.profile, profiled_requests(r))]
     print("\n".join(lines))
     return 0

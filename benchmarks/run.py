@@ -121,7 +121,7 @@ class PhaseResult:
     stalled: bool = False  # past its deadline with requests unanswered
 
     def to_json(self) -> dict[str, Any]:
-        found = {k: v for k, v in self.__dict__.items() if k != "latencies_ms"}
+        found = dict(self.__dict__)
         found.update(
             p50_ms=self.percentile(50),
             p95_ms=self.percentile(95),
@@ -186,9 +186,10 @@ class BotRun:
     fill_seconds: float | None = None
     exits: list[int] = field(default_factory=list)  # exit codes other than a clean stop
     processes: int = 0  # started: a new one after each phase the bot could not keep up with
+    warmups: list[PhaseResult] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        found = {k: v for k, v in self.__dict__.items() if k != "phases"}
+        found = {k: v for k, v in self.__dict__.items() if k not in ("phases", "warmups")}
         found["profile"] = None if self.profile is None else str(self.profile)
         found["phases"] = [p.to_json() for p in self.phases]
         return found
@@ -237,6 +238,7 @@ class BotProcess:
 
     def __init__(self, command: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
         self.log = log
+        self.profiled = False  # runs under benchmarks.profiled
         self._stderr = log.open("wb")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
             command,
@@ -375,7 +377,7 @@ class _Driver:
                 self._finish(process, backlog=False)
         return self.result
 
-    def _start(self, mode: ServerMode) -> BotProcess:
+    def _start(self, mode: ServerMode, *, warm: bool = True) -> BotProcess:
         self._started += 1
         self.result.processes = self._started
         label = f"{mode}-{self._started}"
@@ -390,6 +392,7 @@ class _Driver:
             name = f"{self.plan.profile.name}.{self.team.size_name}-{self.database}"
             profile = self.plan.profile.with_name(name)
             command = [PYTHON, "-m", "benchmarks.profiled", str(profile)]
+            profile.unlink(missing_ok=True)
             self.result.profile = profile
         else:
             env, command = self._env, [str(TEAMOTP), "run"]
@@ -397,6 +400,7 @@ class _Driver:
         started = time.monotonic()
         self.server.control("phase", name="start", requests=[], rate=None, limited=False)
         process = BotProcess(command, env, self.data_dir, log)
+        process.profiled = profile is not None
         try:
             _wait_ready(self.server, process)
         except RuntimeError:
@@ -412,15 +416,27 @@ class _Driver:
         if self._started == 1:
             self.result.started_in, self.result.idle_rss = ready_in, idle_rss
             self.result.idle_cpu_per_second = idle_cpu
-        if self.plan.warmup:
-            warm = PhasePlan("warm-up", self.plan.warmup, 50.0, 50.0)
-            self._phase(process, Load(self.team, seed=99), warm, "unlimited")
+        if self.plan.warmup and warm:
+            warming = PhasePlan("warm-up", self.plan.warmup, 50.0, 50.0)
+            warmed = self._phase(process, Load(self.team, seed=99), warming, "unlimited")
+            self.result.warmups.append(warmed)
+            if warmed.stalled:  # its backlog would be the next phase's: a fresh process
+                self.say(f"  (warm-up: {warmed.answered} of {warmed.requests} answered in time)")
+                self._finish(process, backlog=True)
+                return self._start(mode, warm=False)
         return process
 
     def _finish(self, process: BotProcess, *, backlog: bool) -> None:
         if process.alive():
             _, peak = memory_mib(process.pid)
             self.result.peak_rss = max(self.result.peak_rss, peak)
+            profile = self.result.profile
+            if process.profiled and profile is not None:
+                # Written now: a bot with a backlog may be killed before it stops.
+                process.process.send_signal(signal.SIGUSR2)
+                until = time.monotonic() + 60.0
+                while not profile.exists() and time.monotonic() < until and process.alive():
+                    time.sleep(0.2)
         # With a backlog the bot may take its time to stop (it finishes the updates in
         # hand): not waited for long, the phase it was stopped after is over.
         code = process.stop(grace=10.0 if backlog else 30.0)
