@@ -5,6 +5,10 @@ twenty a minute to a group, thirty a second overall) with 429 and `retry_after`.
 own `AIORateLimiter` then holds back every request of the bot until that time has
 passed: a burst of replies to strangers in their own group would delay a member's code
 in another chat. Here only the chat that was refused waits; every other chat goes on.
+The overall limit is not waited for but kept: sends go out at most `OVERALL_PER_SECOND`
+in any second, in the order they came (`Pace`), so a burst of requests from many chats
+is answered at Telegram's pace instead of meeting refusals that every chat then waits
+out (a send held back until its code expired is handed back to be rendered anew).
 
 A send (a request to a chat) that fails for a reason trying again can cure (a 5xx, a
 timeout, a dropped connection) is tried again with backoff for up to `RETRY_FOR`: a code
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import logging
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +43,8 @@ LONGEST_WAIT = 10.0  # seconds
 RETRY_FOR = 60.0  # seconds a send is tried again after failures that may pass
 FIRST_BACKOFF = 1.0
 LONGEST_BACKOFF = 5.0  # short: the first attempt after an outage is the one that delivers
+# Telegram's "about 30 messages a second" to all chats, with one to spare for timing.
+OVERALL_PER_SECOND = 29
 
 #: PTB's switch (since 22.2) to give time periods, `RetryAfter.retry_after` among them, as
 #: `timedelta`: the only form in its next major version. Until a process turns it on, PTB
@@ -73,6 +80,31 @@ def transient(failure: BaseException) -> bool:
     return isinstance(failure, NetworkError) and not isinstance(failure, BadRequest)
 
 
+class Pace:
+    """At most `per_second` sends in any one second (a sliding window, as Telegram counts),
+    each waiting its turn in the order it came."""
+
+    def __init__(self, per_second: int) -> None:
+        self._per_second = per_second
+        self._sent: deque[float] = deque()
+        self._queue = asyncio.Lock()  # FIFO: the send that waits longest goes first
+
+    async def turn(self) -> bool:
+        """Whether this send had to wait for its turn."""
+        waited = self._queue.locked()
+        async with self._queue:
+            loop = asyncio.get_running_loop()
+            while True:
+                now = loop.time()
+                while self._sent and now - self._sent[0] >= 1.0:
+                    self._sent.popleft()
+                if len(self._sent) < self._per_second:
+                    self._sent.append(now)
+                    return waited
+                waited = True
+                await asyncio.sleep(1.0 - (now - self._sent[0]))
+
+
 class ChatRateLimiter(BaseRateLimiter[Patience]):
     """Retries a send refused by flood control once Telegram allows it, holding back only
     the sends to the same chat meanwhile, and a send that failed for a passing reason."""
@@ -84,12 +116,14 @@ class ChatRateLimiter(BaseRateLimiter[Patience]):
         longest_wait: float = LONGEST_WAIT,
         retry_for: float = RETRY_FOR,
         first_backoff: float = FIRST_BACKOFF,
+        overall_per_second: int = OVERALL_PER_SECOND,
     ):
         self._default = Patience(retries=max_retries, retry_for=retry_for)
         self._longest_wait = longest_wait
         self._first_backoff = first_backoff
         self._blocked_until: dict[object, float] = {}  # chat id -> loop time; expired ones go
         self._closing = asyncio.Event()
+        self._pace = Pace(overall_per_second)
 
     async def initialize(self) -> None:
         self._closing.clear()
@@ -117,6 +151,9 @@ class ChatRateLimiter(BaseRateLimiter[Patience]):
         floods, backoff = 0, self._first_backoff
         while True:
             await self._wait_turn(chat)
+            if chat is not None and await self._pace.turn() and _stale(patience):
+                # It waited its turn until what it says expired: rendered anew.
+                raise RetryAfter(dtm.timedelta(seconds=1))
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as flood:

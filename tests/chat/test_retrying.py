@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.chat.flood import ChatRateLimiter, Patience
 
@@ -69,3 +69,29 @@ async def test_shutdown_stops_the_backoff_at_once() -> None:
     with pytest.raises(NetworkError):
         await asyncio.wait_for(waiting, 0.5)
     assert telegram.attempts == 1
+
+
+async def test_sends_keep_to_the_overall_pace_in_the_order_they_came() -> None:
+    limiter = ChatRateLimiter(overall_per_second=3)
+    loop = asyncio.get_running_loop()
+    went: list[tuple[int, float]] = []
+
+    async def one(chat: int) -> None:
+        async def go() -> bool:
+            went.append((chat, loop.time()))
+            return True
+
+        await limiter.process_request(go, (), {}, "sendMessage", {"chat_id": chat}, None)
+
+    await asyncio.gather(*(one(chat) for chat in range(5)))
+    assert [chat for chat, _ in went] == [0, 1, 2, 3, 4]
+    assert went[3][1] - went[0][1] >= 0.99  # the fourth waits for a second to have passed
+
+
+async def test_a_send_that_waited_its_turn_past_its_expiry_is_handed_back() -> None:
+    limiter = ChatRateLimiter(overall_per_second=1)
+    first, second = Telegram(), Telegram()
+    assert await send(limiter, first, None)
+    with pytest.raises(RetryAfter):
+        await send(limiter, second, Patience(stale=lambda: True))
+    assert second.attempts == 0

@@ -23,6 +23,7 @@ from bot.rules.limits import (
     STRANGER_REPLIES,
     STRANGER_WINDOW,
 )
+from bot.rules.model import Person, Target
 from tests.e2e.conftest import SECRET, Bot, ask, bot_messages, setup_team
 from tests.e2e.test_codes import stop
 from tests.e2e.test_intake import qr_png
@@ -511,3 +512,27 @@ async def test_a_flood_from_strangers_does_not_slow_the_team_down(bot: Bot) -> N
     await shown(bot, p.owner, "Code requests of the last minute", within=10)
     await asyncio.sleep(0.5)
     assert 1 <= len(notices_about(bot, p.owner, *strangers)) <= 3
+
+
+async def test_a_burst_of_codes_from_many_chats_keeps_to_telegrams_overall_pace(bot: Bot) -> None:
+    """Forty members ask at once, each in private: more than Telegram takes in a second
+    from one bot. Every one gets their code, and no reply meets Telegram's refusal."""
+    bot.tg.flood_control = True
+    await setup_team(bot)
+    services = bot.app.bot_data["runtime"].services
+    admin = Person(bot.people.admin.id, bot.people.admin.first_name)
+    members = [bot.tg.user(f"member{n}") for n in range(40)]
+    for member in members:
+        await asyncio.to_thread(services.roster.add, admin, Target(user_id=member.id), [])
+    for member in members:
+        await bot.tg.send(member, bot.tg.private(member), "/code")
+    for member in members:
+        reply = await bot.tg.next_message(bot.tg.private(member), timeout=20)
+        assert code_now(bot) in reply["text"]
+    to_members = {member.id for member in members}
+    refused = [
+        c
+        for c in bot.tg.calls("sendMessage")
+        if c.params.get("chat_id") in to_members and c.status == 429
+    ]
+    assert refused == []
