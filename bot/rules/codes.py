@@ -145,15 +145,8 @@ class Codes:
         """A press on the picker's "more" or "back": the page from that account on, of the
         accounts whose name begins as the first one's `prefix` characters do. Names only,
         nothing handed out: not audited, but checked as a request is."""
-        now = self._clock()
         with self._store.transaction() as tx:
-            role = self._access.role(tx, person.id)
-            if role is None:
-                raise NotAMember(person.id)
-            if not place.private and tx.chats.get(place.chat_id) is None:
-                raise ChatNotApproved()
-            check_unlocked(tx, role)
-            visible = Visible(tx, person.id, role, at=now)
+            visible = self._still_allowed(tx, person, place)
             start = visible.by_id(start_id)
             if start is None:
                 raise InvalidInput("code.button_not_yours")
@@ -185,15 +178,20 @@ class Codes:
         Telegram until its code expired. The request was decided, audited and told: this is
         the same request, so it adds no audit row and no notice; it only checks that the
         person still may see the account there."""
-        now = self._clock()
         with self._store.transaction() as tx:
-            role = self._access.role(tx, person.id)
-            if role is None:
-                raise NotAMember(person.id)
-            if not place.private and tx.chats.get(place.chat_id) is None:
-                raise ChatNotApproved()
-            check_unlocked(tx, role)
-            return issue(tx, _by_id(Visible(tx, person.id, role, at=now), issued.account.id), now)
+            visible = self._still_allowed(tx, person, place)
+            return issue(tx, _by_id(visible, issued.account.id), self._clock())
+
+    def _still_allowed(self, tx: Repositories, person: Person, place: Place) -> Visible:
+        """What the person may use in `place` now, for a step of a request already decided
+        (a page of its picker, its code renewed): refused as a request would be."""
+        role, member = self._access.standing(tx, person.id)
+        if role is None:
+            raise NotAMember(person.id)
+        if not place.private and tx.chats.get(place.chat_id) is None:
+            raise ChatNotApproved()
+        check_unlocked(tx, role)
+        return Visible(tx, person.id, role, at=self._clock(), member=member)
 
     def tell(self, grant: GrantedCode, *, delivered: bool) -> None:
         """Tell the admins of a granted request once its reply arrived, or that it could not
