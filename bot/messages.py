@@ -99,6 +99,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/code ACCOUNT reason — for an account that needs an admin's approval: "
         "the admins are asked, and the code comes once one approves\n"
         "/accounts — the accounts you may use\n"
+        "/sms wait ACCOUNT — the site sends its code by SMS: the next one the team's spare "
+        "phone receives comes to you, in private\n"
         "/cancel — leave what you started\n"
         "Some accounts' codes come only in a private chat with me, also when you ask in a group.",
         CHINESE: "你的身份：<b>成员</b>。\n"
@@ -106,6 +108,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/code 账号名称 原因 — 用于需要管理员批准的账号：先请管理员批准，"
         "批准后再发给你验证码\n"
         "/accounts — 你可以使用的账号\n"
+        "/sms wait 账号名称 — 网站用短信发送验证码时：团队备用手机收到的下一条验证码私聊发给你\n"
         "/cancel — 取消当前操作\n"
         "部分账号的验证码只通过私聊发给你，即使你是在群组里请求的。",
     },
@@ -133,6 +136,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/policy NAME approval admin — members' requests wait for an admin's Approve "
         "(they give a reason: /code NAME reason); admins' own requests are not held\n"
         "/lock, /unlock — stop every code at once (owners excepted), and resume\n"
+        "/sms add NAME — the team's spare phone forwards the account's SMS codes (private "
+        "chat); /sms shows the rest\n"
         "/lang zh|en in a group — the language the bot speaks to the whole group\n"
         "/audit [N] [admin|denied|@user] — the last N events, or only some\n"
         "/cancel — leave what you started",
@@ -154,6 +159,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "/policy 账号名称 approval admin — 成员的请求需管理员批准（成员要写明原因："
         "/code 账号名称 原因）；管理员自己的请求无需批准\n"
         "/lock、/unlock — 立即停止发送所有验证码（所有者除外），以及恢复发送\n"
+        "/sms add 账号名称 — 让团队备用手机转发该账号的短信验证码（私聊）；发送 /sms 查看其他用法\n"
         "在群组中发送 /lang zh|en — 设置机器人对全群说话的语言\n"
         "/audit [N] [admin|denied|@用户名] — 最近 N 条操作记录，或只看其中一部分\n"
         "/cancel — 取消当前操作",
@@ -960,6 +966,317 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "cmd.lang": {
         ENGLISH: "Language: /lang zh (中文) or /lang en",
         CHINESE: "语言：/lang zh（中文）或 /lang en（English）",
+    },
+    # --- /sms: codes the team's spare phone receives by SMS ---
+    "cmd.sms": {
+        ENGLISH: "SMS codes from the team's spare phone: /sms wait ACCOUNT",
+        CHINESE: "团队备用手机收到的短信验证码：/sms wait 账号名称",
+    },
+    "sms.usage": {
+        ENGLISH: "/sms wait ACCOUNT — you are logging in and the site sends its code by SMS: "
+        "the next one the team's spare phone receives comes to you alone, in private "
+        "(for 5 minutes)\n"
+        "Admins, in a private chat:\n"
+        "/sms add ACCOUNT — make the spare phone forward its SMS to me (shows the steps)\n"
+        "/sms list | remove ACCOUNT | rotate ACCOUNT (a new address and secret)\n"
+        "/sms changes ACCOUNT on|off — also pass on codes that approve a change of the "
+        "account (off by default)",
+        CHINESE: "/sms wait 账号名称 — 你正在登录，网站用短信发送验证码：团队备用手机收到的"
+        "下一条验证码只私聊发给你一个人（等待 5 分钟）\n"
+        "管理员（私聊）：\n"
+        "/sms add 账号名称 — 让备用手机把短信转发给我（会显示设置步骤）\n"
+        "/sms list | remove 账号名称 | rotate 账号名称（更换地址和密钥）\n"
+        "/sms changes 账号名称 on|off — 是否也转发用于批准账号变更的验证码（默认关闭）",
+    },
+    "sms.exists": {
+        ENGLISH: "<b>{name}</b> has an SMS relay already. /sms rotate {name} gives it a new "
+        "address and secret.",
+        CHINESE: "<b>{name}</b> 已设置短信转发。发送 /sms rotate {name} 可更换地址和密钥。",
+    },
+    "sms.no_relay": {
+        ENGLISH: "<b>{name}</b> gets no SMS codes through me. An admin sets that up with "
+        "/sms add {name}.",
+        CHINESE: "<b>{name}</b> 没有设置短信转发。管理员可以发送 /sms add {name} 进行设置。",
+    },
+    "sms.needs_approval": {
+        ENGLISH: "Codes of <b>{name}</b> need an admin's approval. Ask with /code {name} and "
+        "your reason; once an admin approves for 1 h, /sms wait {name} works.",
+        CHINESE: "<b>{name}</b> 的验证码需要管理员批准。请发送 /code {name} 加上原因申请；"
+        "管理员选择“批准 1 小时”后，即可使用 /sms wait {name}。",
+    },
+    "sms.someone_waiting": {
+        ENGLISH: "{who} is already waiting for an SMS code for <b>{name}</b> ({seconds} s "
+        "more). One person at a time, so the code reaches the one who is logging in: ask "
+        "them, or try again then.",
+        CHINESE: "{who} 正在等待 <b>{name}</b> 的短信验证码（还剩 {seconds} 秒）。"
+        "同一时间只能一人等待，以免验证码发错人：请先问问对方，或稍后再试。",
+    },
+    "sms.waiting": {
+        ENGLISH: "📩 Waiting for an SMS code for <b>{name}</b> for {minutes} minutes. Have "
+        "the site send it now: it comes here, to you alone.",
+        CHINESE: "📩 正在等待 <b>{name}</b> 的短信验证码，最多 {minutes} 分钟。"
+        "现在请网站发送验证码：它只会发到这里，只发给你。",
+    },
+    "sms.waiting_group": {
+        ENGLISH: "📩 Waiting for an SMS code for <b>{name}</b> for {minutes} minutes: it "
+        "comes to you alone, in a private chat with me. If you never wrote to me, open "
+        "@{bot} and press Start now.",
+        CHINESE: "📩 正在等待 <b>{name}</b> 的短信验证码，最多 {minutes} 分钟：验证码只会"
+        "私聊发给你。如果你从未私聊过我，请现在打开 @{bot} 并点击 Start。",
+    },
+    "sms.press_waiting": {
+        ENGLISH: "Waiting for an SMS code for {name} for {minutes} minutes: it comes to you "
+        "in a private chat with me.",
+        CHINESE: "正在等待 {name} 的短信验证码，最多 {minutes} 分钟：验证码会私聊发给你。",
+    },
+    "sms.wait_button": {
+        ENGLISH: "📩 Waiting for an SMS code",
+        CHINESE: "📩 等待短信验证码",
+    },
+    "sms.sent_private": {
+        ENGLISH: "📩 The SMS code for <b>{name}</b> is in your private chat with me.",
+        CHINESE: "📩 <b>{name}</b> 的短信验证码已私聊发给你。",
+    },
+    "sms.code": {
+        ENGLISH: "📩 <b>{account}</b> — SMS code\n<code>{code}</code>\n"
+        "Arrived {time}. For you alone: don't forward it.",
+        CHINESE: "📩 <b>{account}</b> — 短信验证码\n<code>{code}</code>\n"
+        "收到时间：{time}。只发给了你，请勿转发。",
+    },
+    "sms.code_for_change": {
+        ENGLISH: "\n⚠️ This SMS is about a change to the account (a new phone, password or "
+        "security setting). Use the code only if you are making that change yourself.",
+        CHINESE: "\n⚠️ 这条短信与账号变更有关（更换手机、密码或安全设置）。"
+        "只有当你本人正在进行这项变更时才使用此验证码。",
+    },
+    "sms.address_unknown": {
+        ENGLISH: "https://YOUR-SERVER",
+        CHINESE: "https://你的服务器地址",
+    },
+    "sms.added": {
+        ENGLISH: "📱 SMS relay for <b>{name}</b>. Set it up once, on the team's spare phone "
+        "(the one whose SIM gets the site's SMS):\n"
+        "1. Install SmsForwarder (<code>github.com/pppscn/SmsForwarder</code>), let it read "
+        "SMS, and turn battery optimisation off for it so that it keeps running.\n"
+        "2. Senders → + → Webhook:\n"
+        "• Method: POST\n"
+        "• Webhook address: <code>{url}</code>\n"
+        "• Secret: <code>{secret}</code>\n"
+        "• Message template: <code>{template}</code>\n"
+        "• Success keyword: <code>{success}</code>\n"
+        "3. Rules → +: SMS, match all (or the site's sender), sender: the webhook above. "
+        "Save, then send the rule's test: admins are told an SMS arrived with no code in it.\n"
+        "Keep the address behind HTTPS or a private network: the app does not check "
+        "certificates. The secret is shown only here: delete this message once the phone "
+        "is set up. Members then send /sms wait {name} before they log in.",
+        CHINESE: "📱 <b>{name}</b> 的短信转发。请在团队备用手机（装着接收网站短信的 SIM 卡的"
+        "那台）上设置一次：\n"
+        "1. 安装短信转发器 SmsForwarder（<code>github.com/pppscn/SmsForwarder</code>），"
+        "允许它读取短信，并关闭它的电池优化，让它一直在后台运行。\n"
+        "2. 发送通道 → + → Webhook：\n"
+        "• 请求方式：POST\n"
+        "• Webhook 地址：<code>{url}</code>\n"
+        "• 密钥：<code>{secret}</code>\n"
+        "• 消息模板：<code>{template}</code>\n"
+        "• 成功关键字：<code>{success}</code>\n"
+        "3. 转发规则 → +：类型选短信，匹配全部（或网站的发送号码），发送通道选上面的 "
+        "Webhook。保存后点测试：管理员会收到“收到一条没有验证码的短信”的通知。\n"
+        "请把这个地址放在 HTTPS 或内网之后：该应用不校验证书。密钥只在这里显示一次："
+        "手机设置好后请删除这条消息。之后成员登录前先发送 /sms wait {name}。",
+    },
+    "sms.rotated": {
+        ENGLISH: "🔁 New address and secret for the SMS relay of <b>{name}</b>: the old ones "
+        "stop working now. On the spare phone, in SmsForwarder's webhook sender, change:\n"
+        "• Webhook address: <code>{url}</code>\n"
+        "• Secret: <code>{secret}</code>\n"
+        "(Template <code>{template}</code>, success keyword <code>{success}</code>, as "
+        "before.) Delete this message once the phone is set up.",
+        CHINESE: "🔁 <b>{name}</b> 的短信转发已更换地址和密钥：旧的立即失效。"
+        "请在备用手机上 SmsForwarder 的 Webhook 发送通道中修改：\n"
+        "• Webhook 地址：<code>{url}</code>\n"
+        "• 密钥：<code>{secret}</code>\n"
+        "（消息模板 <code>{template}</code>、成功关键字 <code>{success}</code> 不变。）"
+        "手机设置好后请删除这条消息。",
+    },
+    "sms.removed": {
+        ENGLISH: "The SMS relay of <b>{name}</b> is removed: what the phone posts is refused "
+        "from now on. Remove its rule in SmsForwarder too.",
+        CHINESE: "已删除 <b>{name}</b> 的短信转发：今后手机发来的请求都会被拒绝。"
+        "请同时删除 SmsForwarder 中对应的转发规则。",
+    },
+    "sms.changes_on": {
+        ENGLISH: "Codes that approve a change of <b>{name}</b> (a new phone, password or "
+        "security setting) are passed on too, to the member who waits, with a warning.",
+        CHINESE: "用于批准 <b>{name}</b> 账号变更（更换手机、密码或安全设置）的验证码也会"
+        "转发给正在等待的成员，并附上提醒。",
+    },
+    "sms.changes_off": {
+        ENGLISH: "Codes that approve a change of <b>{name}</b> are not passed on: admins are "
+        "told one arrived.",
+        CHINESE: "用于批准 <b>{name}</b> 账号变更的验证码不会转发：收到时只通知管理员。",
+    },
+    "sms.list_empty": {
+        ENGLISH: "No SMS relays. /sms add ACCOUNT sets one up.",
+        CHINESE: "还没有短信转发。发送 /sms add 账号名称 进行设置。",
+    },
+    "sms.list_header": {
+        ENGLISH: "📱 <b>SMS relays</b>",
+        CHINESE: "📱 <b>短信转发</b>",
+    },
+    "sms.list_line": {
+        ENGLISH: "• <b>{name}</b> — last SMS: {last}; account change codes: {changes}",
+        CHINESE: "• <b>{name}</b> — 最近一条短信：{last}；账号变更验证码：{changes}",
+    },
+    "sms.never": {ENGLISH: "none yet", CHINESE: "还没有"},
+    "sms.changes_yes": {ENGLISH: "passed on", CHINESE: "转发"},
+    "sms.changes_no": {ENGLISH: "not passed on", CHINESE: "不转发"},
+    "notify.sms.delivered": {
+        ENGLISH: "📩 SMS code for <b>{account}</b> sent to {name}{username} "
+        "(<code>{user_id}</code>), who was waiting for it\nWhen: {time}",
+        CHINESE: "📩 <b>{account}</b> 的短信验证码已发给正在等待的 {name}{username}"
+        "（<code>{user_id}</code>）\n时间：{time}",
+    },
+    "notify.sms.handed": {
+        ENGLISH: "📩 The SMS code kept for <b>{account}</b> was given to {name}{username} "
+        "(<code>{user_id}</code>)\nWhen: {time}",
+        CHINESE: "📩 为 <b>{account}</b> 保留的短信验证码已发给 {name}{username}"
+        "（<code>{user_id}</code>）\n时间：{time}",
+    },
+    "notify.sms.kept": {
+        ENGLISH: "📩 An SMS code for <b>{account}</b> arrived and nobody was waiting: it is "
+        "kept 5 minutes for the first member who sends /sms wait {account}\nWhen: {time}",
+        CHINESE: "📩 收到 <b>{account}</b> 的短信验证码，但没有人在等待：保留 5 分钟，"
+        "给第一个发送 /sms wait {account} 的成员\n时间：{time}",
+    },
+    "notify.sms.undelivered": {
+        ENGLISH: "⚠️ The SMS code for <b>{account}</b> could not be sent to {name}{username} "
+        "(<code>{user_id}</code>): they may have blocked me. It is kept 5 minutes for "
+        "/sms wait {account}\nWhen: {time}",
+        CHINESE: "⚠️ <b>{account}</b> 的短信验证码无法发给 {name}{username}"
+        "（<code>{user_id}</code>）：对方可能屏蔽了我。验证码保留 5 分钟，"
+        "可发送 /sms wait {account} 获取\n时间：{time}",
+    },
+    "notify.sms.dropped": {
+        ENGLISH: "📩 The SMS code kept for <b>{account}</b> was dropped: nobody asked for it "
+        "within 5 minutes\nWhen: {time}",
+        CHINESE: "📩 为 <b>{account}</b> 保留的短信验证码已丢弃：5 分钟内没有人领取\n时间：{time}",
+    },
+    "notify.sms.no_code": {
+        ENGLISH: "📩 An SMS arrived for <b>{account}</b> with no code in it: nothing was "
+        "passed on\nWhen: {time}",
+        CHINESE: "📩 收到 <b>{account}</b> 的一条短信，其中没有验证码：未转发\n时间：{time}",
+    },
+    "notify.sms.ambiguous": {
+        ENGLISH: "📩 An SMS arrived for <b>{account}</b> with more than one number that could "
+        "be its code: nothing was passed on, rather than a guess\nWhen: {time}",
+        CHINESE: "📩 收到 <b>{account}</b> 的一条短信，其中有多个数字都可能是验证码："
+        "为免猜错，未转发\n时间：{time}",
+    },
+    "notify.sms.change_refused": {
+        ENGLISH: "⚠️ An SMS for <b>{account}</b> brought a code that approves a change of "
+        "the account (a new phone, password or security setting). It was not passed on: "
+        "if nobody on the team is making that change, check the account now. "
+        "/sms changes {account} on passes such codes on.\nWhen: {time}",
+        CHINESE: "⚠️ 收到 <b>{account}</b> 的一条短信，其中的验证码用于批准账号变更"
+        "（更换手机、密码或安全设置）。未转发：如果团队里没有人在做这项变更，"
+        "请立即检查账号。发送 /sms changes {account} on 可转发此类验证码。\n时间：{time}",
+    },
+    "notify.sms.refused": {
+        ENGLISH: "⚠️ Posts to the SMS relay of <b>{account}</b> were refused (wrong or "
+        "missing secret, a time off by more than 5 minutes, a replay, or a body I cannot "
+        "read): /audit shows each. If the phone's clock or template is wrong, fix it; if "
+        "not, someone else has the address: /sms rotate {account}.\nWhen: {time}",
+        CHINESE: "⚠️ <b>{account}</b> 的短信转发收到了被拒绝的请求（密钥错误或缺失、"
+        "时间相差超过 5 分钟、重放，或内容无法读取）：/audit 可查看每一条。"
+        "如果是手机的时间或模板不对，请改正；否则说明别人知道了这个地址："
+        "请发送 /sms rotate {account}。\n时间：{time}",
+    },
+    "notify.sms.wait_ended": {
+        ENGLISH: "📩 No SMS code came for <b>{account}</b> within 5 minutes. Is the spare "
+        "phone on, with SmsForwarder running? Send /sms wait {account} to wait again.",
+        CHINESE: "📩 5 分钟内没有收到 <b>{account}</b> 的短信验证码。备用手机是否开机、"
+        "SmsForwarder 是否在运行？发送 /sms wait {account} 可再次等待。",
+    },
+    "notify.sms.wait_refused": {
+        ENGLISH: "🔔 {name}{username} (<code>{user_id}</code>) was refused an SMS code for "
+        "<b>{account}</b>: {reason}\nWhen: {time}",
+        CHINESE: "🔔 {name}{username}（<code>{user_id}</code>）等待 <b>{account}</b> 的短信验证码"
+        "被拒绝：{reason}\n时间：{time}",
+    },
+    "notify.sms.for_change": {
+        ENGLISH: "\n(The SMS was about a change of the account.)",
+        CHINESE: "\n（这条短信与账号变更有关。）",
+    },
+    "audit.event.sms": {ENGLISH: "SMS for {account}", CHINESE: "{account} 的短信"},
+    "audit.event.sms_to": {
+        ENGLISH: "SMS code for {account} → {target}",
+        CHINESE: "{account} 的短信验证码 → {target}",
+    },
+    "audit.event.sms_wait": {
+        ENGLISH: "waited for an SMS code: {account}",
+        CHINESE: "等待短信验证码：{account}",
+    },
+    "audit.event.sms_relay": {
+        ENGLISH: "SMS relay of {account}",
+        CHINESE: "{account} 的短信转发",
+    },
+    "audit.outcome.delivered": {ENGLISH: " — sent", CHINESE: " — 已发送"},
+    "audit.outcome.handed": {ENGLISH: " — kept code given", CHINESE: " — 已发出保留的验证码"},
+    "audit.outcome.kept": {
+        ENGLISH: " — nobody waiting: kept 5 min",
+        CHINESE: " — 无人等待：保留 5 分钟",
+    },
+    "audit.outcome.undelivered": {
+        ENGLISH: " — could not be sent: kept",
+        CHINESE: " — 无法发送：已保留",
+    },
+    "audit.outcome.dropped": {ENGLISH: " — dropped, nobody asked", CHINESE: " — 无人领取，已丢弃"},
+    "audit.outcome.no_code": {ENGLISH: " — no code in it", CHINESE: " — 没有验证码"},
+    "audit.outcome.ambiguous": {
+        ENGLISH: " — more than one possible code: not passed on",
+        CHINESE: " — 有多个可能的验证码：未转发",
+    },
+    "audit.outcome.change_refused": {
+        ENGLISH: " — a code for an account change: not passed on",
+        CHINESE: " — 账号变更验证码：未转发",
+    },
+    "audit.outcome.started": {ENGLISH: " — waiting", CHINESE: " — 等待中"},
+    "audit.outcome.relay_added": {ENGLISH: " — set up", CHINESE: " — 已设置"},
+    "audit.outcome.relay_rotated": {
+        ENGLISH: " — new address and secret",
+        CHINESE: " — 已更换地址和密钥",
+    },
+    "audit.outcome.relay_removed": {ENGLISH: " — removed", CHINESE: " — 已删除"},
+    "audit.outcome.changes_on": {
+        ENGLISH: " — account change codes passed on",
+        CHINESE: " — 转发账号变更验证码",
+    },
+    "audit.outcome.changes_off": {
+        ENGLISH: " — account change codes not passed on",
+        CHINESE: " — 不转发账号变更验证码",
+    },
+    "reason.no_relay": {ENGLISH: "no SMS relay", CHINESE: "没有设置短信转发"},
+    "reason.needs_approval": {
+        ENGLISH: "needs an admin's approval",
+        CHINESE: "需要管理员批准",
+    },
+    "reason.someone_waiting": {
+        ENGLISH: "someone else is waiting",
+        CHINESE: "另一位成员正在等待",
+    },
+    "reason.no_credentials": {ENGLISH: "no secret given", CHINESE: "未提供密钥"},
+    "reason.wrong_credentials": {ENGLISH: "wrong secret", CHINESE: "密钥错误"},
+    "reason.stale_post": {
+        ENGLISH: "its time is off by more than 5 minutes",
+        CHINESE: "时间相差超过 5 分钟",
+    },
+    "reason.replayed": {
+        ENGLISH: "a signature used before, with another body",
+        CHINESE: "签名已被用于另一条内容",
+    },
+    "reason.unreadable_post": {
+        ENGLISH: "a body that is no SMS (check the template)",
+        CHINESE: "内容不是短信（请检查消息模板）",
     },
     # --- /lang: the language the bot speaks to a person, or to a whole group ---
     "lang.usage": {
@@ -2056,8 +2373,20 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "TEAMOTP_WEBHOOK_SECRET 必须是 1-256 个字符，只能包含 <code>A-Z</code>、<code>a-z</code>、<code>0-9</code>、_ 和 -（例如用 `openssl rand -hex 32` 生成）",
     },
     "config.port": {
-        ENGLISH: "TEAMOTP_LISTEN_PORT must be a port number, 1-65535",
-        CHINESE: "TEAMOTP_LISTEN_PORT 必须是 1-65535 之间的端口号",
+        ENGLISH: "{name} must be a port number, 1-65535",
+        CHINESE: "{name} 必须是 1-65535 之间的端口号",
+    },
+    "config.http_port_webhook": {
+        ENGLISH: "in webhook mode the SMS relay's posts go to the webhook's server: leave "
+        "TEAMOTP_HTTP_PORT unset, or make it TEAMOTP_LISTEN_PORT",
+        CHINESE: "webhook 模式下，短信转发的请求由 webhook 的服务器接收：请不要设置 "
+        "TEAMOTP_HTTP_PORT，或将其设为与 TEAMOTP_LISTEN_PORT 相同",
+    },
+    "config.http_url": {
+        ENGLISH: "TEAMOTP_HTTP_URL must be the http:// or https:// address the phone reaches "
+        "the bot at, e.g. https://otp.example.com",
+        CHINESE: "TEAMOTP_HTTP_URL 必须是手机访问机器人的 http:// 或 https:// 地址，"
+        "例如 https://otp.example.com",
     },
     "config.log_level": {
         ENGLISH: "TEAMOTP_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL",
@@ -2527,6 +2856,24 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "the port the webhook server listens on",
         CHINESE: "webhook 服务器监听的端口",
     },
+    "setting.http_host": {
+        ENGLISH: "the address the SMS relay's server listens on (polling mode); 0.0.0.0 for "
+        "a phone on the local network",
+        CHINESE: "短信转发服务器监听的地址（polling 模式）；手机在局域网内时设为 0.0.0.0",
+    },
+    "setting.http_port_default": {
+        ENGLISH: "(none: no SMS relay server in polling mode)",
+        CHINESE: "（无：polling 模式下不启动短信转发服务器）",
+    },
+    "setting.http_port": {
+        ENGLISH: "the port the SMS relay's server listens on (in webhook mode, the webhook's)",
+        CHINESE: "短信转发服务器监听的端口（webhook 模式下与 webhook 相同）",
+    },
+    "setting.http_url": {
+        ENGLISH: "the address the phone posts its SMS to, as /sms add shows it "
+        "(e.g. https://otp.example.com)",
+        CHINESE: "手机发送短信的地址，/sms add 会显示它（例如 https://otp.example.com）",
+    },
     # --- backups and the master key (`teamotp backup`, `restore`, `rotate-key`) ---
     "cli.backup.done": {
         ENGLISH: "Backed up {counts} (schema {revision}) to {path}.",
@@ -2762,7 +3109,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "os.not_permitted": {ENGLISH: "operation not permitted", CHINESE: "不允许此操作"},
     "os.no_such_file": {ENGLISH: "no such file or folder", CHINESE: "文件或文件夹不存在"},
     "os.is_a_directory": {ENGLISH: "it is a folder", CHINESE: "这是一个文件夹"},
-    "os.not_a_directory": {ENGLISH: "part of the path is not a folder", CHINESE: "路径中有一部分不是文件夹"},
+    "os.not_a_directory": {
+        ENGLISH: "part of the path is not a folder",
+        CHINESE: "路径中有一部分不是文件夹",
+    },
     "os.exists": {ENGLISH: "it exists already", CHINESE: "已经存在"},
     "os.no_space": {ENGLISH: "no space left on the disk", CHINESE: "磁盘空间不足"},
     "os.read_only": {ENGLISH: "the file system is read-only", CHINESE: "文件系统是只读的"},

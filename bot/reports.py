@@ -40,9 +40,7 @@ _SEEN_SHOWN = 30
 CHUNK = 3500
 
 
-def grants(
-    lang: str, view: MemberView, now: datetime | None = None, zone: tzinfo = UTC
-) -> Html:
+def grants(lang: str, view: MemberView, now: datetime | None = None, zone: tzinfo = UTC) -> Html:
     """What the member may use, with when each part ends (and, given `now`, how soon)."""
     if view.all_accounts:
         everything = ending(lang, text(lang, "members.all_accounts"), view.until, now, zone)
@@ -235,6 +233,8 @@ def _audit_event(lang: str, entry: AuditEntry) -> Html:
         key = "audit.event.member.revoke_some"
     if entry.action == "member.left_roster" and values.get("how") == "removed":
         key = "audit.event.member.left_roster_removed"
+    if entry.action == "sms" and entry.target_name:
+        key = "audit.event.sms_to"
     if entry.action == "code" and entry.account is None:
         key = "audit.event.code_unnamed"
     if entry.action == "code" and "approved_until" in values:

@@ -104,6 +104,9 @@ class Account(Base):
     # Who holds the backup phone, which number, where the recovery steps are: sealed and
     # bound to the uid (storage.repositories), shown to admins only. None: no note.
     note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The phone that forwards the account's SMS codes, if any: loaded with the account (a
+    # join, no query of its own), since a code's reply offers to wait for one.
+    sms_relay: Mapped[SmsRelay | None] = relationship(lazy="joined", viewonly=True)
 
 
 class Member(Base):
@@ -428,3 +431,80 @@ class StandingApproval(Base):
     )
     until: Mapped[datetime] = mapped_column(UtcDateTime)
     approved_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SmsRelay(Base):
+    """A phone that forwards the SMS it receives to the bot, for one account: an app on the
+    team's spare phone posts each SMS to `/sms/<path_id>`, signed with the secret."""
+
+    __tablename__ = "sms_relays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
+    )
+    # Random, in the URL the phone posts to: knowing it is not enough to post (the secret
+    # signs each post), but an unknown one is refused before anything is looked up.
+    path_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # Sealed bound to `path_id`: copied to another relay, it no longer opens.
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Codes for approving a change of the account (a new phone, a new password) are relayed
+    # only when an admin opted in: one in the wrong hands gives the account away.
+    changes: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SmsReceipt(Base):
+    """What arrived from a relay lately, as digests keyed with the relay's secret: enough to
+    refuse a replayed signature and drop an SMS forwarded twice, nothing of its text (a
+    digest of a six-digit code could be reversed by trying them all without the key)."""
+
+    __tablename__ = "sms_receipts"
+    __table_args__ = (
+        Index("ix_sms_receipts_relay_id_signature", "relay_id", "signature"),
+        Index("ix_sms_receipts_relay_id_content", "relay_id", "content"),
+        Index("ix_sms_receipts_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    relay_id: Mapped[int] = mapped_column(ForeignKey("sms_relays.id", ondelete="CASCADE"))
+    signature: Mapped[str | None] = mapped_column(String(64))  # of (ts, sign); None: unsigned
+    body: Mapped[str] = mapped_column(String(64))  # of the whole post
+    content: Mapped[str] = mapped_column(String(64))  # of its sender and text
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SmsWait(Base):
+    """A member expecting an SMS code for an account: the next one goes to them alone, in
+    private, until `until`. One at a time per account, so a code never goes to the wrong
+    one of two people logging in at once."""
+
+    __tablename__ = "sms_waits"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SmsHeldCode(Base):
+    """An SMS code that arrived with nobody waiting: kept sealed for the first member with
+    the grant who asks, until `until`. Only the code: an SMS's text is never stored."""
+
+    __tablename__ = "sms_held_codes"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # Random, bound into the seal: a code copied from another row or an earlier SMS does
+    # not open here.
+    ticket: Mapped[str] = mapped_column(String(32))
+    code_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    for_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

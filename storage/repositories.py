@@ -37,6 +37,7 @@ from storage.models import (
     Setting,
     StandingApproval,
 )
+from storage.relays import SmsHeldCodes, SmsReceipts, SmsRelays, SmsWaits
 from storage.sealed import (
     account_binding,
     note_binding,
@@ -1160,3 +1161,7 @@ class Repositories:
         self.deferred = DeferredCodes(session)
         self.code_requests = CodeRequests(session)
         self.standing = StandingApprovals(session)
+        self.relays = SmsRelays(session, box)
+        self.sms_receipts = SmsReceipts(session)
+        self.sms_waits = SmsWaits(session)
+        self.sms_held = SmsHeldCodes(session, box)

@@ -33,10 +33,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 FIRST = "0001"
 # The newest revision in migrations/versions (tests/storage/test_migrations.py checks that
 # it is Alembic's head): a revision added is named here too.
-HEAD = "0004"
+HEAD = "0005"
 # What later revisions add, which a store from before the migrations is not completed with:
 # those revisions add it themselves.
-_LATER_TABLES = frozenset({"processed_updates", "outbox", "chat_languages"})  # 0003, 0004
+_LATER_TABLES = frozenset(
+    {"processed_updates", "outbox", "chat_languages"}  # 0003, 0004
+    | {"sms_relays", "sms_receipts", "sms_waits", "sms_held_codes"}  # 0005
+)
 _LATER_COLUMNS = frozenset(
     {("scheduled_deletions", "claimed_until"), ("users", "language")}  # 0003, 0004
 )

@@ -32,6 +32,10 @@ _NOTE_AD = b"teamotp/account-note/v1/"
 # A new secret waiting for confirmation is bound to the account's uid and to the settings
 # it will have once confirmed: moved to another account, or edited, it no longer opens.
 _ROTATION_AD = b"teamotp/rotation/v1/"
+# A relay's secret is bound to the id in its URL; an SMS code held for the team, to its
+# account's uid and the ticket of its arrival.
+_RELAY_AD = b"teamotp/sms-relay/v1/"
+_HELD_SMS_AD = b"teamotp/sms-code/v1/"
 
 
 def secret_binding_v1(account_uid: str) -> bytes:
@@ -76,12 +80,23 @@ def rotation_binding(account_uid: str, algorithm: str, digits: int, period: int)
     return _ROTATION_AD + "/".join(quote(part, safe="") for part in parts).encode("ascii")
 
 
+def relay_binding(path_id: str) -> bytes:
+    return _RELAY_AD + quote(path_id, safe="").encode("ascii")
+
+
+def held_sms_binding(account_uid: str, ticket: str) -> bytes:
+    parts = (account_uid, ticket)
+    return _HELD_SMS_AD + "/".join(quote(part, safe="") for part in parts).encode("ascii")
+
+
 # Every sealed column, by table: a column added to the models that holds sealed data must be
 # added here, or a new key would leave it unreadable (tests/storage/test_sealed.py checks
 # the models for columns that look sealed).
 SEALED_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "accounts": ("secret_sealed", "note_sealed"),
     "pending_rotations": ("secret_sealed",),
+    "sms_relays": ("secret_sealed",),
+    "sms_held_codes": ("code_sealed",),
 }
 
 
@@ -128,6 +143,12 @@ class Resealer:
             uid, name = self._accounts.get(row["account_id"], ("", f"#{row['account_id']}"))
             bound = rotation_binding(uid, row["algorithm"], row["digits"], row["period"])
             self._reseal(row, "secret_sealed", name, bound)
+        elif table == "sms_relays":
+            name = self._accounts.get(row["account_id"], ("", f"#{row['account_id']}"))[1]
+            self._reseal(row, "secret_sealed", name, relay_binding(row["path_id"]))
+        elif table == "sms_held_codes":
+            uid, name = self._accounts.get(row["account_id"], ("", f"#{row['account_id']}"))
+            self._reseal(row, "code_sealed", name, held_sms_binding(uid, row["ticket"]))
         return row
 
     def check(self) -> None:

@@ -9,6 +9,7 @@ import os
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -28,6 +29,7 @@ from bot.chat.health import Health
 from bot.chat.notifier import TelegramNotifier, send_digests
 from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.rotation import expire_rotations
+from bot.chat.sms import tidy_relays
 from bot.chat.status import check_secrets
 from bot.chat.sweeper import SWEEP_INTERVAL, sweep
 from bot.chat.timed import every
@@ -130,17 +132,29 @@ def build_application(
         alarms=Alarms(clock),
         shared=store.shared,
         zone=settings.timezone,
+        sms_url=sms_url(settings),
     )
     application.bot_data["notifier"] = notifier
     application.bot_data["sweep_interval"] = sweep_interval
     if settings.audit_chat_id is not None:
         application.bot_data["chain_head"] = HeadSchedule(settings.audit_chat_id)
-    if webhook is not None:
+    listener = settings.listener
+    if listener is not None:
         application.bot_data["webhook"] = WebhookServer(
-            application, webhook, DatabaseCheck(store, timeout=health_timeout)
+            application, webhook, DatabaseCheck(store, timeout=health_timeout), listen=listener
         )
     register(application)
     return application
+
+
+def sms_url(settings: Settings) -> str | None:
+    """How the spare phone reaches the bot: TEAMOTP_HTTP_URL, else the webhook's site."""
+    if settings.http_url is not None:
+        return settings.http_url
+    if settings.mode == "webhook" and settings.webhook_url is not None:
+        parts = urlsplit(settings.webhook_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
 
 
 # The other timed duties look once every this many sweeps.
@@ -177,7 +191,7 @@ async def _on_start(application: BotApplication) -> None:
     tidy = interval * TIDY_EVERY
     # expire_requests: code requests nobody decided in time (also those that ran out while
     # the bot was down).
-    for duty in (end_grants, send_digests, expire_rotations, expire_requests):
+    for duty in (end_grants, send_digests, expire_rotations, expire_requests, tidy_relays):
         every(job_queue, tidy, duty)
     if "chain_head" in application.bot_data:
         every(job_queue, tidy, post_chain_head)
@@ -200,7 +214,7 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
     try:
         if application.post_init is not None:  # only run_polling calls it by itself
             await application.post_init(application)
-        if server is None:
+        if server is None or server.webhook is None:
             assert application.updater is not None  # noqa: S101
             await application.updater.start_polling(
                 timeout=POLL_TIMEOUT,
@@ -208,7 +222,15 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
                 error_callback=polling_failed,
             )
             await application.start()
-            logger.info("teamotp is running as @%s", application.bot.username)
+            if server is not None:
+                await server.start()
+                logger.info(
+                    "teamotp is running as @%s (SMS relay on %s:%d)",
+                    application.bot.username,
+                    *server.listen,
+                )
+            else:
+                logger.info("teamotp is running as @%s", application.bot.username)
         else:
             await application.start()
             await server.start()
@@ -217,8 +239,7 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
             logger.info(
                 "teamotp is running as @%s (webhook on %s:%d)",
                 application.bot.username,
-                server.webhook.listen_host,
-                server.webhook.listen_port,
+                *server.listen,
             )
         await stop.wait()
     finally:

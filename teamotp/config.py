@@ -37,6 +37,8 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 # Where the webhook server answers a load balancer's health check.
 HEALTH_PATH = "/healthz"
+# Where the SMS relay's phone posts (`/sms/<relay id>`), on the same server.
+SMS_PATH = "/sms/"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("TEAMOTP_LISTEN_HOST", DEFAULT_LISTEN_HOST, Key("setting.listen_host")),
     Variable("TEAMOTP_LISTEN_PORT", str(DEFAULT_LISTEN_PORT), Key("setting.listen_port")),
+    Variable("TEAMOTP_HTTP_HOST", DEFAULT_LISTEN_HOST, Key("setting.http_host")),
+    Variable("TEAMOTP_HTTP_PORT", Key("setting.http_port_default"), Key("setting.http_port")),
+    Variable("TEAMOTP_HTTP_URL", Key("setting.none"), Key("setting.http_url")),
 )
 
 
@@ -135,6 +140,21 @@ class Settings:
     webhook_secret: Secret[str] | None = None
     listen_host: str = DEFAULT_LISTEN_HOST
     listen_port: int = DEFAULT_LISTEN_PORT
+    # Where the SMS relay's phone posts (polling mode; in webhook mode the webhook's server
+    # takes its posts): no port, no listener. `http_url`: how the phone reaches it, shown
+    # by `/sms add`.
+    http_host: str = DEFAULT_LISTEN_HOST
+    http_port: int | None = None
+    http_url: str | None = None
+
+    @property
+    def listener(self) -> tuple[str, int] | None:
+        """The address of the HTTP server that takes the phone's posts, if any."""
+        if self.mode == "webhook":
+            return self.listen_host, self.listen_port
+        if self.http_port is None:
+            return None
+        return self.http_host, self.http_port
 
     @property
     def bot_id(self) -> int | None:
@@ -197,7 +217,12 @@ def load_settings(
         webhook_url=_parse_webhook_url(get("TEAMOTP_WEBHOOK_URL"), api_url),
         webhook_secret=_parse_webhook_secret(webhook_secret),
         listen_host=get("TEAMOTP_LISTEN_HOST") or DEFAULT_LISTEN_HOST,
-        listen_port=_parse_port(get("TEAMOTP_LISTEN_PORT")),
+        listen_port=_parse_port("TEAMOTP_LISTEN_PORT", get("TEAMOTP_LISTEN_PORT")),
+        http_host=get("TEAMOTP_HTTP_HOST") or DEFAULT_LISTEN_HOST,
+        http_port=_parse_http_port(
+            get("TEAMOTP_HTTP_PORT"), get("TEAMOTP_MODE"), get("TEAMOTP_LISTEN_PORT")
+        ),
+        http_url=_parse_http_url(get("TEAMOTP_HTTP_URL")),
     )
 
 
@@ -305,6 +330,8 @@ def _parse_webhook_url(raw: str, api_url: str) -> str | None:
         raise ConfigError("config.webhook_port")
     if parts.path.rstrip("/") == HEALTH_PATH:
         raise ConfigError("config.webhook_health", path=HEALTH_PATH)
+    if parts.path.startswith(SMS_PATH):
+        raise ConfigError("config.webhook_health", path=SMS_PATH)
     return raw
 
 
@@ -316,13 +343,38 @@ def _parse_webhook_secret(raw: str) -> Secret[str] | None:
     return Secret(raw)
 
 
-def _parse_port(raw: str) -> int:
-    port = _parse_int("TEAMOTP_LISTEN_PORT", raw)
+def _parse_port(name: str, raw: str) -> int:
+    port = _parse_int(name, raw)
     if port is None:
         return DEFAULT_LISTEN_PORT
     if not 1 <= port <= 65535:
-        raise ConfigError("config.port")
+        raise ConfigError("config.port", name=name)
     return port
+
+
+def _parse_http_port(raw: str, mode: str, listen_port: str) -> int | None:
+    """In webhook mode the webhook's server takes the phone's posts too: a port of its own
+    would be a second server nobody asked for, so only the same port is accepted."""
+    if not raw:
+        return None
+    port = _parse_port("TEAMOTP_HTTP_PORT", raw)
+    if mode.lower() == "webhook" and port != _parse_port("TEAMOTP_LISTEN_PORT", listen_port):
+        raise ConfigError("config.http_port_webhook")
+    return port
+
+
+def _parse_http_url(raw: str) -> str | None:
+    """The address the phone posts to, as it reaches the bot (through a proxy or not)."""
+    if not raw:
+        return None
+    try:
+        parts = urlsplit(raw)
+        usable = parts.scheme in ("https", "http") and bool(parts.hostname)
+    except ValueError:
+        usable = False
+    if not usable or parts.query or parts.fragment or any(c.isspace() for c in raw):
+        raise ConfigError("config.http_url")
+    return raw.rstrip("/")
 
 
 def _parse_level(raw: str) -> str:

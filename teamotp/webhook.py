@@ -11,6 +11,11 @@ handlers' work, and Telegram sends an update again when its answer is slow.
 `GET /healthz` answers 200 `ok` while the database answers, else 503 with a short
 reason (see `teamotp.healthcheck`): what a load balancer in front of replicas asks.
 
+`POST /sms/<relay id>` takes what the team's spare phone forwards (`bot.chat.sms`): in
+webhook mode on this same server, in polling mode on a server of its own that serves
+only that and `/healthz` (TEAMOTP_HTTP_PORT). A post with wrong or missing credentials is
+answered 403 with nothing about why.
+
 Stopping: the server stops taking requests first, and answers 503 to any still arriving
 (Telegram tries again, on a replica that is up), so every update answered 200 is one
 the application handles before it stops. The webhook stays set: other replicas go on
@@ -37,6 +42,9 @@ from tornado.web import Application as TornadoApplication
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
 from bot.chat.connection import reason_of
+from bot.chat.sms import SMS_PATH, SUCCESS_WORD, relay_post
+from bot.rules.relays import Status
+from bot.rules.smsposts import MAX_BODY as MAX_SMS_BODY
 from teamotp.config import HEALTH_PATH, Webhook
 from teamotp.healthcheck import DatabaseCheck
 from teamotp.wiring import StartupError
@@ -55,10 +63,22 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class WebhookServer:
-    """The HTTP server Telegram (through the TLS proxy) and the load balancer talk to."""
+    """The HTTP server Telegram (through the TLS proxy), the load balancer and the team's
+    spare phone talk to. Without `webhook` (polling mode) it takes no updates."""
 
-    def __init__(self, application: AnyApplication, webhook: Webhook, health: DatabaseCheck):
+    def __init__(
+        self,
+        application: AnyApplication,
+        webhook: Webhook | None,
+        health: DatabaseCheck,
+        *,
+        listen: tuple[str, int] | None = None,
+    ):
         self.webhook = webhook
+        if listen is None:
+            assert webhook is not None  # noqa: S101 - polling mode always names its address
+            listen = webhook.listen_host, webhook.listen_port
+        self.listen = listen
         self.accepting = False
         self._application = application
         self._health = health
@@ -66,15 +86,17 @@ class WebhookServer:
         self._refused = 0
         self._refusal_logged_at: float | None = None
         routes: list[Any] = [
-            (_exact(webhook.path), _Updates, {"server": self}),
-            (HEALTH_PATH, _Health, {"health": health}),
+            (_exact(HEALTH_PATH), _Health, {"health": health}),
+            (_exact(SMS_PATH) + r"([A-Za-z0-9_-]{1,64})", _SmsPosts, {"server": self}),
         ]
+        if webhook is not None:
+            routes.insert(0, (_exact(webhook.path), _Updates, {"server": self}))
         self._app = TornadoApplication(routes, log_function=_log_request)
 
     async def start(self) -> None:
         """Listen on the configured address; a port taken or an address not ours stops the
         bot with one line."""
-        host, port = self.webhook.listen_host, self.webhook.listen_port
+        host, port = self.listen
         try:
             sockets = bind_sockets(port, host)
         except OSError as error:
@@ -102,6 +124,8 @@ class WebhookServer:
             self._server = None
 
     def secret_matches(self, given: str | None) -> bool:
+        if self.webhook is None:
+            return False
         expected = self.webhook.secret.get().encode()
         return given is not None and hmac.compare_digest(given.encode(), expected)
 
@@ -208,6 +232,71 @@ class _Updates(RequestHandler):
         _plain_error(self, status_code)
 
 
+# What the phone is answered, by what the rules made of its post. A refusal says nothing
+# of why (a wrong secret, a stale time and an unknown relay look alike from outside).
+_SMS_ANSWERS = {
+    Status.ACCEPTED: HTTPStatus.OK,
+    Status.REFUSED: HTTPStatus.FORBIDDEN,
+    Status.UNREADABLE: HTTPStatus.BAD_REQUEST,
+    Status.TOO_MANY: HTTPStatus.TOO_MANY_REQUESTS,
+}
+SMS_RETRY_AFTER = 60  # seconds, for a phone that posted too often
+
+
+@stream_request_body
+class _SmsPosts(RequestHandler):
+    """POST of one SMS, from the team's spare phone (`bot.chat.sms.relay_post`)."""
+
+    SUPPORTED_METHODS = ("POST",)
+
+    def initialize(self, server: WebhookServer) -> None:
+        self._server = server
+        self._body = bytearray()
+        self._too_large = False
+
+    def prepare(self) -> None:
+        if not self._server.accepting or not self._server.application.running:
+            raise HTTPError(503)
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > MAX_SMS_BODY:
+            raise HTTPError(413)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._too_large:
+            return
+        if len(self._body) + len(chunk) > MAX_SMS_BODY:
+            self._too_large = True
+            self._body.clear()
+            return
+        self._body.extend(chunk)
+
+    async def post(self, path_id: str) -> None:
+        if self._too_large:
+            raise HTTPError(413)
+        headers = self.request.headers
+        try:
+            status = await relay_post(
+                self._server.application,
+                path_id,
+                headers.get("Content-Type"),
+                bytes(self._body),
+                headers.get("Authorization"),
+            )
+        except Exception as failure:  # the store, most likely: the phone tries again
+            logger.warning("could not take an SMS post: %s", type(failure).__name__)
+            raise HTTPError(503) from None
+        answer = _SMS_ANSWERS[status]
+        if answer is not HTTPStatus.OK:
+            if answer is HTTPStatus.TOO_MANY_REQUESTS:
+                self.set_header("Retry-After", str(SMS_RETRY_AFTER))
+            raise HTTPError(answer)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{SUCCESS_WORD}\n")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        _plain_error(self, status_code)
+
+
 def _update_in(body: bytes, server: WebhookServer) -> Update | None:
     try:
         data = json.loads(body)
@@ -261,10 +350,13 @@ def _exact(path: str) -> str:
 def _log_request(handler: RequestHandler) -> None:
     """One DEBUG line per request (tornado logs each at INFO): a busy bot is no log flood."""
     request = handler.request
+    path = request.path
+    if path.startswith(SMS_PATH):
+        path = SMS_PATH + "…"  # the relay's id is half its credentials: not in a log
     logger.debug(
         "%s %s -> %d (%.1f ms)",
         request.method,
-        request.path,
+        path,
         handler.get_status(),
         1000 * request.request_time(),
     )

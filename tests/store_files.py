@@ -34,13 +34,15 @@ def make_first_version_store(data_dir: Path) -> Path:
 def as_before_migrations(db: sqlite3.Connection) -> None:
     """Make a store of today's schema one from before the migrations: no revision, and
     nothing the revisions after the first add (0003: what replicas share; 0004: the
-    languages chosen with /lang)."""
+    languages chosen with /lang; 0005: the SMS relays)."""
     db.execute("DROP TABLE alembic_version")
     db.execute("DROP TABLE processed_updates")
     db.execute("DROP TABLE outbox")
     db.execute("ALTER TABLE scheduled_deletions DROP COLUMN claimed_until")
     db.execute("DROP TABLE chat_languages")
     db.execute("ALTER TABLE users DROP COLUMN language")
+    for table in ("sms_receipts", "sms_waits", "sms_held_codes", "sms_relays"):
+        db.execute(f"DROP TABLE {table}")
 
 
 def box_of(data_dir: Path) -> SecretBox:

@@ -144,12 +144,18 @@ LATIN_ALLOWED = {
     "UTC",  # times are given in UTC
     "NTP",  # what the server's operator enables
     "amazon-us",  # the example account name, which the reader may type as it is
+    "SmsForwarder",  # the forwarding app, by the name it has in Chinese app stores too
+    "Webhook",  # SmsForwarder's own label for the kind of sender
+    "POST",  # the request method SmsForwarder asks for, as it spells it
+    "HTTPS",  # what keeps the relay's address private
+    "SIM",  # SIM 卡, as phones say it
 }
 # And what the server's operator reads at the terminal (the command line, its settings,
 # why it stops) the way their tools spell it.
 OPERATOR_KEYS = ("cli.", "config.", "startup.", "store.", "key.", "setting.")
 LATIN_ALLOWED_OPERATOR = {
     "webhook",  # a mode's name: TEAMOTP_MODE=webhook, --webhook
+    "polling",  # the other mode's name: TEAMOTP_MODE=polling
     "Bot",  # Telegram's Bot API, by its name
     "API",
     "getMe",  # the Bot API's method `teamotp check` asks

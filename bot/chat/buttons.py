@@ -44,6 +44,7 @@ class Kind(StrEnum):
     APPROVE = "apr"  # a held code request (its id): give the code
     APPROVE_HOUR = "aprh"  # ... and this person's further requests for the account, 1 h
     DENY = "deny"
+    SMS_WAIT = "smsw"  # under a code's reply: the account's next SMS code, to the presser
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("demote", Role.OWNER),
     Command("cancel", None),
     Command("lang", None),
+    Command("sms", Role.MEMBER),
     Command("claim", None, Where.PRIVATE, in_menu=False),
 )
 

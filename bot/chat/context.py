@@ -33,6 +33,9 @@ class Runtime:
     health: Health = field(default_factory=Health)
     # The team's time zone (TEAMOTP_TIMEZONE): what /audit and /members show times in.
     zone: tzinfo = UTC
+    # How the team's spare phone reaches the SMS relay (TEAMOTP_HTTP_URL, or the webhook's
+    # site): what `/sms add` shows; None: the admin is told to fill it in.
+    sms_url: str | None = None
 
 
 class BotContext(CallbackContext[ExtBot[Patience], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

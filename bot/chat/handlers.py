@@ -29,6 +29,7 @@ from bot.chat import (
     policy,
     rotation,
     secrets,
+    sms,
     start,
     status,
 )
@@ -71,6 +72,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "lock": freeze.lock_command,
         "unlock": freeze.unlock_command,
         "lang": language.lang_command,
+        "sms": sms.sms_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
@@ -82,6 +84,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         members.add_pressed: pattern(Kind.ADD, Kind.ADD_FOR, Kind.NO_ADD),
         rotation.rotation_pressed: pattern(Kind.ROTATE, Kind.NO_ROTATE, Kind.ROTATE_CODE),
         decisions.decision_pressed: pattern(Kind.APPROVE, Kind.APPROVE_HOUR, Kind.DENY),
+        sms.wait_pressed: pattern(Kind.SMS_WAIT),
     }
     for on_press, kinds in presses.items():
         application.add_handler(CallbackQueryHandler(on_press, pattern=kinds))

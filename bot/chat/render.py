@@ -10,7 +10,7 @@ from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.buttons import Kind, data
 from bot.chat.coalescing import Tally
-from bot.messages import Html, issuer_suffix, listed, text, username_suffix
+from bot.messages import CATALOG, Html, issuer_suffix, listed, text, username_suffix
 from bot.reports import CHUNK, chunked, ending, grants, seen_seeds
 from bot.rules.clock import stamped
 from bot.rules.errors import TeamOtpError
@@ -34,6 +34,8 @@ from bot.rules.model import (
     RosterUnwatchedNotice,
     RotationExpiredNotice,
     RotationNotice,
+    SmsEvent,
+    SmsNotice,
 )
 from bot.rules.terms import shown
 
@@ -70,7 +72,12 @@ def code_message(
                 copy_text=CopyTextButton(issued.code.next_value),
             )
         )
-    return body, InlineKeyboardMarkup([buttons])
+    rows = [buttons]
+    if issued.account.relayed:
+        # The site may send its code by SMS instead: the team's spare phone relays it.
+        wait = data(Kind.SMS_WAIT, issued.account.id)
+        rows.append([InlineKeyboardButton(text(lang, "sms.wait_button"), callback_data=wait)])
+    return body, InlineKeyboardMarkup(rows)
 
 
 def picker(lang: str, found: Picker) -> tuple[Html, InlineKeyboardMarkup]:
@@ -231,6 +238,8 @@ def notice(lang: str, event: Notice, zone: tzinfo = UTC) -> Html:
             account=event.account,
             **_by(event.owner, event.at, zone),
         )
+    if isinstance(event, SmsNotice):
+        return _sms_notice(lang, event, zone)
     if isinstance(event, LockNotice):
         return text(
             lang,
@@ -238,6 +247,24 @@ def notice(lang: str, event: Notice, zone: tzinfo = UTC) -> Html:
             **_by(event.actor, event.at, zone),
         )
     return _code_notice(lang, event, zone)
+
+
+def _sms_notice(lang: str, event: SmsNotice, zone: tzinfo) -> Html:
+    """What became of an SMS (or, to the member, of their wait): never its text."""
+    values: dict[str, object] = {"account": event.account, "time": stamped(event.at, zone)}
+    if event.person is not None:
+        values |= {
+            "name": event.person.full_name,
+            "username": username_suffix(event.person.username),
+            "user_id": event.person.id,
+        }
+    if event.reason is not None:
+        known = f"reason.{event.reason}" in CATALOG
+        values["reason"] = text(lang, f"reason.{event.reason}") if known else event.reason
+    body = text(lang, f"notify.sms.{event.event.value}", **values)
+    if event.for_change and event.event is not SmsEvent.CHANGE_REFUSED:
+        body = Html(body + text(lang, "notify.sms.for_change"))
+    return body
 
 
 def lost_access(lang: str, lost: LostAccess) -> Html:

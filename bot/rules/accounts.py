@@ -25,6 +25,7 @@ def account_info(account: Account, *, readable: bool = True) -> AccountInfo:
         period=account.period,
         readable=readable,
         policy=policy_of(account),
+        relayed=account.sms_relay is not None,
     )
 
 

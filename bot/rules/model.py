@@ -116,6 +116,8 @@ class AccountInfo:
     note_readable: bool = True
     # A new key waits for an admin to confirm that the site took it.
     rotating: bool = False
+    # The team's spare phone forwards the account's SMS codes (`bot.rules.relays`).
+    relayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -432,8 +434,52 @@ class RosterUnwatchedNotice:
     recipients: tuple[Recipient, ...] = field(default=())
 
 
+# --- the SMS relay: codes the team's spare phone forwards ---
+
+
+class SmsEvent(StrEnum):
+    """What happened to an SMS, or to a wait for one; each is audited and told."""
+
+    DELIVERED = "delivered"  # to the member who waited, in private
+    HANDED = "handed"  # a held code, to the first member who asked
+    HELD = "kept"  # nobody waited: kept for the first member who asks
+    UNDELIVERED = "undelivered"  # the member waiting could not be sent it: held
+    DROPPED = "dropped"  # held, and nobody asked in time
+    NO_CODE = "no_code"  # an SMS arrived with no code in it
+    AMBIGUOUS = "ambiguous"  # more than one number could be its code: none is relayed
+    CHANGE_REFUSED = "change_refused"  # a code to approve an account change, not opted in
+    REFUSED = "refused"  # a post with wrong credentials, stale, replayed or unreadable
+    WAIT_ENDED = "wait_ended"  # to the member: nothing arrived while they waited
+    WAIT_REFUSED = "wait_refused"  # a member's /sms wait was refused
+
+
+@dataclass(frozen=True)
+class SmsCode:
+    """A code an SMS brought, for one account. The SMS's text is not kept: only the code."""
+
+    account: AccountInfo
+    code: str = field(repr=False)
+    received_at: float
+    until: float  # when the message showing it is deleted
+    for_change: bool = False
+
+
+@dataclass(frozen=True)
+class SmsNotice:
+    """What admins (or, for `WAIT_ENDED`, the member who waited) are told of an SMS."""
+
+    event: SmsEvent
+    account: str
+    at: datetime
+    person: Person | None = None  # who got it, or who waited
+    for_change: bool = False
+    reason: str | None = None  # why a wait was refused: a `reason.*` of the catalog
+    recipients: tuple[Recipient, ...] = field(default=())
+
+
 Notice = (
-    CodeRequestNotice
+    SmsNotice
+    | CodeRequestNotice
     | ExportNotice
     | LockNotice
     | GrantsEndedNotice

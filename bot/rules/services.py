@@ -25,6 +25,7 @@ from bot.rules.notes import Notes
 from bot.rules.notices import Notifier
 from bot.rules.pending import Questions
 from bot.rules.policies import Policies
+from bot.rules.relays import Relays
 from bot.rules.roster import Roster
 from bot.rules.rotation import Rotations
 from bot.rules.updates import Updates
@@ -56,6 +57,7 @@ class Services:
     approvals: Approvals
     updates: Updates
     languages: Languages
+    relays: Relays
 
 
 def build_services(
@@ -101,4 +103,12 @@ def build_services(
         approvals=Approvals(store, access, clock, notifier, audit_chat_id=audit_chat_id),
         updates=Updates(store, clock),
         languages=Languages(store, access, clock, directory),
+        relays=Relays(
+            store,
+            access,
+            clock,
+            notifier,
+            audit_chat_id=audit_chat_id,
+            per_minute=codes_per_minute,
+        ),
     )
