@@ -1084,6 +1084,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "请把这个地址放在 HTTPS 或内网之后：该应用不校验证书。密钥只在这里显示一次："
         "手机设置好后请删除这条消息。之后成员登录前先发送 /sms wait {name}。",
     },
+    "sms.no_listener": {
+        ENGLISH: "⚠️ The bot takes no posts from the phone yet: whoever runs its server sets "
+        "<code>TEAMOTP_HTTP_PORT</code> and <code>TEAMOTP_HTTP_URL</code> and restarts it "
+        "(<code>README.md</code>, \"SMS codes from the team's spare phone\").",
+        CHINESE: "⚠️ 机器人目前还不接收手机发来的请求：请服务器管理员设置 "
+        "<code>TEAMOTP_HTTP_PORT</code> 和 <code>TEAMOTP_HTTP_URL</code> 并重启"
+        "（见 <code>README.zh-CN.md</code> 中的“备用手机的短信验证码”）。",
+    },
     "sms.rotated": {
         ENGLISH: "🔁 New address and secret for the SMS relay of <b>{name}</b>: the old ones "
         "stop working now. On the spare phone, in SmsForwarder's webhook sender, change:\n"
@@ -2382,6 +2390,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         CHINESE: "webhook 模式下，短信转发的请求由 webhook 的服务器接收：请不要设置 "
         "TEAMOTP_HTTP_PORT，或将其设为与 TEAMOTP_LISTEN_PORT 相同",
     },
+    "config.sends_per_second": {
+        ENGLISH: "TEAMOTP_SENDS_PER_SECOND must be a whole number, 0 or more",
+        CHINESE: "TEAMOTP_SENDS_PER_SECOND 必须是大于或等于 0 的整数",
+    },
     "config.http_url": {
         ENGLISH: "TEAMOTP_HTTP_URL must be the http:// or https:// address the phone reaches "
         "the bot at, e.g. https://otp.example.com",
@@ -2855,6 +2867,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "setting.listen_port": {
         ENGLISH: "the port the webhook server listens on",
         CHINESE: "webhook 服务器监听的端口",
+    },
+    "setting.sends_per_second": {
+        ENGLISH: "sends a second to all chats together, Telegram's overall limit; 0: not paced "
+        "(a Bot API server without Telegram's limits)",
+        CHINESE: "每秒发往所有聊天的消息总数，即 Telegram 的总体限制；0 表示不限速"
+        "（没有 Telegram 限制的 Bot API 服务器）",
     },
     "setting.http_host": {
         ENGLISH: "the address the SMS relay's server listens on (polling mode); 0.0.0.0 for "

@@ -100,7 +100,7 @@ def build_application(
             )
         )
         # Flood control and slow replies hold up only the chat they concern.
-        .rate_limiter(ChatRateLimiter())
+        .rate_limiter(ChatRateLimiter(overall_per_second=settings.sends_per_second))
         .concurrent_updates(ChatOrderedProcessor())
         .request(BotApiRequest())
         .post_init(_on_start)
@@ -133,6 +133,7 @@ def build_application(
         shared=store.shared,
         zone=settings.timezone,
         sms_url=sms_url(settings),
+        sms_listening=settings.listener is not None,
     )
     application.bot_data["notifier"] = notifier
     application.bot_data["sweep_interval"] = sweep_interval

@@ -29,6 +29,8 @@ DEFAULT_LISTEN_HOST = "127.0.0.1"
 DEFAULT_LISTEN_PORT = 8080
 DEFAULT_DATA_DIR = "./data"
 DEFAULT_LOG_LEVEL = "INFO"
+# Telegram's "about 30 messages a second" to all chats, with one to spare for timing.
+DEFAULT_SENDS_PER_SECOND = 29
 
 Mode = Literal["polling", "webhook"]
 # What Telegram accepts as a webhook's secret token (setWebhook's `secret_token`).
@@ -74,6 +76,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("TEAMOTP_LISTEN_HOST", DEFAULT_LISTEN_HOST, Key("setting.listen_host")),
     Variable("TEAMOTP_LISTEN_PORT", str(DEFAULT_LISTEN_PORT), Key("setting.listen_port")),
+    Variable(
+        "TEAMOTP_SENDS_PER_SECOND", str(DEFAULT_SENDS_PER_SECOND), Key("setting.sends_per_second")
+    ),
     Variable("TEAMOTP_HTTP_HOST", DEFAULT_LISTEN_HOST, Key("setting.http_host")),
     Variable("TEAMOTP_HTTP_PORT", Key("setting.http_port_default"), Key("setting.http_port")),
     Variable("TEAMOTP_HTTP_URL", Key("setting.none"), Key("setting.http_url")),
@@ -146,6 +151,8 @@ class Settings:
     http_host: str = DEFAULT_LISTEN_HOST
     http_port: int | None = None
     http_url: str | None = None
+    # At most this many sends a second to all chats together (0: not paced).
+    sends_per_second: int = DEFAULT_SENDS_PER_SECOND
 
     @property
     def listener(self) -> tuple[str, int] | None:
@@ -223,6 +230,7 @@ def load_settings(
             get("TEAMOTP_HTTP_PORT"), get("TEAMOTP_MODE"), get("TEAMOTP_LISTEN_PORT")
         ),
         http_url=_parse_http_url(get("TEAMOTP_HTTP_URL")),
+        sends_per_second=_parse_sends(get("TEAMOTP_SENDS_PER_SECOND")),
     )
 
 
@@ -361,6 +369,15 @@ def _parse_http_port(raw: str, mode: str, listen_port: str) -> int | None:
     if mode.lower() == "webhook" and port != _parse_port("TEAMOTP_LISTEN_PORT", listen_port):
         raise ConfigError("config.http_port_webhook")
     return port
+
+
+def _parse_sends(raw: str) -> int:
+    sends = _parse_int("TEAMOTP_SENDS_PER_SECOND", raw)
+    if sends is None:
+        return DEFAULT_SENDS_PER_SECOND
+    if sends < 0:
+        raise ConfigError("config.sends_per_second")
+    return sends
 
 
 def _parse_http_url(raw: str) -> str | None:

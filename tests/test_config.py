@@ -185,6 +185,33 @@ def test_malformed_codes_per_minute_is_refused_naming_the_variable(raw: str) -> 
     assert raw not in str(refused.value)
 
 
+@pytest.mark.parametrize(("raw", "sends"), [("", 29), ("0", 0), ("100", 100)])
+def test_sends_per_second_is_read_and_zero_means_not_paced(raw: str, sends: int) -> None:
+    assert settings(TEAMOTP_SENDS_PER_SECOND=raw).sends_per_second == sends
+
+
+@pytest.mark.parametrize("raw", ["-1", "fast", "2.5"])
+def test_malformed_sends_per_second_is_refused_naming_the_variable(raw: str) -> None:
+    with pytest.raises(ConfigError, match="TEAMOTP_SENDS_PER_SECOND"):
+        settings(TEAMOTP_SENDS_PER_SECOND=raw)
+
+
+# ------------------------------------------------------------------ the SMS relay's server
+
+
+def test_the_sms_relay_server_is_off_in_polling_mode_until_a_port_is_set() -> None:
+    assert settings().listener is None
+    assert settings(TEAMOTP_HTTP_PORT="8088").listener == ("127.0.0.1", 8088)
+    on_lan = settings(TEAMOTP_HTTP_PORT="8088", TEAMOTP_HTTP_HOST="0.0.0.0")  # noqa: S104
+    assert on_lan.listener == ("0.0.0.0", 8088)  # noqa: S104
+
+
+@pytest.mark.parametrize("raw", ["otp.example.com", "ftp://otp.example.com", "https://x/?a=1"])
+def test_an_sms_url_that_is_no_web_address_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="TEAMOTP_HTTP_URL"):
+        settings(TEAMOTP_HTTP_URL=raw)
+
+
 # ------------------------------------------------------------------ webhook mode
 
 WEBHOOK_SECRET = "s3cr3t-webhook_token"

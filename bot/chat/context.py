@@ -36,6 +36,8 @@ class Runtime:
     # How the team's spare phone reaches the SMS relay (TEAMOTP_HTTP_URL, or the webhook's
     # site): what `/sms add` shows; None: the admin is told to fill it in.
     sms_url: str | None = None
+    # Whether a server takes the phone's posts at all (webhook mode, or TEAMOTP_HTTP_PORT).
+    sms_listening: bool = False
 
 
 class BotContext(CallbackContext[ExtBot[Patience], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

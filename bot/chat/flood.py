@@ -43,7 +43,8 @@ LONGEST_WAIT = 10.0  # seconds
 RETRY_FOR = 60.0  # seconds a send is tried again after failures that may pass
 FIRST_BACKOFF = 1.0
 LONGEST_BACKOFF = 5.0  # short: the first attempt after an outage is the one that delivers
-# Telegram's "about 30 messages a second" to all chats, with one to spare for timing.
+# Telegram's "about 30 messages a second" to all chats, with one to spare for timing
+# (TEAMOTP_SENDS_PER_SECOND, whose default is the same).
 OVERALL_PER_SECOND = 29
 
 #: PTB's switch (since 22.2) to give time periods, `RetryAfter.retry_after` among them, as
@@ -123,7 +124,9 @@ class ChatRateLimiter(BaseRateLimiter[Patience]):
         self._first_backoff = first_backoff
         self._blocked_until: dict[object, float] = {}  # chat id -> loop time; expired ones go
         self._closing = asyncio.Event()
-        self._pace = Pace(overall_per_second)
+        # 0: not paced (a Bot API server without Telegram's limits, or a raised limit
+        # Telegram granted): every send goes at once, and a 429 is still waited out.
+        self._pace = Pace(overall_per_second) if overall_per_second > 0 else None
 
     async def initialize(self) -> None:
         self._closing.clear()
@@ -151,7 +154,8 @@ class ChatRateLimiter(BaseRateLimiter[Patience]):
         floods, backoff = 0, self._first_backoff
         while True:
             await self._wait_turn(chat)
-            if chat is not None and await self._pace.turn() and _stale(patience):
+            pace = self._pace if chat is not None else None
+            if pace is not None and await pace.turn() and _stale(patience):
                 # It waited its turn until what it says expired: rendered anew.
                 raise RetryAfter(dtm.timedelta(seconds=1))
             try:

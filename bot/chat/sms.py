@@ -145,9 +145,11 @@ def setup(lng: str, created: NewRelay, context: BotContext, *, rotated: bool) ->
         "template": TEMPLATE,
         "success": SUCCESS_WORD,
     }
-    if rotated:
-        return text(lng, "sms.rotated", **values)
-    return text(lng, "sms.added", **values)
+    shown = text(lng, "sms.rotated" if rotated else "sms.added", **values)
+    if not context.runtime.sms_listening:
+        # Set up in chat before the server: the steps stand, the operator is told what to do.
+        shown = Html(shown + "\n\n" + text(lng, "sms.no_listener"))
+    return shown
 
 
 # SmsForwarder's webhook template: its `[from]`, `[org_content]`, `[timestamp]`, `[sign]`

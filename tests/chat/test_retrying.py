@@ -88,6 +88,24 @@ async def test_sends_keep_to_the_overall_pace_in_the_order_they_came() -> None:
     assert went[3][1] - went[0][1] >= 0.99  # the fourth waits for a second to have passed
 
 
+async def test_without_a_pace_every_send_goes_at_once() -> None:
+    """TEAMOTP_SENDS_PER_SECOND=0: a server without Telegram's limits takes them all."""
+    limiter = ChatRateLimiter(overall_per_second=0)
+    loop = asyncio.get_running_loop()
+    went: list[float] = []
+
+    async def one(chat: int) -> None:
+        async def go() -> bool:
+            went.append(loop.time())
+            return True
+
+        await limiter.process_request(go, (), {}, "sendMessage", {"chat_id": chat}, None)
+
+    await asyncio.gather(*(one(chat) for chat in range(100)))
+    assert len(went) == 100
+    assert max(went) - min(went) < 0.5  # paced at 29 a second, they would take 3 s
+
+
 async def test_a_send_that_waited_its_turn_past_its_expiry_is_handed_back() -> None:
     limiter = ChatRateLimiter(overall_per_second=1)
     first, second = Telegram(), Telegram()

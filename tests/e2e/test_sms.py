@@ -642,3 +642,14 @@ async def test_in_webhook_mode_the_phone_posts_to_the_webhooks_own_server(
 
     code = await bot.tg.next_message(bot.tg.private(bot.people.member))
     assert CODE in code["text"]
+
+
+async def test_a_relay_set_up_before_the_server_takes_posts_says_what_the_operator_does(
+    bot: Bot,
+) -> None:
+    await setup_team(bot)
+
+    shown = await bot.say(bot.people.admin, "/sms add amazon-us")
+
+    assert "TEAMOTP_HTTP_PORT" in shown["text"]
+    assert "https://YOUR-SERVER/sms/" in shown["text"]
