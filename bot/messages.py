@@ -1033,6 +1033,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         ENGLISH: "📩 Waiting for an SMS code",
         CHINESE: "📩 等待短信验证码",
     },
+    "sms.start_first": {
+        ENGLISH: "I can't write to you in private yet: open @{bot}, press Start, then send "
+        "/sms wait again there. The code is kept meanwhile.",
+        CHINESE: "我还不能私聊你：请打开 @{bot}，点击 Start，然后在那里再发送一次 /sms wait。"
+        "验证码会先为你保留。",
+    },
     "sms.sent_private": {
         ENGLISH: "📩 The SMS code for <b>{name}</b> is in your private chat with me.",
         CHINESE: "📩 <b>{name}</b> 的短信验证码已私聊发给你。",
@@ -1087,7 +1093,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "sms.no_listener": {
         ENGLISH: "⚠️ The bot takes no posts from the phone yet: whoever runs its server sets "
         "<code>TEAMOTP_HTTP_PORT</code> and <code>TEAMOTP_HTTP_URL</code> and restarts it "
-        "(<code>README.md</code>, \"SMS codes from the team's spare phone\").",
+        '(<code>README.md</code>, "SMS codes from the team\'s spare phone").',
         CHINESE: "⚠️ 机器人目前还不接收手机发来的请求：请服务器管理员设置 "
         "<code>TEAMOTP_HTTP_PORT</code> 和 <code>TEAMOTP_HTTP_URL</code> 并重启"
         "（见 <code>README.zh-CN.md</code> 中的“备用手机的短信验证码”）。",

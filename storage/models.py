@@ -115,7 +115,8 @@ class Member(Base):
     __tablename__ = "members"
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    role: Mapped[str] = mapped_column(String(16))
+    # Indexed: every code request looks up the admins to tell, among all the members.
+    role: Mapped[str] = mapped_column(String(16), index=True)
     all_accounts: Mapped[bool] = mapped_column(Boolean, default=True)
     notify: Mapped[bool] = mapped_column(Boolean, default=True)
     added_by: Mapped[int | None] = mapped_column(BigInteger)

@@ -26,7 +26,7 @@ from bot.chat.replies import reply
 from bot.chat.worker import offload
 from bot.messages import Html, language_for, plain, text
 from bot.rules.clock import stamped, utc
-from bot.rules.model import SmsCode
+from bot.rules.model import Person, SmsCode
 from bot.rules.relays import WAIT_FOR, Given, NewRelay, SmsDelivery, Status
 from bot.rules.smsposts import read_post
 
@@ -56,8 +56,9 @@ async def sms_command(update: Update, context: BotContext) -> None:
     if action == "wait" and len(args) >= 2:
         result = await offload(relays.wait, who, place(message.chat), " ".join(args[1:]))
         if isinstance(result, Given):
-            await _send(context, user.id, result.code, lng)
-            if not private:
+            if not await _hand_over(context, who, result.code, lng):
+                await reply(update, text(lng, "sms.start_first", bot=context.bot.username))
+            elif not private:
                 await reply(update, text(lng, "sms.sent_private", name=result.code.account.name))
         else:
             minutes = round(WAIT_FOR / 60)
@@ -124,8 +125,11 @@ async def wait_pressed(update: Update, context: BotContext) -> None:
         context.services.relays.wait, person(user), place(press.message.chat), press.subject
     )
     if isinstance(result, Given):
-        await query.answer()
-        await _send(context, user.id, result.code, lng)
+        if await _hand_over(context, person(user), result.code, lng):
+            await query.answer()
+        else:
+            said = text(lng, "sms.start_first", bot=context.bot.username)
+            await query.answer(plain(said), show_alert=True)
         return
     minutes = round(WAIT_FOR / 60)
     await query.answer(
@@ -193,6 +197,18 @@ async def _deliver(context: BotContext, delivery: SmsDelivery) -> None:
         await offload(context.services.relays.delivered, delivery, False)
     else:
         await offload(context.services.relays.delivered, delivery, True)
+
+
+async def _hand_over(context: BotContext, who: Person, code: SmsCode, lng: str) -> bool:
+    """A kept code, to the person who asked, in private; False when Telegram would not
+    take it (no private chat yet, or blocked): the code is kept again."""
+    try:
+        await _send(context, who.id, code, lng)
+    except TelegramError as failure:
+        logger.info("could not send a kept SMS code: %s", type(failure).__name__)
+        await offload(context.services.relays.undelivered, who, code)
+        return False
+    return True
 
 
 async def _send(context: BotContext, chat_id: int, code: SmsCode, lng: str) -> None:

@@ -450,8 +450,13 @@ class Relays:
             if delivery.notice.recipients:
                 self._notifier.publish(delivery.notice)
             return
+        self.undelivered(delivery.person, delivery.code)
+
+    def undelivered(self, person: Person, code: SmsCode) -> None:
+        """A code handed to `person` that could not be sent to them (they never opened a
+        private chat with the bot, or blocked it): kept again for whoever asks next, as
+        if nobody had waited, and told."""
         now = self._clock()
-        code = delivery.code
         with self._telling() as (tx, told):
             account = tx.accounts.by_id(code.account.id)
             if account is None:
@@ -471,7 +476,7 @@ class Relays:
                 action="sms",
                 outcome=SmsEvent.UNDELIVERED,
                 account=account.name,
-                target_id=delivery.person.id,
+                target_id=person.id,
             )
             self._tell(
                 tx,
@@ -479,7 +484,7 @@ class Relays:
                 SmsEvent.UNDELIVERED,
                 account.name,
                 now,
-                person=delivery.person,
+                person=person,
                 for_change=code.for_change,
             )
 

@@ -653,3 +653,23 @@ async def test_a_relay_set_up_before_the_server_takes_posts_says_what_the_operat
 
     assert "TEAMOTP_HTTP_PORT" in shown["text"]
     assert "https://YOUR-SERVER/sms/" in shown["text"]
+
+
+async def test_a_kept_code_for_someone_the_bot_cannot_write_to_yet_stays_kept(
+    sms_bot: Bot,
+) -> None:
+    bot = sms_bot
+    group = await setup_team(bot)
+    relay = await add_relay(bot)
+    nina = bot.tg.user("nina", started=False)
+    await bot.tg.send(bot.people.admin, bot.tg.private(bot.people.admin), f"/add {nina.id}")
+    await next_reply(bot, bot.people.admin)
+    await post(relay.url, forwarder_json(relay, bot.clock()))
+
+    told = await bot.say(nina, "/sms wait amazon-us", chat=group)
+    assert "press Start" in told["text"]
+    assert CODE not in told["text"]
+
+    nina.started = True
+    got = await bot.say(nina, "/sms wait amazon-us")
+    assert CODE in got["text"]
