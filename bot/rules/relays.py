@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -96,11 +96,8 @@ class NewRelay:
 @dataclass(frozen=True)
 class RelayInfo:
     account: str
-    path_id: str
     changes: bool
     last_received_at: float | None
-    waiting: int | None  # the member waiting now, if any
-    held: bool  # a code is held for the first member who asks
 
 
 @dataclass(frozen=True)
@@ -177,82 +174,68 @@ class Relays:
 
     def rotate(self, person: Person, name: str) -> NewRelay:
         """`/sms rotate NAME`: a new id and secret; the phone must be set up again."""
-        now = self._clock()
-        with self._store.transaction() as tx:
-            self._access.require(tx, person.id, Role.ADMIN)
-            account, relay = _relay(tx, name)
-            path_id, secret = _new_credentials()
-            tx.relays.replace(relay, path_id=path_id, secret=secret, at=utc(now))
-            record(
-                tx,
-                now,
-                actor_id=person.id,
-                action="sms_relay",
-                outcome="relay_rotated",
-                account=account.name,
-            )
-            return NewRelay(account.name, path_id, secret)
+        path_id, secret = _new_credentials()
+        at = utc(self._clock())
+        shown = self._change(
+            person,
+            name,
+            "relay_rotated",
+            lambda tx, relay: tx.relays.replace(relay, path_id=path_id, secret=secret, at=at),
+        )
+        return NewRelay(shown, path_id, secret)
 
     def remove(self, person: Person, name: str) -> str:
         """`/sms remove NAME`: the phone's posts are refused from now on."""
-        now = self._clock()
-        with self._store.transaction() as tx:
-            self._access.require(tx, person.id, Role.ADMIN)
-            account, relay = _relay(tx, name)
-            tx.relays.remove(relay)
-            record(
-                tx,
-                now,
-                actor_id=person.id,
-                action="sms_relay",
-                outcome="relay_removed",
-                account=account.name,
-            )
-            return account.name
+        return self._change(
+            person, name, "relay_removed", lambda tx, relay: tx.relays.remove(relay)
+        )
 
     def allow_changes(self, person: Person, name: str, on: bool) -> str:
         """`/sms changes NAME on|off`: whether codes that approve a change of the account
         (a new phone, a new password) are relayed too."""
+        return self._change(
+            person,
+            name,
+            "changes_on" if on else "changes_off",
+            lambda tx, relay: tx.relays.set_changes(relay, on),
+        )
+
+    def listing(self, person: Person) -> list[RelayInfo]:
+        with self._store.transaction() as tx:
+            self._access.require(tx, person.id, Role.ADMIN)
+            return [
+                RelayInfo(
+                    account=account.name,
+                    changes=relay.changes,
+                    last_received_at=None
+                    if relay.last_received_at is None
+                    else relay.last_received_at.timestamp(),
+                )
+                for relay, account in tx.relays.all()
+            ]
+
+    def _change(
+        self,
+        person: Person,
+        name: str,
+        outcome: str,
+        change: Callable[[Repositories, SmsRelay], None],
+    ) -> str:
+        """An admin's change of the account's relay, audited; the account's name."""
         now = self._clock()
         with self._store.transaction() as tx:
             self._access.require(tx, person.id, Role.ADMIN)
             account, relay = _relay(tx, name)
-            tx.relays.set_changes(relay, on)
+            change(tx, relay)
             record(
                 tx,
                 now,
                 actor_id=person.id,
                 action="sms_relay",
-                outcome="changes_on" if on else "changes_off",
+                outcome=outcome,
                 account=account.name,
             )
             return account.name
-
-    def listing(self, person: Person) -> list[RelayInfo]:
-        now = utc(self._clock())
-        with self._store.transaction() as tx:
-            self._access.require(tx, person.id, Role.ADMIN)
-            found = []
-            for relay, account in tx.relays.all():
-                wait = tx.sms_waits.of(account.id, now)
-                found.append(
-                    RelayInfo(
-                        account=account.name,
-                        path_id=relay.path_id,
-                        changes=relay.changes,
-                        last_received_at=None
-                        if relay.last_received_at is None
-                        else relay.last_received_at.timestamp(),
-                        waiting=None if wait is None else wait.user_id,
-                        held=tx.sms_held.of(account.id, now) is not None,
-                    )
-                )
-            return found
-
-    def relayed(self, account_id: int) -> bool:
-        """Whether the account has a relay (a code's reply then offers to wait for one)."""
-        with self._store.transaction() as tx:
-            return tx.relays.of(account_id) is not None
 
     # --- members: waiting for a code ---
 
