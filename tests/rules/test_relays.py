@@ -208,3 +208,30 @@ def test_a_refused_wait_is_audited_and_told_to_the_admins(
             text("SELECT action, outcome, account FROM audit_events ORDER BY id DESC LIMIT 1")
         ).one()
     assert tuple(audited) == ("sms_wait", "denied:locked", "amazon-us")
+
+
+def test_each_step_of_an_sms_is_audited_with_whom_it_went_to(
+    relayed: tuple[Services, NewRelay], clock: Clock, store: Store
+) -> None:
+    services, relay = relayed
+    receive(services, relay, body(relay, clock))  # nobody waits: kept
+    services.relays.wait(MEMBER, PRIVATE, "amazon-us")  # handed to the member
+    services.relays.wait(MEMBER, PRIVATE, "amazon-us")  # waits for the next
+    clock.advance(10)
+    raw = body(relay, clock, SMS.replace("228438", "112233"))
+    receipt = services.relays.receive(relay.path_id, read_post("application/json", raw, None), raw)
+    assert receipt.delivery is not None
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT action, outcome, actor_id, target_id FROM audit_events "
+                "WHERE action LIKE 'sms%' ORDER BY id"
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("sms_relay", "relay_added", ADMIN.id, None),
+        ("sms", "kept", None, None),
+        ("sms", "handed", MEMBER.id, None),
+        ("sms_wait", "started", MEMBER.id, None),
+        ("sms", "delivered", None, MEMBER.id),
+    ]
